@@ -1,0 +1,28 @@
+/* health.c — GET /api/health: liveness plus a database probe. */
+#include "api/handlers.h"
+#include "api/serialize.h"
+
+#include "http/response.h"
+#include "store/store.h"
+#include "util/isotime.h"
+
+#include <stdio.h>
+
+#ifndef CHIMERA_VERSION
+#define CHIMERA_VERSION "0.0.0"
+#endif
+
+void h_health(http_req *r)
+{
+    char why[128], db[160];
+    if (store_ping(why, sizeof why) == ST_OK)
+        snprintf(db, sizeof db, "connected");
+    else
+        snprintf(db, sizeof db, "error: %s", why);
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_string("healthy"));
+    json_object_set_new(o, "timestamp", json_ts_offset(time_now_us()));
+    json_object_set_new(o, "database", json_string(db));
+    json_object_set_new(o, "version", json_string(CHIMERA_VERSION));
+    resp_data(r, 200, o);
+}

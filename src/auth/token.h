@@ -1,0 +1,34 @@
+/* token.h — HS256 JWTs (libjwt) with the claims of API.md §1.8:
+ * token_type, user_id, jti, iat, exp. Any other alg, `none` included, is
+ * refused. Leaf module: knows nothing of the database (revocation is
+ * checked by the caller). */
+#ifndef CHIMERA_AUTH_TOKEN_H
+#define CHIMERA_AUTH_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum tok_type { TOK_ACCESS, TOK_REFRESH } tok_type;
+
+typedef struct tok_claims {
+    tok_type type;
+    char user_id[40];
+    char jti[40];
+    int64_t iat;        /* seconds */
+    int64_t exp;        /* seconds */
+} tok_claims;
+
+typedef enum tok_rc { TOK_OK = 0, TOK_INVALID, TOK_EXPIRED } tok_rc;
+
+/* Copies the signing key (HS256 secret). Returns 0 or -1. */
+int token_set_key(const char *key, size_t len);
+
+/* Issues a token of type for user_id valid for ttl_s seconds from now_s.
+ * Returns the JWT (caller frees with free()) and fills *claims, or NULL. */
+char *token_issue(tok_type type, const char *user_id, int64_t now_s, int64_t ttl_s,
+                  tok_claims *claims);
+
+/* Verifies signature, alg, claims and expiry at now_s. */
+tok_rc token_verify(const char *jwt, int64_t now_s, tok_claims *claims);
+
+#endif

@@ -1,0 +1,268 @@
+/* config.c — settings from the environment; see config.h. Development mode
+ * keeps generated secrets in <data_dir>/secrets.env so they survive
+ * restarts (tokens and encrypted keys stay valid). */
+#include "config.h"
+
+#include "auth/fernet.h"
+#include "util/ids.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+config cfg;
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+static char *env_dup(const char *name, const char *dflt)
+{
+    const char *v = env(name);
+    return v ? strdup(v) : dflt ? strdup(dflt) : NULL;
+}
+
+static bool env_bool(const char *name, bool dflt)
+{
+    const char *v = env(name);
+    if (!v)
+        return dflt;
+    return strcasecmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+           strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0;
+}
+
+/* Reads an integer setting within [lo, hi]; -1 with a message if invalid. */
+static int env_long(const char *name, long long dflt, long long lo, long long hi, long long *out)
+{
+    const char *v = env(name);
+    *out = dflt;
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || *end || n < lo || n > hi) {
+        fprintf(stderr, "chimerad: %s must be an integer in %lld..%lld (got \"%s\")\n",
+                name, lo, hi, v);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+/* Splits "a, b,c" into a NULL-terminated array of trimmed strings. */
+static char **split_list(const char *s)
+{
+    size_t n = 1;
+    for (const char *p = s; *p; p++)
+        n += *p == ',';
+    char **out = calloc(n + 1, sizeof *out);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    const char *p = s;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        while (len && (*p == ' ' || *p == '\t'))
+            p++, len--;
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '/'))
+            len--;
+        if (len)
+            out[k++] = strndup(p, len);
+        p += len;
+        while (*p && *p != ',')
+            p++;
+        if (*p == ',')
+            p++;
+    }
+    return out;
+}
+
+static void free_list(char **l)
+{
+    for (size_t i = 0; l && l[i]; i++)
+        free(l[i]);
+    free(l);
+}
+
+static int mkdir_p(const char *dir)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0700);
+            *p = '/';
+        }
+    }
+    return mkdir(tmp, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* Looks up NAME=value in the development secrets file. */
+static char *secrets_get(const char *path, const char *name)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char line[512];
+    char *val = NULL;
+    size_t nl = strlen(name);
+    while (!val && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strncmp(line, name, nl) == 0 && line[nl] == '=' && line[nl + 1])
+            val = strdup(line + nl + 1);
+    }
+    fclose(f);
+    return val;
+}
+
+static int secrets_put(const char *path, const char *name, const char *value)
+{
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return -1;
+    fchmod(fileno(f), 0600);
+    fprintf(f, "%s=%s\n", name, value);
+    return fclose(f);
+}
+
+/* Development mode: a missing secret is generated once and remembered. */
+static char *dev_secret(const char *name, bool fernet)
+{
+    char path[PATH_MAX], fresh[80];
+    snprintf(path, sizeof path, "%s/secrets.env", cfg.data_dir);
+    char *v = secrets_get(path, name);
+    if (v)
+        return v;
+    if (fernet)
+        fernet_key_generate(fresh);
+    else
+        id_hex(fresh, 64);
+    if (secrets_put(path, name, fresh) != 0) {
+        fprintf(stderr, "chimerad: cannot write %s\n", path);
+        return NULL;
+    }
+    log_warn("development mode: generated %s and stored it in %s", name, path);
+    return strdup(fresh);
+}
+
+static int load_secrets(void)
+{
+    cfg.secret_key = env_dup("SECRET_KEY", NULL);
+    cfg.encryption_key = env_dup("ENCRYPTION_KEY", NULL);
+    if (!cfg.debug && (!cfg.secret_key || !cfg.encryption_key)) {
+        fprintf(stderr, "chimerad: production mode (DEBUG=false) needs SECRET_KEY and "
+                        "ENCRYPTION_KEY; `chimerad gen-keys` prints fresh ones\n");
+        return -1;
+    }
+    if (!cfg.secret_key && !(cfg.secret_key = dev_secret("SECRET_KEY", false)))
+        return -1;
+    if (!cfg.encryption_key && !(cfg.encryption_key = dev_secret("ENCRYPTION_KEY", true)))
+        return -1;
+    fernet_key k;
+    if (fernet_key_parse(cfg.encryption_key, &k) != 0) {
+        fprintf(stderr, "chimerad: ENCRYPTION_KEY is not a Fernet key (32 bytes, urlsafe base64)\n");
+        return -1;
+    }
+    cfg.jwt_secret = env_dup("JWT_SECRET_KEY", cfg.secret_key);
+    return cfg.jwt_secret ? 0 : -1;
+}
+
+static int load_numbers(void)
+{
+    long long v;
+    int bad = 0;
+#define NUM(field, name, dflt, lo, hi) \
+    do { bad |= env_long(name, dflt, lo, hi, &v); cfg.field = (__typeof__(cfg.field))v; } while (0)
+    NUM(port, "CHIMERA_PORT", 8000, 0, 65535);
+    NUM(threads, "CHIMERA_THREADS", 4, 1, 256);
+    NUM(access_ttl_s, "JWT_EXPIRATION_HOURS", 24, 1, 24 * 365);
+    cfg.access_ttl_s *= 3600;
+    NUM(refresh_ttl_s, "CHIMERA_REFRESH_DAYS", 7, 1, 365);
+    cfg.refresh_ttl_s *= 86400;
+    NUM(max_body, "CHIMERA_MAX_BODY", 1 << 20, 1024, 1LL << 30);
+    NUM(max_json_depth, "CHIMERA_MAX_JSON_DEPTH", 32, 2, 1000);
+    NUM(conn_timeout_s, "CHIMERA_CONN_TIMEOUT", 30, 1, 3600);
+    NUM(conn_memory, "CHIMERA_CONN_MEMORY", 32 * 1024, 4096, 1 << 24);
+    NUM(max_connections, "CHIMERA_MAX_CONNECTIONS", 1024, 1, 1000000);
+    NUM(pwhash_ops, "CHIMERA_ARGON2_OPSLIMIT", 2, 1, 64);
+    NUM(pwhash_mem, "CHIMERA_ARGON2_MEMLIMIT", 64LL << 20, 8192, 4LL << 30);
+    NUM(login_fail_limit, "CHIMERA_LOGIN_FAIL_LIMIT", 10, 1, 1000000000);
+    NUM(login_fail_window_s, "CHIMERA_LOGIN_FAIL_WINDOW", 900, 1, 86400 * 30);
+    NUM(register_limit, "CHIMERA_REGISTER_LIMIT", 20, 1, 1000000000);
+    NUM(register_window_s, "CHIMERA_REGISTER_WINDOW", 3600, 1, 86400 * 30);
+    NUM(user_rate_limit, "CHIMERA_USER_RATE_LIMIT", 1200, 1, 1000000000);
+#undef NUM
+    return bad ? -1 : 0;
+}
+
+int config_load(void)
+{
+    memset(&cfg, 0, sizeof cfg);
+    cfg.debug = env_bool("DEBUG", true);
+    cfg.data_dir = env_dup("CHIMERA_DATA_DIR", "./data");
+    cfg.listen = env_dup("CHIMERA_LISTEN", "127.0.0.1");
+    cfg.log_requests = env_bool("CHIMERA_LOG_REQUESTS", true);
+    cfg.log_debug = env_bool("CHIMERA_LOG_DEBUG", false);
+    if (load_numbers() != 0)
+        return -1;
+    if (mkdir_p(cfg.data_dir) != 0) {
+        fprintf(stderr, "chimerad: cannot create data directory %s\n", cfg.data_dir);
+        return -1;
+    }
+    const char *url = env("DATABASE_URL");
+    if (url) {
+        cfg.database_url = strdup(url);
+    } else {
+        char tmp[PATH_MAX + 16];
+        snprintf(tmp, sizeof tmp, "sqlite://%s/chimera.db", cfg.data_dir);
+        cfg.database_url = strdup(tmp);
+    }
+    cfg.frontend_url = env_dup("FRONTEND_URL", NULL);
+    const char *origins = env("CORS_ALLOWED_ORIGINS");
+    cfg.cors_origins = split_list(origins ? origins : "");
+    const char *hosts = env("ALLOWED_HOSTS");
+    cfg.allowed_hosts = split_list(hosts ? hosts : "*");
+    return load_secrets();
+}
+
+bool config_origin_allowed(const char *origin)
+{
+    if (cfg.debug)
+        return true;
+    size_t n = strlen(origin);
+    while (n && origin[n - 1] == '/')
+        n--;
+    if (cfg.frontend_url && strlen(cfg.frontend_url) >= n &&
+        strncmp(cfg.frontend_url, origin, n) == 0 &&
+        (cfg.frontend_url[n] == '\0' || strcmp(cfg.frontend_url + n, "/") == 0))
+        return true;
+    for (size_t i = 0; cfg.cors_origins && cfg.cors_origins[i]; i++)
+        if (strlen(cfg.cors_origins[i]) == n && strncmp(cfg.cors_origins[i], origin, n) == 0)
+            return true;
+    return false;
+}
+
+void config_free(void)
+{
+    free(cfg.data_dir);
+    free(cfg.database_url);
+    free(cfg.listen);
+    free(cfg.secret_key);
+    free(cfg.jwt_secret);
+    free(cfg.encryption_key);
+    free(cfg.frontend_url);
+    free_list(cfg.cors_origins);
+    free_list(cfg.allowed_hosts);
+    memset(&cfg, 0, sizeof cfg);
+}

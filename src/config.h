@@ -1,0 +1,53 @@
+/* config.h — every setting, read from the environment and validated once at
+ * start-up (config_load). Read-only afterwards; the one global is `cfg`. */
+#ifndef CHIMERA_CONFIG_H
+#define CHIMERA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct config {
+    bool debug;                   /* DEBUG (default true: development mode) */
+    char *data_dir;               /* CHIMERA_DATA_DIR (./data) */
+    char *database_url;           /* DATABASE_URL (sqlite:///<data_dir>/chimera.db) */
+    char *listen;                 /* CHIMERA_LISTEN (127.0.0.1) */
+    int port;                     /* CHIMERA_PORT (8000) */
+    int threads;                  /* CHIMERA_THREADS (worker threads) */
+    char *secret_key;             /* SECRET_KEY */
+    char *jwt_secret;             /* JWT_SECRET_KEY (falls back to SECRET_KEY) */
+    char *encryption_key;         /* ENCRYPTION_KEY (a Fernet key) */
+    char *frontend_url;           /* FRONTEND_URL */
+    char **cors_origins;          /* CORS_ALLOWED_ORIGINS, comma-separated, NULL-terminated */
+    char **allowed_hosts;         /* ALLOWED_HOSTS, comma-separated; "*" = any */
+    int64_t access_ttl_s;         /* JWT_EXPIRATION_HOURS (24) */
+    int64_t refresh_ttl_s;        /* CHIMERA_REFRESH_DAYS (7) */
+    size_t max_body;              /* CHIMERA_MAX_BODY bytes (1 MiB) */
+    int max_json_depth;           /* CHIMERA_MAX_JSON_DEPTH (32) */
+    unsigned conn_timeout_s;      /* CHIMERA_CONN_TIMEOUT seconds (30) */
+    int max_connections;          /* CHIMERA_MAX_CONNECTIONS (1024) */
+    size_t conn_memory;           /* CHIMERA_CONN_MEMORY bytes per connection, bounds headers (32 KiB) */
+    unsigned long long pwhash_ops;/* CHIMERA_ARGON2_OPSLIMIT (libsodium interactive: 2) */
+    size_t pwhash_mem;            /* CHIMERA_ARGON2_MEMLIMIT bytes (interactive: 64 MiB) */
+    int login_fail_limit;         /* CHIMERA_LOGIN_FAIL_LIMIT (10) */
+    int login_fail_window_s;      /* CHIMERA_LOGIN_FAIL_WINDOW seconds (900) */
+    int register_limit;           /* CHIMERA_REGISTER_LIMIT (20) */
+    int register_window_s;        /* CHIMERA_REGISTER_WINDOW seconds (3600) */
+    int user_rate_limit;          /* CHIMERA_USER_RATE_LIMIT requests per minute (1200) */
+    bool log_requests;            /* CHIMERA_LOG_REQUESTS (1) */
+    bool log_debug;               /* CHIMERA_LOG_DEBUG (0): adds SQL counts to request lines */
+} config;
+
+extern config cfg;
+
+/* Reads the environment into cfg. In development mode missing secrets are
+ * generated once and kept in <data_dir>/secrets.env. Returns 0, or -1 after
+ * printing why to stderr (production mode without SECRET_KEY, bad numbers). */
+int config_load(void);
+
+/* True if origin may receive CORS headers. */
+bool config_origin_allowed(const char *origin);
+
+void config_free(void);
+
+#endif

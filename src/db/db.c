@@ -1,0 +1,163 @@
+/* db.c — engine-neutral half of db.h: configuration, the per-thread
+ * connection, transactions, and dispatch to sqlite.c / postgres.c. */
+#include "db/db_impl.h"
+
+#include "util/log.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *db_target;                 /* path or conninfo */
+static db_engine db_engine_kind = DB_SQLITE;
+static _Thread_local db *thread_db;
+static _Thread_local unsigned thread_count;
+
+static pthread_key_t db_key;
+static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
+
+static void db_thread_exit(void *p)
+{
+    db *d = p;
+    if (d)
+        d->ops->close(d);
+}
+
+static void db_key_init(void)
+{
+    pthread_key_create(&db_key, db_thread_exit);
+}
+
+int db_configure(const char *url)
+{
+    free(db_target);
+    db_target = NULL;
+    if (strncmp(url, "sqlite://", 9) == 0) {
+        db_engine_kind = DB_SQLITE;
+        /* sqlite:///abs/path → "/abs/path"; sqlite://rel → "rel" */
+        db_target = strdup(url + 9);
+    } else if (strncmp(url, "postgres://", 11) == 0 ||
+               strncmp(url, "postgresql://", 13) == 0) {
+        db_engine_kind = DB_POSTGRES;
+        db_target = strdup(url);
+    } else {
+        return -1;
+    }
+    return db_target && db_target[0] ? 0 : -1;
+}
+
+db_engine db_configured_engine(void)
+{
+    return db_engine_kind;
+}
+
+db *db_thread(void)
+{
+    if (thread_db)
+        return thread_db;
+    if (!db_target)
+        return NULL;
+    pthread_once(&db_key_once, db_key_init);
+    thread_db = db_engine_kind == DB_SQLITE ? db_sqlite_open(db_target)
+                                            : db_pg_open(db_target);
+    if (thread_db)
+        pthread_setspecific(db_key, thread_db);
+    return thread_db;
+}
+
+void db_thread_close(void)
+{
+    if (!thread_db)
+        return;
+    pthread_setspecific(db_key, NULL);
+    thread_db->ops->close(thread_db);
+    thread_db = NULL;
+}
+
+db_engine db_kind(const db *d) { return d->engine; }
+const char *db_errmsg(const db *d) { return d->ops->errmsg(d); }
+int db_exec(db *d, const char *sql) { return d->ops->exec(d, sql); }
+
+int db_begin(db *d)
+{
+    int rc = d->ops->exec(d, d->engine == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (rc == 0)
+        d->in_tx = 1;
+    return rc;
+}
+
+int db_commit(db *d)
+{
+    int rc = d->ops->exec(d, "COMMIT");
+    if (rc != 0)
+        db_rollback(d);
+    d->in_tx = 0;
+    return rc;
+}
+
+void db_rollback(db *d)
+{
+    if (d->in_tx)
+        d->ops->exec(d, "ROLLBACK");
+    d->in_tx = 0;
+}
+
+db_stmt *db_prepare(db *d, const char *sql)
+{
+    if (!d)
+        return NULL;
+    return d->ops->prepare(d, sql);
+}
+
+void db_bind_text(db_stmt *st, int idx, const char *s)
+{
+    if (!s)
+        st->owner->ops->bind_null(st, idx);
+    else
+        st->owner->ops->bind_text(st, idx, s, strlen(s));
+}
+
+void db_bind_int(db_stmt *st, int idx, int64_t v) { st->owner->ops->bind_int(st, idx, v); }
+void db_bind_blob(db_stmt *st, int idx, const void *p, size_t n)
+{
+    st->owner->ops->bind_blob(st, idx, p, n);
+}
+void db_bind_null(db_stmt *st, int idx) { st->owner->ops->bind_null(st, idx); }
+db_rc db_step(db_stmt *st) { return st->owner->ops->step(st); }
+int64_t db_changes(db_stmt *st) { return st->owner->ops->changes(st); }
+void db_reset(db_stmt *st) { st->owner->ops->reset(st); }
+bool db_col_null(db_stmt *st, int col) { return st->owner->ops->col_null(st, col); }
+const char *db_col_text(db_stmt *st, int col) { return st->owner->ops->col_text(st, col); }
+const void *db_col_blob(db_stmt *st, int col, size_t *len)
+{
+    return st->owner->ops->col_blob(st, col, len);
+}
+
+int64_t db_col_int(db_stmt *st, int col) { return st->owner->ops->col_int(st, col); }
+
+double db_col_double(db_stmt *st, int col)
+{
+    const char *s = db_col_text(st, col);
+    return s ? strtod(s, NULL) : 0.0;
+}
+
+void db_count_stmt(void) { thread_count++; }
+
+unsigned db_take_count(void)
+{
+    unsigned n = thread_count;
+    thread_count = 0;
+    return n;
+}
+
+db_rc db_run(db *d, const char *sql)
+{
+    db_stmt *st = db_prepare(d, sql);
+    if (!st)
+        return DB_ERR;
+    db_rc rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        ;
+    db_reset(st);
+    return rc;
+}

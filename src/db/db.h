@@ -1,0 +1,75 @@
+/* db.h — the one thin interface over SQLite and PostgreSQL.
+ *
+ * SQL text is shared by both engines and uses $1, $2 … placeholders.
+ * Each worker thread owns one connection (db_thread()), opened lazily, with
+ * its prepared statements cached by SQL text: pass string literals, prepare
+ * on every use, and the cache makes the second prepare free. A statement is
+ * used as bind → step … → db_reset(); the row values it returns stay valid
+ * until the next step or reset. Only src/store/ and src/db/ include this. */
+#ifndef CHIMERA_DB_DB_H
+#define CHIMERA_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum db_rc {
+    DB_DONE = 0,        /* statement finished (no more rows) */
+    DB_ROW,             /* a row is available */
+    DB_CONSTRAINT,      /* unique / foreign-key violation */
+    DB_ERR              /* anything else (logged) */
+} db_rc;
+
+typedef enum db_engine { DB_SQLITE, DB_POSTGRES } db_engine;
+
+typedef struct db db;
+typedef struct db_stmt db_stmt;
+
+/* Parses DATABASE_URL ("sqlite:///path", "sqlite://relative", "postgres://…"
+ * or "postgresql://…") for every later db_thread(). Returns 0 or -1. */
+int db_configure(const char *url);
+db_engine db_configured_engine(void);
+
+/* This thread's connection, opened on first use; NULL if it cannot open. */
+db *db_thread(void);
+/* Closes this thread's connection (thread exit, tests). */
+void db_thread_close(void);
+
+db_engine db_kind(const db *d);
+const char *db_errmsg(const db *d);
+
+/* Runs one or more statements without parameters (migrations, pragmas). */
+int db_exec(db *d, const char *sql);
+
+/* Transactions: begin takes the write lock up front on SQLite (BEGIN
+ * IMMEDIATE) so concurrent writers wait instead of failing midway. */
+int db_begin(db *d);
+int db_commit(db *d);
+void db_rollback(db *d);
+
+/* Returns the cached statement for sql, or NULL (error logged). */
+db_stmt *db_prepare(db *d, const char *sql);
+
+void db_bind_text(db_stmt *st, int idx, const char *s);   /* NULL binds NULL */
+void db_bind_int(db_stmt *st, int idx, int64_t v);
+void db_bind_blob(db_stmt *st, int idx, const void *p, size_t n);
+void db_bind_null(db_stmt *st, int idx);
+
+db_rc db_step(db_stmt *st);
+/* Rows changed by the last finished INSERT/UPDATE/DELETE. */
+int64_t db_changes(db_stmt *st);
+void db_reset(db_stmt *st);
+
+bool db_col_null(db_stmt *st, int col);
+const char *db_col_text(db_stmt *st, int col);   /* NULL for SQL NULL */
+int64_t db_col_int(db_stmt *st, int col);
+double db_col_double(db_stmt *st, int col);
+const void *db_col_blob(db_stmt *st, int col, size_t *len);
+
+/* Statements executed by this thread since the last call (debug log). */
+unsigned db_take_count(void);
+
+/* Helper for the common case: prepare, bind nothing, run to completion. */
+db_rc db_run(db *d, const char *sql);
+
+#endif

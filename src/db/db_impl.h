@@ -1,0 +1,45 @@
+/* db_impl.h — the engine vtable behind db.h; only src/db/ sees it. */
+#ifndef CHIMERA_DB_IMPL_H
+#define CHIMERA_DB_IMPL_H
+
+#include "db/db.h"
+
+#define DB_MAX_PARAMS 24
+
+typedef struct db_ops {
+    int (*exec)(db *d, const char *sql);
+    db_stmt *(*prepare)(db *d, const char *sql);
+    void (*bind_text)(db_stmt *st, int idx, const char *s, size_t n);
+    void (*bind_int)(db_stmt *st, int idx, int64_t v);
+    void (*bind_blob)(db_stmt *st, int idx, const void *p, size_t n);
+    void (*bind_null)(db_stmt *st, int idx);
+    db_rc (*step)(db_stmt *st);
+    int64_t (*changes)(db_stmt *st);
+    void (*reset)(db_stmt *st);
+    bool (*col_null)(db_stmt *st, int col);
+    const char *(*col_text)(db_stmt *st, int col);
+    int64_t (*col_int)(db_stmt *st, int col);
+    const void *(*col_blob)(db_stmt *st, int col, size_t *len);
+    const char *(*errmsg)(const db *d);
+    void (*close)(db *d);
+} db_ops;
+
+struct db {
+    const db_ops *ops;
+    db_engine engine;
+    int in_tx;
+};
+
+/* Each statement starts with this header so db.c can reach its engine. */
+struct db_stmt {
+    db *owner;
+    const char *sql;
+};
+
+db *db_sqlite_open(const char *path);
+db *db_pg_open(const char *conninfo);
+
+/* Counts one executed statement for db_take_count(). */
+void db_count_stmt(void);
+
+#endif

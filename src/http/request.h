@@ -1,0 +1,56 @@
+/* request.h — one HTTP request while it is being served: what arrived
+ * (method, path, body, path parameters) and what will be answered (status,
+ * data or error). Owned by http/server.c; handlers read and fill it through
+ * the functions here and in response.h. Everything it points to dies with
+ * the request. */
+#ifndef CHIMERA_HTTP_REQUEST_H
+#define CHIMERA_HTTP_REQUEST_H
+
+#include "util/buf.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct MHD_Connection;
+struct route;
+
+#define REQ_MAX_PARAMS 4
+#define REQ_ID_MAX 65
+
+typedef struct auth_user auth_user;     /* defined by the api layer */
+
+typedef struct http_req {
+    struct MHD_Connection *conn;
+    const char *method;             /* as received ("GET", …) */
+    char *path;                     /* decoded path, one trailing slash removed */
+    buf body;
+    bool too_large;                 /* body passed cfg.max_body */
+    const struct route *route;      /* matched route, NULL if none */
+    char *params[REQ_MAX_PARAMS];   /* path parameters, in pattern order */
+    int nparams;
+    char rid[REQ_ID_MAX];           /* request id (X-Request-Id) */
+    char client[64];                /* client address, for abuse limits */
+    int64_t t0;                     /* monotonic start, microseconds */
+    auth_user *user;                /* set by authentication */
+
+    /* The answer. */
+    int status;
+    json_t *data;                   /* success payload (owned) */
+    json_t *error;                  /* string or field-error object (owned) */
+    json_t *fail_data;              /* `data` on failure (send-message), owned */
+    char *raw;                      /* non-enveloped body (export), owned */
+    size_t raw_len;
+    char *disposition;              /* Content-Disposition for raw bodies */
+    int retry_after;                /* seconds, for 429 */
+    bool responded;
+} http_req;
+
+/* Request header or query argument, NULL when absent. */
+const char *req_header(const http_req *r, const char *name);
+const char *req_query(const http_req *r, const char *name);
+
+/* The i-th path parameter ("{wid}" …). */
+const char *req_param(const http_req *r, int i);
+
+#endif

@@ -1,0 +1,95 @@
+/* response.c — envelope building; see response.h. */
+#include "http/response.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void resp_clear(http_req *r)
+{
+    json_decref(r->data);
+    json_decref(r->error);
+    json_decref(r->fail_data);
+    free(r->raw);
+    free(r->disposition);
+    r->data = r->error = r->fail_data = NULL;
+    r->raw = r->disposition = NULL;
+    r->raw_len = 0;
+}
+
+void resp_data(http_req *r, int status, json_t *data)
+{
+    resp_clear(r);
+    r->status = status;
+    r->data = data ? data : json_object();
+    r->responded = true;
+}
+
+void resp_error(http_req *r, int status, const char *msg)
+{
+    resp_clear(r);
+    r->status = status;
+    r->error = json_string(msg);
+    if (!r->error)      /* not UTF-8: never echo such bytes */
+        r->error = json_string("Invalid request");
+    r->responded = true;
+}
+
+void resp_errorf(http_req *r, int status, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    resp_error(r, status, msg);
+}
+
+void resp_fields(http_req *r, json_t *errors)
+{
+    resp_clear(r);
+    r->status = 400;
+    r->error = errors;
+    r->responded = true;
+}
+
+void resp_error_data(http_req *r, int status, const char *msg, json_t *data)
+{
+    resp_error(r, status, msg);
+    r->fail_data = data;
+}
+
+void resp_raw(http_req *r, int status, char *body, size_t len, const char *disposition)
+{
+    resp_clear(r);
+    r->status = status;
+    r->raw = body;
+    r->raw_len = len;
+    r->disposition = disposition ? strdup(disposition) : NULL;
+    r->responded = true;
+}
+
+void resp_throttled(http_req *r, int retry_after)
+{
+    if (retry_after < 1)
+        retry_after = 1;
+    resp_errorf(r, 429, "Request was throttled. Expected available in %d seconds.", retry_after);
+    r->retry_after = retry_after;
+}
+
+int resp_render(const http_req *r, char **out, size_t *len)
+{
+    bool ok = r->status >= 200 && r->status < 300;
+    json_t *env = json_object();
+    json_object_set_new(env, "ok", json_boolean(ok));
+    json_t *data = ok ? r->data : r->fail_data;
+    json_object_set(env, "data", data ? data : json_null());
+    json_object_set(env, "error", ok || !r->error ? json_null() : r->error);
+    *out = json_dumps(env, JSON_COMPACT);
+    json_decref(env);
+    if (!*out)
+        return -1;
+    *len = strlen(*out);
+    return 0;
+}

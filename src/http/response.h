@@ -1,0 +1,24 @@
+/* response.h — how handlers answer: the envelope {ok, data, error} of
+ * API.md §1.2 is assembled later by server.c from what these set. Each
+ * steals the json_t reference it is given. */
+#ifndef CHIMERA_HTTP_RESPONSE_H
+#define CHIMERA_HTTP_RESPONSE_H
+
+#include "http/request.h"
+
+void resp_data(http_req *r, int status, json_t *data);
+void resp_error(http_req *r, int status, const char *msg);
+void resp_errorf(http_req *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A field-error object {"field": ["message", …]} with status 400. */
+void resp_fields(http_req *r, json_t *errors);
+/* An error that still carries data (send-message failures). */
+void resp_error_data(http_req *r, int status, const char *msg, json_t *data);
+/* A raw, non-enveloped JSON body (export); takes ownership of body. */
+void resp_raw(http_req *r, int status, char *body, size_t len, const char *disposition);
+/* The standard 429 with Retry-After. */
+void resp_throttled(http_req *r, int retry_after);
+
+/* Serialises the envelope for r into *out (caller frees). */
+int resp_render(const http_req *r, char **out, size_t *len);
+
+#endif

@@ -1,0 +1,41 @@
+/* router.h — the route type and the matcher. The table itself lives in
+ * src/api/routes.c (one source for dispatch, the OpenAPI document and the
+ * authorization-matrix test); this file only knows how to match it. */
+#ifndef CHIMERA_HTTP_ROUTER_H
+#define CHIMERA_HTTP_ROUTER_H
+
+#include "http/request.h"
+
+#include <stddef.h>
+
+typedef void (*route_handler)(http_req *r);
+
+enum route_flags {
+    ROUTE_PUBLIC = 1 << 0,      /* no token needed; Authorization ignored */
+};
+
+typedef struct route {
+    const char *method;         /* "GET", "POST", "PUT", "DELETE" */
+    const char *pattern;        /* "/api/workspaces/{wid}/team/{userId}" */
+    route_handler handler;
+    unsigned flags;
+    const char *role;           /* least workspace role, "-" if not workspace-scoped */
+    const char *request;        /* request shape name, "-" if none */
+    const char *response;       /* response shape name */
+} route;
+
+typedef enum route_match {
+    ROUTE_FOUND,
+    ROUTE_NO_PATH,              /* 404 */
+    ROUTE_NO_METHOD,            /* 405: the path exists for another method */
+} route_match;
+
+/* Matches method + path against table. On ROUTE_FOUND sets *out and copies
+ * the path parameters into r->params (freed with the request). HEAD
+ * matches GET routes. */
+route_match router_match(const route *table, size_t n, http_req *r, const route **out);
+
+/* True if path matches pattern (no captures): used by tests and tools. */
+int router_path_matches(const char *pattern, const char *path);
+
+#endif

@@ -1,0 +1,332 @@
+/* server.c — libmicrohttpd glue. The access handler follows MHD's two-step
+ * pattern (keep-alive breaks otherwise, see docs/ARCHITECTURE.md): the first
+ * call sets up the request and routes it, body chunks arrive on the next
+ * calls, and the answer is queued on the last one. The completion callback
+ * writes the request log line and frees the request. */
+#include "http/server.h"
+
+#include "api/api.h"
+#include "config.h"
+#include "db/db.h"
+#include "http/cors.h"
+#include "http/gzip.h"
+#include "http/response.h"
+#include "http/router.h"
+#include "util/ids.h"
+#include "util/isotime.h"
+#include "util/log.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct MHD_Daemon *daemon_handle;
+
+const char *req_header(const http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_query(const http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *req_param(const http_req *r, int i)
+{
+    return i >= 0 && i < r->nparams ? r->params[i] : "";
+}
+
+static bool rid_acceptable(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n >= REQ_ID_MAX)
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+static void client_address(http_req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    snprintf(r->client, sizeof r->client, "unknown");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                  r->client, sizeof r->client);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                  r->client, sizeof r->client);
+}
+
+static http_req *req_new(struct MHD_Connection *conn, const char *url, const char *method)
+{
+    http_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->conn = conn;
+    r->method = method;
+    r->t0 = time_mono_us();
+    r->path = strdup(url);
+    if (!r->path) {
+        free(r);
+        return NULL;
+    }
+    size_t n = strlen(r->path);
+    if (n > 1 && r->path[n - 1] == '/')
+        r->path[n - 1] = '\0';          /* tolerate one trailing slash */
+    r->body.max = cfg.max_body;
+    const char *rid = req_header(r, "X-Request-Id");
+    if (rid_acceptable(rid))
+        snprintf(r->rid, sizeof r->rid, "%s", rid);
+    else
+        id_hex(r->rid, 16);
+    client_address(r);
+    db_take_count();
+    return r;
+}
+
+static void req_free(http_req *r)
+{
+    for (int i = 0; i < r->nparams; i++)
+        free(r->params[i]);
+    api_request_done(r);
+    buf_free(&r->body);
+    json_decref(r->data);
+    json_decref(r->error);
+    json_decref(r->fail_data);
+    free(r->raw);
+    free(r->disposition);
+    free(r->path);
+    free(r);
+}
+
+static void log_request(const http_req *r, unsigned sql)
+{
+    if (!cfg.log_requests)
+        return;
+    char ts[ISOTIME_MAX];
+    time_iso_z(time_now_us(), ts);
+    buf b = BUF_INIT(0);
+    buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"info\",\"rid\":\"%s\",\"method\":\"", ts, r->rid);
+    buf_json_str(&b, r->method);
+    buf_puts(&b, "\",\"route\":");
+    if (r->route)
+        buf_printf(&b, "\"%s\"", r->route->pattern);
+    else
+        buf_puts(&b, "null");
+    buf_printf(&b, ",\"status\":%d,\"us\":%lld", r->status,
+               (long long)(time_mono_us() - r->t0));
+    if (cfg.log_debug)
+        buf_printf(&b, ",\"sql\":%u", sql);
+    buf_putc(&b, '}');
+    if (b.p)
+        log_raw_line(b.p, b.len);
+    buf_free(&b);
+}
+
+/* Builds the MHD response for what the handler left in r. */
+static struct MHD_Response *build_response(http_req *r, int preflight)
+{
+    char *body = NULL;
+    size_t len = 0;
+    if (preflight) {
+        body = strdup("");
+    } else if (r->raw) {
+        body = r->raw;
+        len = r->raw_len;
+        r->raw = NULL;
+    } else if (resp_render(r, &body, &len) != 0) {
+        r->status = 500;
+        body = strdup("{\"ok\":false,\"data\":null,\"error\":\"Internal server error\"}");
+        len = body ? strlen(body) : 0;
+    }
+    if (!body)
+        return NULL;
+    bool gz = false;
+    if (len >= GZIP_MIN_SIZE && gzip_accepted(req_header(r, "Accept-Encoding"))) {
+        char *z;
+        size_t zlen;
+        if (gzip_compress(body, len, &z, &zlen) == 0) {
+            free(body);
+            body = z;
+            len = zlen;
+            gz = true;
+        }
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return NULL;
+    }
+    if (!preflight)
+        MHD_add_response_header(resp, "Content-Type", "application/json");
+    if (gz)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    if (r->disposition)
+        MHD_add_response_header(resp, "Content-Disposition", r->disposition);
+    if (r->retry_after > 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", ra);
+    }
+    cors_headers(r, resp, preflight);
+    return resp;
+}
+
+static enum MHD_Result send_response(http_req *r, int preflight)
+{
+    struct MHD_Response *resp = build_response(r, preflight);
+    if (!resp)
+        return MHD_NO;
+    enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static void route_request(http_req *r)
+{
+    const route *rt;
+    size_t n;
+    const route *table = api_routes(&n);
+    switch (router_match(table, n, r, &rt)) {
+    case ROUTE_FOUND:
+        r->route = rt;
+        break;
+    case ROUTE_NO_METHOD:
+        resp_errorf(r, 405, "Method \"%s\" not allowed.", r->method);
+        break;
+    case ROUTE_NO_PATH:
+        resp_error(r, 404, "Not found");
+        break;
+    }
+}
+
+static bool content_length_too_large(const http_req *r)
+{
+    const char *cl = req_header(r, "Content-Length");
+    if (!cl)
+        return false;
+    char *end;
+    unsigned long long v = strtoull(cl, &end, 10);
+    return *end != '\0' || v > cfg.max_body;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    http_req *r = *con_cls;
+    if (!r) {
+        r = req_new(conn, url, method);
+        if (!r)
+            return MHD_NO;
+        *con_cls = r;
+        if (strcmp(method, "OPTIONS") != 0)
+            route_request(r);
+        if (content_length_too_large(r)) {
+            /* Answer at once and let MHD close: the body is never read. */
+            r->too_large = true;
+            resp_error(r, 413, "Request body too large");
+            return send_response(r, 0);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!r->too_large && buf_append(&r->body, upload, *upload_size) != 0) {
+            r->too_large = true;
+            buf_free(&r->body);
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (strcmp(method, "OPTIONS") == 0) {
+        r->status = 200;
+        return send_response(r, 1);
+    }
+    if (r->too_large)
+        resp_error(r, 413, "Request body too large");
+    else if (!r->responded)
+        api_handle(r);
+    if (!r->responded)
+        resp_error(r, 500, "Internal server error");
+    return send_response(r, 0);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    http_req *r = *con_cls;
+    if (!r)
+        return;
+    log_request(r, db_take_count());
+    req_free(r);
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    log_warn("http: %s", msg);
+}
+
+int server_start(void)
+{
+    struct sockaddr_in sa4;
+    struct sockaddr_in6 sa6;
+    struct sockaddr *sa;
+    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    memset(&sa4, 0, sizeof sa4);
+    memset(&sa6, 0, sizeof sa6);
+    if (inet_pton(AF_INET, cfg.listen, &sa4.sin_addr) == 1) {
+        sa4.sin_family = AF_INET;
+        sa4.sin_port = htons((uint16_t)cfg.port);
+        sa = (struct sockaddr *)&sa4;
+    } else if (inet_pton(AF_INET6, cfg.listen, &sa6.sin6_addr) == 1) {
+        sa6.sin6_family = AF_INET6;
+        sa6.sin6_port = htons((uint16_t)cfg.port);
+        sa = (struct sockaddr *)&sa6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        log_error("CHIMERA_LISTEN is not an IP address: %s", cfg.listen);
+        return -1;
+    }
+    daemon_handle = MHD_start_daemon(
+        flags, (uint16_t)cfg.port, NULL, NULL, on_request, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg.conn_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg.conn_memory,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg.max_connections,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_END);
+    if (!daemon_handle) {
+        log_error("cannot listen on %s:%d", cfg.listen, cfg.port);
+        return -1;
+    }
+    return 0;
+}
+
+void server_stop(void)
+{
+    if (!daemon_handle)
+        return;
+    MHD_quiesce_daemon(daemon_handle);
+    MHD_stop_daemon(daemon_handle);
+    daemon_handle = NULL;
+}

@@ -1,0 +1,137 @@
+/* main.c — chimerad serve | migrate | version | gen-keys. */
+#include "auth/fernet.h"
+#include "auth/password.h"
+#include "auth/token.h"
+#include "config.h"
+#include "db/db.h"
+#include "db/migrate.h"
+#include "http/server.h"
+#include "util/ids.h"
+#include "util/log.h"
+
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef CHIMERA_VERSION
+#define CHIMERA_VERSION "0.0.0"
+#endif
+
+static const char USAGE[] =
+    "usage: chimerad <command> [--help]\n"
+    "\n"
+    "commands:\n"
+    "  serve      migrate the database, then serve the API (default port 8000)\n"
+    "  migrate    apply pending database migrations and exit\n"
+    "  version    print the version\n"
+    "  gen-keys   print fresh SECRET_KEY, JWT_SECRET_KEY and ENCRYPTION_KEY lines\n"
+    "\n"
+    "Settings come from the environment; see README.md (DATABASE_URL, DEBUG,\n"
+    "SECRET_KEY, ENCRYPTION_KEY, CHIMERA_PORT, …).\n";
+
+static const char *const HELP[][2] = {
+    { "serve", "usage: chimerad serve\n\n"
+               "Applies pending migrations, then serves the REST API on\n"
+               "CHIMERA_LISTEN:CHIMERA_PORT (127.0.0.1:8000) until SIGINT or SIGTERM.\n"
+               "DATABASE_URL picks the engine: sqlite:///path (default\n"
+               "sqlite://./data/chimera.db) or postgres://user@host:port/db.\n" },
+    { "migrate", "usage: chimerad migrate\n\n"
+                 "Applies pending migrations to DATABASE_URL and prints the schema\n"
+                 "version. Running it again is a no-op.\n" },
+    { "version", "usage: chimerad version\n\nPrints the program version.\n" },
+    { "gen-keys", "usage: chimerad gen-keys\n\n"
+                  "Prints SECRET_KEY, JWT_SECRET_KEY and ENCRYPTION_KEY (a Fernet key)\n"
+                  "lines for a production environment file.\n" },
+};
+
+static int open_and_migrate(int verbose)
+{
+    if (db_configure(cfg.database_url) != 0) {
+        fprintf(stderr, "chimerad: DATABASE_URL must be sqlite:///path or postgres://…\n");
+        return -1;
+    }
+    db *d = db_thread();
+    int applied = 0;
+    if (!d || db_migrate(d, &applied) != 0) {
+        fprintf(stderr, "chimerad: cannot migrate the database\n");
+        return -1;
+    }
+    if (verbose)
+        printf("schema version %d (%d migration%s applied)\n", db_schema_version(d), applied,
+               applied == 1 ? "" : "s");
+    db_thread_close();
+    return 0;
+}
+
+static int cmd_serve(void)
+{
+    sigset_t set;
+    int sig = 0;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    /* Block before threads start so only sigwait below sees them. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (open_and_migrate(0) != 0)
+        return 1;
+    password_set_cost(cfg.pwhash_ops, cfg.pwhash_mem);
+    if (token_set_key(cfg.jwt_secret, strlen(cfg.jwt_secret)) != 0 || server_start() != 0)
+        return 1;
+    log_info("chimerad %s listening on %s:%d (%s, %s mode, %d threads)", CHIMERA_VERSION,
+             cfg.listen, cfg.port, db_configured_engine() == DB_SQLITE ? "sqlite" : "postgres",
+             cfg.debug ? "development" : "production", cfg.threads);
+    sigwait(&set, &sig);
+    log_info("signal %d: shutting down", sig);
+    server_stop();
+    return 0;
+}
+
+static int cmd_gen_keys(void)
+{
+    char secret[65], jwt[65], fkey[45];
+    id_hex(secret, 64);
+    id_hex(jwt, 64);
+    fernet_key_generate(fkey);
+    printf("SECRET_KEY=%s\nJWT_SECRET_KEY=%s\nENCRYPTION_KEY=%s\n", secret, jwt, fkey);
+    return 0;
+}
+
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+    if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(USAGE, cmd ? stdout : stderr);
+        return cmd ? 0 : 2;
+    }
+    for (size_t i = 0; i < sizeof HELP / sizeof HELP[0]; i++) {
+        if (strcmp(cmd, HELP[i][0]) != 0)
+            continue;
+        if (wants_help(argc, argv)) {
+            fputs(HELP[i][1], stdout);
+            return 0;
+        }
+        if (sodium_init() < 0)
+            return 1;
+        if (strcmp(cmd, "version") == 0)
+            return printf("chimerad %s\n", CHIMERA_VERSION) < 0;
+        if (strcmp(cmd, "gen-keys") == 0)
+            return cmd_gen_keys();
+        if (config_load() != 0)
+            return 1;
+        int rc = strcmp(cmd, "migrate") == 0 ? (open_and_migrate(1) != 0) : cmd_serve();
+        config_free();
+        return rc;
+    }
+    fprintf(stderr, "chimerad: unknown command \"%s\"\n\n%s", cmd, USAGE);
+    return 2;
+}

@@ -1,0 +1,257 @@
+/* users.c — user rows; see users.h. */
+#include "store/users.h"
+
+#include "db/db.h"
+#include "store/internal.h"
+#include "util/isotime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define USER_COLS "id, name, email, avatar, auto_store, retention_period, is_active, date_joined"
+
+void user_row_free(user_row *u)
+{
+    free(u->name);
+    free(u->email);
+    free(u->avatar);
+    if (u->password)
+        memset(u->password, 0, strlen(u->password));
+    free(u->password);
+    memset(u, 0, sizeof *u);
+}
+
+static char *dup_col(db_stmt *st, int col)
+{
+    const char *s = db_col_text(st, col);
+    return s ? strdup(s) : NULL;
+}
+
+/* Reads the USER_COLS columns starting at column 0. */
+static st_rc read_user(db_stmt *st, user_row *u)
+{
+    memset(u, 0, sizeof *u);
+    snprintf(u->id, sizeof u->id, "%s", db_col_text(st, 0));
+    u->name = dup_col(st, 1);
+    u->email = dup_col(st, 2);
+    u->avatar = dup_col(st, 3);
+    u->auto_store = db_col_int(st, 4) != 0;
+    snprintf(u->retention, sizeof u->retention, "%s", db_col_text(st, 5));
+    u->is_active = db_col_int(st, 6) != 0;
+    u->created_at = db_col_int(st, 7);
+    if (!u->name || !u->email) {
+        user_row_free(u);
+        return ST_DB_ERROR;
+    }
+    return ST_OK;
+}
+
+/* Runs a bound single-row query and reads a user from it. */
+static st_rc fetch_user(db_stmt *st, user_row *out)
+{
+    db_rc rc = db_step(st);
+    st_rc res = rc == DB_ROW ? read_user(st, out) : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
+    db_reset(st);
+    return res;
+}
+
+st_rc user_get(const char *id, user_row *out)
+{
+    db_stmt *st = db_prepare(db_thread(), "SELECT " USER_COLS " FROM users WHERE id = $1");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, id);
+    return fetch_user(st, out);
+}
+
+st_rc user_by_email(const char *email, user_row *out)
+{
+    db_stmt *st = db_prepare(db_thread(),
+                             "SELECT " USER_COLS ", password FROM users WHERE email = $1");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, email);
+    db_rc rc = db_step(st);
+    st_rc res = rc == DB_ROW ? read_user(st, out) : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
+    if (res == ST_OK)
+        out->password = dup_col(st, 8);
+    db_reset(st);
+    return res;
+}
+
+st_rc user_for_token(const char *id, const char *jti, user_row *out, bool *revoked)
+{
+    db_stmt *st = db_prepare(db_thread(),
+        "SELECT " USER_COLS ", EXISTS (SELECT 1 FROM tokens t WHERE t.jti = $2"
+        " AND t.revoked_at IS NOT NULL) FROM users WHERE id = $1");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, id);
+    db_bind_text(st, 2, jti);
+    db_rc rc = db_step(st);
+    st_rc res = rc == DB_ROW ? read_user(st, out) : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
+    if (res == ST_OK)
+        *revoked = db_col_int(st, 8) != 0;
+    db_reset(st);
+    return res;
+}
+
+static st_rc email_taken(db *d, const char *email, const char *except_id)
+{
+    db_stmt *st = db_prepare(d, "SELECT id FROM users WHERE email = $1");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, email);
+    db_rc rc = db_step(st);
+    st_rc res = rc == DB_DONE ? ST_OK : rc != DB_ROW ? ST_DB_ERROR
+              : except_id && strcmp(db_col_text(st, 0), except_id) == 0 ? ST_OK : ST_CONFLICT;
+    db_reset(st);
+    return res;
+}
+
+/* The username of API.md §3.1: the email's local part, then local1,
+ * local2 … — the smallest suffix not yet taken. */
+static st_rc derive_username(db *d, const char *email, char *out, size_t outsz)
+{
+    const char *at = strrchr(email, '@');
+    size_t base = at ? (size_t)(at - email) : strlen(email);
+    if (base > 150)
+        base = 150;
+    char stem[160];
+    snprintf(stem, sizeof stem, "%.*s", (int)base, email);
+    db_stmt *st = db_prepare(d, "SELECT username FROM users WHERE substr(username, 1, $2) = $1");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, stem);
+    db_bind_int(st, 2, (int64_t)strlen(stem));
+    /* taken[i]: suffix i is used (0 = the bare stem); bounded scan. */
+    enum { SCAN = 4096 };
+    unsigned char *taken = calloc(SCAN, 1);
+    if (!taken) {
+        db_reset(st);
+        return ST_DB_ERROR;
+    }
+    db_rc rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *u = db_col_text(st, 0) + strlen(stem);
+        char *end;
+        if (*u == '\0')
+            taken[0] = 1;
+        else if (*u >= '1' && *u <= '9') {
+            long n = strtol(u, &end, 10);
+            if (*end == '\0' && n > 0 && n < SCAN)
+                taken[n] = 1;
+        }
+    }
+    db_reset(st);
+    long pick = -1;
+    for (long i = 0; i < SCAN && pick < 0; i++)
+        if (!taken[i])
+            pick = i;
+    free(taken);
+    if (rc != DB_DONE)
+        return ST_DB_ERROR;
+    if (pick == 0)
+        snprintf(out, outsz, "%s", stem);
+    else if (pick > 0)
+        snprintf(out, outsz, "%s%ld", stem, pick);
+    else    /* thousands of namesakes: fall back to a random-looking suffix */
+        snprintf(out, outsz, "%s%lld", stem, (long long)(time_now_us() % 1000000000));
+    return ST_OK;
+}
+
+static st_rc insert_user(db *d, const char *id, const char *username, const char *name,
+                         const char *email, const char *pwhash, int64_t now)
+{
+    db_stmt *st = db_prepare(d,
+        "INSERT INTO users (id, username, email, name, password, date_joined, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $6)");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, id);
+    db_bind_text(st, 2, username);
+    db_bind_text(st, 3, email);
+    db_bind_text(st, 4, name);
+    db_bind_text(st, 5, pwhash);
+    db_bind_int(st, 6, now);
+    db_rc rc = db_step(st);
+    db_reset(st);
+    return rc == DB_DONE ? ST_OK : rc == DB_CONSTRAINT ? ST_CONFLICT : ST_DB_ERROR;
+}
+
+st_rc user_create(const char *id, const char *name, const char *email, const char *pwhash,
+                  const char *refresh_jti, int64_t refresh_exp_us, user_row *out)
+{
+    db *d = db_thread();
+    st_rc res = ST_DB_ERROR;
+    char username[200];
+    int64_t now = time_now_us();
+    if (!d || db_begin(d) != 0)
+        return ST_DB_ERROR;
+    res = email_taken(d, email, NULL);
+    if (res != ST_OK)
+        goto out;
+    res = derive_username(d, email, username, sizeof username);
+    if (res != ST_OK)
+        goto out;
+    res = insert_user(d, id, username, name, email, pwhash, now);
+    if (res != ST_OK)
+        goto out;
+    if (refresh_jti) {
+        res = insert_refresh_token(d, refresh_jti, id, refresh_exp_us);
+        if (res != ST_OK)
+            goto out;
+    }
+    if (db_commit(d) != 0)
+        return ST_DB_ERROR;
+    return user_get(id, out);
+out:
+    db_rollback(d);
+    return res;
+}
+
+static st_rc update_field(db *d, const char *sql, const char *id, const char *value, int64_t now)
+{
+    db_stmt *st = db_prepare(d, sql);
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, id);
+    db_bind_text(st, 2, value);
+    db_bind_int(st, 3, now);
+    db_rc rc = db_step(st);
+    int64_t n = db_changes(st);
+    db_reset(st);
+    if (rc == DB_CONSTRAINT)
+        return ST_CONFLICT;
+    return rc != DB_DONE ? ST_DB_ERROR : n ? ST_OK : ST_NOT_FOUND;
+}
+
+st_rc user_update_profile(const char *id, const char *name, const char *email, user_row *out)
+{
+    db *d = db_thread();
+    st_rc res = ST_DB_ERROR;
+    int64_t now = time_now_us();
+    if (!d || db_begin(d) != 0)
+        return ST_DB_ERROR;
+    if (email) {
+        res = email_taken(d, email, id);
+        if (res == ST_OK)
+            res = update_field(d, "UPDATE users SET email = $2, updated_at = $3 WHERE id = $1",
+                               id, email, now);
+        if (res != ST_OK)
+            goto out;
+    }
+    if (name) {
+        res = update_field(d, "UPDATE users SET name = $2, updated_at = $3 WHERE id = $1",
+                           id, name, now);
+        if (res != ST_OK)
+            goto out;
+    }
+    if (db_commit(d) != 0)
+        return ST_DB_ERROR;
+    return user_get(id, out);
+out:
+    db_rollback(d);
+    return res;
+}
