@@ -77,7 +77,7 @@ coverage:
 	@cat build/cov/coverage.txt | tail -n 5
 
 bench: all
-	@bench/bench.sh $(BUILD)/chimerad
+	$(PYTHON) bench/bench.py $(BUILD)/chimerad
 
 clean:
 	rm -rf build

@@ -61,6 +61,23 @@ static void client_address(http_req *r)
                   r->client, sizeof r->client);
 }
 
+/* Request ids need uniqueness, not secrecy: a per-thread random seed run
+ * through splitmix64 avoids a getrandom() system call per request. */
+static void request_id(char out[REQ_ID_MAX])
+{
+    static _Thread_local uint64_t state;
+    if (!state) {
+        char seed[17];
+        id_hex(seed, 16);
+        state = strtoull(seed, NULL, 16) | 1;
+    }
+    uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    snprintf(out, REQ_ID_MAX, "%016llx", (unsigned long long)z);
+}
+
 static http_req *req_new(struct MHD_Connection *conn, const char *url, const char *method)
 {
     http_req *r = calloc(1, sizeof *r);
@@ -82,7 +99,7 @@ static http_req *req_new(struct MHD_Connection *conn, const char *url, const cha
     if (rid_acceptable(rid))
         snprintf(r->rid, sizeof r->rid, "%s", rid);
     else
-        id_hex(r->rid, 16);
+        request_id(r->rid);
     client_address(r);
     db_take_count();
     return r;
