@@ -31,24 +31,28 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DCHIMERA_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
+	@echo '  CC    $<'
+	@$(CC) $(CFLAGS) -DCHIMERA_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
 
 $(GEN): $(MIGR) scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
-	scripts/embed-migrations.sh $(MIGR) > $@
+	@echo '  GEN   $@'
+	@scripts/embed-migrations.sh $(MIGR) > $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libchimera.a: $(OBJ)
-	ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/chimerad: $(BUILD)/src/main.o $(BUILD)/libchimera.a
-	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+	@echo '  LINK  $@'
+	@$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libchimera.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -Itests/unit $< $(BUILD)/libchimera.a \
+	@echo '  TEST  $@'
+	@$(CC) $(CFLAGS) -Wno-missing-prototypes -Itests/unit $< $(BUILD)/libchimera.a \
 	  $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
 
 # The README's first command: build, migrate, serve on SQLite in development mode.

@@ -15,4 +15,7 @@ void h_profile_update(http_req *r);
 /* api/health.c */
 void h_health(http_req *r);
 
+/* api/schema.c */
+void h_schema(http_req *r);
+
 #endif
