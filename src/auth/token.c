@@ -4,6 +4,7 @@
 #include "util/ids.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <jwt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@ static size_t tok_keylen;
 
 int token_set_key(const char *key, size_t len)
 {
+    token_cache_clear();    /* a new key invalidates what the old one verified */
     unsigned char *k = malloc(len ? len : 1);
     if (!k)
         return -1;
@@ -67,7 +69,91 @@ static int claim_str(jwt_t *jwt, const char *name, char *dst, size_t dstsz)
     return 0;
 }
 
+/* Verified tokens are cached per thread: a client presents the same token
+ * for hours, and signature checks plus JSON parsing dominate an
+ * authenticated read otherwise. Only exact strings that verified are kept;
+ * expiry is still checked on every use, revocation by the caller. */
+#define TOK_CACHE 64
+
+typedef struct tok_cached {
+    char *token;
+    size_t len;
+    tok_claims claims;
+} tok_cached;
+
+static _Thread_local tok_cached tok_cache[TOK_CACHE];
+static pthread_key_t tok_key_exit;
+static pthread_once_t tok_once = PTHREAD_ONCE_INIT;
+
+/* Thread exit: the destructor frees the exiting thread's entries. */
+static void tok_cache_exit(void *arg)
+{
+    (void)arg;
+    token_cache_clear();
+}
+
+static void tok_once_init(void)
+{
+    pthread_key_create(&tok_key_exit, tok_cache_exit);
+}
+
+static size_t tok_slot(const char *token, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;        /* FNV-1a over the signature */
+    for (size_t i = len > 43 ? len - 43 : 0; i < len; i++)
+        h = (h ^ (unsigned char)token[i]) * 1099511628211ULL;
+    return (size_t)(h % TOK_CACHE);
+}
+
+static const tok_claims *tok_cache_get(const char *token, size_t len)
+{
+    const tok_cached *e = &tok_cache[tok_slot(token, len)];
+    if (e->token && e->len == len && memcmp(e->token, token, len) == 0)
+        return &e->claims;
+    return NULL;
+}
+
+static void tok_cache_put(const char *token, size_t len, const tok_claims *c)
+{
+    tok_cached *e = &tok_cache[tok_slot(token, len)];
+    pthread_once(&tok_once, tok_once_init);
+    if (!pthread_getspecific(tok_key_exit))
+        pthread_setspecific(tok_key_exit, tok_cache);
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, token, len + 1);
+    free(e->token);
+    e->token = copy;
+    e->len = len;
+    e->claims = *c;
+}
+
+static tok_rc token_verify_uncached(const char *token, int64_t now_s, tok_claims *c);
+
 tok_rc token_verify(const char *token, int64_t now_s, tok_claims *c)
+{
+    size_t len = token ? strlen(token) : 0;
+    const tok_claims *hit = len && len <= TOKEN_MAX_LEN ? tok_cache_get(token, len) : NULL;
+    if (hit) {
+        *c = *hit;
+        return c->exp > now_s ? TOK_OK : TOK_EXPIRED;
+    }
+    tok_rc rc = token_verify_uncached(token, now_s, c);
+    if (rc == TOK_OK)
+        tok_cache_put(token, len, c);
+    return rc;
+}
+
+void token_cache_clear(void)
+{
+    for (size_t i = 0; i < TOK_CACHE; i++) {
+        free(tok_cache[i].token);
+        tok_cache[i].token = NULL;
+    }
+}
+
+static tok_rc token_verify_uncached(const char *token, int64_t now_s, tok_claims *c)
 {
     jwt_t *jwt = NULL;
     tok_rc rc = TOK_INVALID;

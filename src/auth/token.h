@@ -28,7 +28,12 @@ int token_set_key(const char *key, size_t len);
 char *token_issue(tok_type type, const char *user_id, int64_t now_s, int64_t ttl_s,
                   tok_claims *claims);
 
-/* Verifies signature, alg, claims and expiry at now_s. */
+/* Verifies signature, alg, claims and expiry at now_s. Tokens that
+ * verified are remembered per thread, so a repeated token costs a lookup. */
 tok_rc token_verify(const char *jwt, int64_t now_s, tok_claims *claims);
+
+/* Forgets this thread's verified tokens (done by token_set_key() for the
+ * calling thread; worker threads' entries die with them). */
+void token_cache_clear(void);
 
 #endif
