@@ -40,10 +40,11 @@ typedef struct config {
 
 extern config cfg;
 
-/* Reads the environment into cfg. In development mode missing secrets are
- * generated once and kept in <data_dir>/secrets.env. Returns 0, or -1 after
- * printing why to stderr (production mode without SECRET_KEY, bad numbers). */
-int config_load(void);
+/* Reads the environment into cfg. With secrets, also the keys: in
+ * development mode missing ones are generated once and kept in
+ * <data_dir>/secrets.env. Returns 0, or -1 after printing why to stderr
+ * (production mode without SECRET_KEY, bad numbers). */
+int config_load(bool secrets);
 
 /* True if origin may receive CORS headers. */
 bool config_origin_allowed(const char *origin);

@@ -126,9 +126,10 @@ int main(int argc, char **argv)
             return printf("chimerad %s\n", CHIMERA_VERSION) < 0;
         if (strcmp(cmd, "gen-keys") == 0)
             return cmd_gen_keys();
-        if (config_load() != 0)
+        bool migrate_only = strcmp(cmd, "migrate") == 0;
+        if (config_load(!migrate_only) != 0)
             return 1;
-        int rc = strcmp(cmd, "migrate") == 0 ? (open_and_migrate(1) != 0) : cmd_serve();
+        int rc = migrate_only ? (open_and_migrate(1) != 0) : cmd_serve();
         config_free();
         return rc;
     }
