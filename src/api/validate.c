@@ -95,19 +95,31 @@ void val_error(json_t *errs, const char *field, const char *msg)
     json_array_append_new(list, json_string(msg));
 }
 
-/* Python's str() of a float: the shortest repr that round-trips. */
+/* Python's str() of a float: the shortest digits that round-trip, fixed
+ * notation for exponents -4..15, else d.ddde+XX. */
 static void py_float_str(double d, char *out, size_t outsz)
 {
-    if (isinf(d)) {
-        snprintf(out, outsz, d > 0 ? "inf" : "-inf");
+    char e[40];
+    if (isinf(d) || isnan(d)) {
+        snprintf(out, outsz, isnan(d) ? "nan" : d > 0 ? "inf" : "-inf");
         return;
     }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, outsz, "%.*g", prec, d);
-        if (strtod(out, NULL) == d)
+    int prec = 0;
+    for (; prec < 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec, d);
+        if (strtod(e, NULL) == d)
             break;
     }
-    if (!strpbrk(out, ".eni"))
+    char *mark = strchr(e, 'e');
+    int exp10 = (int)strtol(mark + 1, NULL, 10);
+    *mark = '\0';
+    if (exp10 < -4 || exp10 >= 16) {
+        snprintf(out, outsz, "%se%c%02d", e, exp10 < 0 ? '-' : '+', abs(exp10));
+        return;
+    }
+    int decimals = prec - exp10;
+    snprintf(out, outsz, "%.*f", decimals > 0 ? decimals : 0, d);
+    if (!strchr(out, '.'))
         strncat(out, ".0", outsz - strlen(out) - 1);
 }
 
@@ -174,6 +186,10 @@ int val_str(json_t *body, const char *name, unsigned flags, size_t min, size_t m
         free(s);
         return -1;
     }
+    if (!*s) {          /* DRF returns a blank value before any validator */
+        *out = s;
+        return 1;
+    }
     size_t before = json_object_get(errs, name) ? json_array_size(json_object_get(errs, name)) : 0;
     length_errors(s, min, max, name, errs);
     if ((flags & V_EMAIL) && *s && !email_valid(s))
@@ -226,14 +242,54 @@ int val_bool(json_t *body, const char *name, bool required, json_t *errs, bool *
         *out = json_is_true(v);
         return 1;
     }
-    if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1)) {
-        *out = json_integer_value(v) == 1;
+    double num = json_is_integer(v) ? (double)json_integer_value(v)
+               : json_is_real(v) ? json_real_value(v) : -1;
+    if (num == 0.0 || num == 1.0) {     /* 1 == 1.0 == True in Python */
+        *out = num == 1.0;
         return 1;
     }
     if (json_is_string(v) && bool_from_string(json_string_value(v), out) == 0)
         return 1;
     val_error(errs, name, json_is_null(v) ? "This field may not be null." : "Must be a valid boolean.");
     return -1;
+}
+
+/* DRF's IntegerField on a string: int(re.sub(r'\.0*\s*$', '', s)) with
+ * Python's int(): surrounding whitespace, a sign, '_' between digits. */
+static int py_int_string(const char *s, long long *out)
+{
+    char tmp[64];
+    size_t n = strlen(s);
+    if (n == 0 || n >= sizeof tmp)
+        return -1;
+    memcpy(tmp, s, n + 1);
+    while (n && isspace((unsigned char)tmp[n - 1]))
+        n--;
+    size_t k = n;
+    while (k && tmp[k - 1] == '0')
+        k--;
+    if (k && tmp[k - 1] == '.')
+        n = k - 1;
+    tmp[n] = '\0';
+    const char *p = tmp;
+    while (isspace((unsigned char)*p))
+        p++;
+    char digits[64];
+    size_t d = 0;
+    if (*p == '+' || *p == '-')
+        digits[d++] = *p++;
+    if (!isdigit((unsigned char)*p))
+        return -1;
+    for (; *p; p++) {
+        if (*p == '_' && isdigit((unsigned char)p[-1]) && isdigit((unsigned char)p[1]))
+            continue;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        digits[d++] = *p;
+    }
+    digits[d] = '\0';
+    *out = strtoll(digits, NULL, 10);   /* saturates: the range check reports it */
+    return 0;
 }
 
 int val_int(json_t *body, const char *name, bool required, long long lo, long long hi,
@@ -247,15 +303,13 @@ int val_int(json_t *body, const char *name, bool required, long long lo, long lo
         return required ? -1 : 0;
     }
     long long n;
-    char *end = NULL;
     if (json_is_integer(v)) {
         n = (long long)json_integer_value(v);
     } else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
                fabs(json_real_value(v)) < 9e15) {
         n = (long long)json_real_value(v);
-    } else if (json_is_string(v) && *json_string_value(v) &&
-               (n = strtoll(json_string_value(v), &end, 10), *end == '\0')) {
-        /* "12" is an integer to DRF */
+    } else if (json_is_string(v) && py_int_string(json_string_value(v), &n) == 0) {
+        /* "12", " 7 ", "1.0", "1_000" are integers to DRF */
     } else {
         val_error(errs, name, json_is_null(v) ? "This field may not be null."
                                               : "A valid integer is required.");

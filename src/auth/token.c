@@ -3,7 +3,7 @@
 
 #include "util/ids.h"
 
-#include <errno.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <jwt.h>
 #include <stdio.h>
@@ -59,14 +59,46 @@ out:
     return copy;
 }
 
-/* Copies a string claim into dst; fails if missing, empty or too long. */
-static int claim_str(jwt_t *jwt, const char *name, char *dst, size_t dstsz)
+/* Copies a string claim into dst; fails if missing, empty, not a string
+ * or too long. */
+static int claim_str(json_t *claims, const char *name, char *dst, size_t dstsz)
 {
-    const char *v = jwt_get_grant(jwt, name);
-    if (!v || !*v || strlen(v) >= dstsz)
+    json_t *v = json_object_get(claims, name);
+    const char *s = json_string_value(v);
+    if (!s || !*s || json_string_length(v) >= dstsz)
         return -1;
-    memcpy(dst, v, strlen(v) + 1);
+    memcpy(dst, s, json_string_length(v) + 1);
     return 0;
+}
+
+/* Reads the payload's claims with their JSON types checked. */
+static tok_rc read_claims(jwt_t *jwt, tok_claims *c)
+{
+    char *text = jwt_get_grants_json(jwt, NULL);
+    json_t *claims = text ? json_loads(text, 0, NULL) : NULL;
+    char type[16];
+    tok_rc rc = TOK_INVALID;
+    free(text);
+    if (!json_is_object(claims) ||
+        claim_str(claims, "token_type", type, sizeof type) ||
+        claim_str(claims, "user_id", c->user_id, sizeof c->user_id) ||
+        claim_str(claims, "jti", c->jti, sizeof c->jti) ||
+        !json_is_integer(json_object_get(claims, "exp")) ||
+        !json_is_integer(json_object_get(claims, "iat")))
+        goto out;
+    c->exp = (int64_t)json_integer_value(json_object_get(claims, "exp"));
+    c->iat = (int64_t)json_integer_value(json_object_get(claims, "iat"));
+    if (strcmp(type, "access") == 0)
+        c->type = TOK_ACCESS;
+    else if (strcmp(type, "refresh") == 0)
+        c->type = TOK_REFRESH;
+    else
+        goto out;
+    if (id_is_uuid(c->user_id))
+        rc = TOK_OK;
+out:
+    json_decref(claims);
+    return rc;
 }
 
 /* Verified tokens are cached per thread: a client presents the same token
@@ -157,34 +189,14 @@ static tok_rc token_verify_uncached(const char *token, int64_t now_s, tok_claims
 {
     jwt_t *jwt = NULL;
     tok_rc rc = TOK_INVALID;
-    char type[16];
     memset(c, 0, sizeof *c);
     if (!tok_key || !token || strlen(token) > TOKEN_MAX_LEN)
         return TOK_INVALID;
     if (jwt_decode(&jwt, token, tok_key, (int)tok_keylen) != 0 || !jwt)
         return TOK_INVALID;
     /* libjwt verifies with the header's alg; we accept exactly one. */
-    if (jwt_get_alg(jwt) != JWT_ALG_HS256)
-        goto out;
-    if (claim_str(jwt, "token_type", type, sizeof type) ||
-        claim_str(jwt, "user_id", c->user_id, sizeof c->user_id) ||
-        claim_str(jwt, "jti", c->jti, sizeof c->jti))
-        goto out;
-    if (strcmp(type, "access") == 0)
-        c->type = TOK_ACCESS;
-    else if (strcmp(type, "refresh") == 0)
-        c->type = TOK_REFRESH;
-    else
-        goto out;
-    errno = 0;
-    c->exp = jwt_get_grant_int(jwt, "exp");
-    if (errno)
-        goto out;
-    c->iat = jwt_get_grant_int(jwt, "iat");
-    if (errno || !id_is_uuid(c->user_id))
-        goto out;
-    rc = c->exp > now_s ? TOK_OK : TOK_EXPIRED;
-out:
+    if (jwt_get_alg(jwt) == JWT_ALG_HS256 && read_claims(jwt, c) == TOK_OK)
+        rc = c->exp > now_s ? TOK_OK : TOK_EXPIRED;
     jwt_free(jwt);
     return rc;
 }

@@ -81,7 +81,7 @@ static db_stmt *lite_prepare(db *d, const char *sql)
         return NULL;
     }
     for (int n = 1; n <= DB_MAX_PARAMS; n++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "$%d", n);
         ls->map[n] = sqlite3_bind_parameter_index(ls->st, name);
     }

@@ -31,6 +31,8 @@ bool gzip_accepted(const char *ae)
 int gzip_compress(const char *in, size_t len, char **out, size_t *outlen)
 {
     z_stream zs;
+    if (len > UINT32_MAX / 2)
+        return -1;      /* zlib counts in uInt; replies are never this big */
     memset(&zs, 0, sizeof zs);
     /* 15 + 16: a gzip wrapper rather than raw zlib. Level 4 trades a little
      * ratio for latency on the hot list endpoints. */

@@ -24,6 +24,8 @@ struct ratelimit {
 ratelimit *ratelimit_new(size_t capacity)
 {
     size_t cap = 64;
+    if (capacity > ((size_t)1 << 30))
+        capacity = (size_t)1 << 30;
     while (cap < capacity)
         cap <<= 1;
     ratelimit *rl = calloc(1, sizeof *rl);

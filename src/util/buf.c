@@ -2,15 +2,19 @@
 #include "util/buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static int buf_reserve(buf *b, size_t extra)
 {
-    size_t need = b->len + extra + 1;
-    if (need < b->len || (b->max && b->len + extra > b->max))
+    /* Checked in this order so no sum can wrap around. */
+    if (extra > SIZE_MAX / 2 - b->len)
         return -1;
+    if (b->max && b->len + extra > b->max)
+        return -1;
+    size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return 0;
     size_t cap = b->cap ? b->cap : 64;
