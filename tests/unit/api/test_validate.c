@@ -678,7 +678,7 @@ static void test_body_depth(void **state)
 
 /* ---- regressions (bugs found and fixed) -------------------------------------------------------- */
 
-/* BUG: py_float_str() in src/api/validate.c uses "%.*g" with the fewest
+/* Regression: py_float_str() in src/api/validate.c uses "%.*g" with the fewest
  * digits that round-trip, but %g switches to exponent form whenever the
  * decimal exponent is >= that precision, so every float >= 10 whose
  * shortest digits are fewer than its integer digits comes out in exponent
@@ -697,7 +697,7 @@ static void test_regression_float_exponent_form(void **state)
     str_ok(json_real(1e15), 0, 0, 0, "1000000000000000.0");
 }
 
-/* BUG: val_str() with V_BLANK_OK and min > 0 records "Ensure this field
+/* Regression: val_str() with V_BLANK_OK and min > 0 records "Ensure this field
  * has at least N characters." for "" (or whitespace). DRF's
  * CharField.run_validation returns '' for a blank value when allow_blank
  * is set, before any validator runs, and validate.h says "" is accepted.
@@ -709,7 +709,7 @@ static void test_regression_blank_ok_with_min(void **state)
     str_ok(json_string("   "), V_BLANK_OK, 2, 10, "");
 }
 
-/* BUG: val_bool() refuses the JSON reals 1.0 and 0.0 ("Must be a valid
+/* Regression: val_bool() refuses the JSON reals 1.0 and 0.0 ("Must be a valid
  * boolean."). DRF's BooleanField accepts them: 1.0 in TRUE_VALUES is True
  * in Python (1.0 == 1, same hash) and 0.0 is listed in FALSE_VALUES. */
 static void test_regression_bool_reals(void **state)
@@ -719,7 +719,7 @@ static void test_regression_bool_reals(void **state)
     bool_ok(json_real(0.0), false);
 }
 
-/* BUG: val_int() parses strings with strtoll and requires the whole string
+/* Regression: val_int() parses strings with strtoll and requires the whole string
  * to be digits, but DRF's IntegerField does int(re.sub(r'\.0*\s*$', '',
  * str(data))): surrounding whitespace and a ".0…" suffix are accepted, as
  * are Python's digit separators. " 7 " → 7, "7 " → 7, "1.0" → 1,

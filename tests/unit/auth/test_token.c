@@ -610,7 +610,7 @@ static void test_huge(void **state)
 
 /* ---- regressions (bugs found and fixed) -------------------------------------------------------- */
 
-/* BUG: token_verify() (src/auth/token.c) detects a non-integer "exp" or
+/* Regression: token_verify() (src/auth/token.c) detects a non-integer "exp" or
  * "iat" through errno after jwt_get_grant_int(), but the installed libjwt
  * (1.10.2) sets errno only for a missing grant: for a string, null, bool,
  * object or real it returns 0 with errno untouched. So a signed token

@@ -377,7 +377,7 @@ static void test_reset(void **state)
 
 /* ---- regressions (bugs found and fixed) -------------------------------------------------------- */
 
-/* BUG: buf_reserve() overflow guards. With extra == SIZE_MAX and
+/* Regression: buf_reserve() overflow guards. With extra == SIZE_MAX and
  * len > 0, need = len + extra + 1 wraps to exactly len, so `need < b->len`
  * misses it, and the max test `b->len + extra > b->max` wraps to len - 1
  * and passes too: buf_append returns 0 after memcpy(…, SIZE_MAX) and
@@ -392,7 +392,7 @@ static void test_regression_size_max_on_bounded(void **state)
     buf_free(&b);
 }
 
-/* BUG: with max == 0 (unlimited) and extra > SIZE_MAX / 2 the capacity
+/* Regression: with max == 0 (unlimited) and extra > SIZE_MAX / 2 the capacity
  * doubling `cap *= 2` in buf_reserve() wraps to 0 and `while (cap < need)`
  * never ends (the call hangs); with len == 0 and extra == SIZE_MAX, need
  * wraps to 0 and the append "succeeds" as above. Both should return -1. */
