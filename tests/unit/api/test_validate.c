@@ -676,7 +676,7 @@ static void test_body_depth(void **state)
     body_ok(s, n, NULL);
 }
 
-/* ---- regressions (bugs found and fixed) -------------------------------------------------------- */
+/* ---- regressions (bugs found and fixed) ---------------------------- */
 
 /* Regression: py_float_str() in src/api/validate.c uses "%.*g" with the fewest
  * digits that round-trip, but %g switches to exponent form whenever the

@@ -608,7 +608,7 @@ static void test_huge(void **state)
     free(s);
 }
 
-/* ---- regressions (bugs found and fixed) -------------------------------------------------------- */
+/* ---- regressions (bugs found and fixed) ---------------------------- */
 
 /* Regression: token_verify() (src/auth/token.c) detects a non-integer "exp" or
  * "iat" through errno after jwt_get_grant_int(), but the installed libjwt

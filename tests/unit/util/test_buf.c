@@ -375,7 +375,7 @@ static void test_reset(void **state)
     buf_free(&b);
 }
 
-/* ---- regressions (bugs found and fixed) -------------------------------------------------------- */
+/* ---- regressions (bugs found and fixed) ---------------------------- */
 
 /* Regression: buf_reserve() overflow guards. With extra == SIZE_MAX and
  * len > 0, need = len + extra + 1 wraps to exactly len, so `need < b->len`
