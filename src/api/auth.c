@@ -76,6 +76,10 @@ void h_register(http_req *r)
     val_str(body, "name", V_REQUIRED, 0, NAME_MAX_LEN, errs, &name);
     val_str(body, "email", V_REQUIRED | V_EMAIL, 0, EMAIL_MAX, errs, &email);
     val_str(body, "password", V_REQUIRED, 8, PASSWORD_MAX, errs, &password);
+    /* Uniqueness is a field error beside the others, as DRF reports it;
+     * user_create() checks again inside its transaction. */
+    if (email && user_email_taken(email) == ST_CONFLICT)
+        val_error(errs, "email", "Email already exists");
     if (json_object_size(errs)) {
         resp_fields(r, json_incref(errs));
         goto out;

@@ -27,6 +27,7 @@ typedef struct http_req {
     buf body;
     bool too_large;                 /* body passed cfg.max_body */
     const struct route *route;      /* matched route, NULL if none */
+    const char *pattern;            /* route pattern for the log (also on 405) */
     char *params[REQ_MAX_PARAMS];   /* path parameters, in pattern order */
     int nparams;
     char rid[REQ_ID_MAX];           /* request id (X-Request-Id) */

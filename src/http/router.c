@@ -57,12 +57,13 @@ route_match router_match(const route *table, size_t n, http_req *r, const route 
 {
     const char *caps[REQ_MAX_PARAMS];
     size_t lens[REQ_MAX_PARAMS];
-    int path_seen = 0;
+    const route *path_seen = NULL;
     for (size_t i = 0; i < n; i++) {
         int ncaps = 0;
         if (!path_walk(table[i].pattern, r->path, caps, lens, &ncaps))
             continue;
-        path_seen = 1;
+        if (!path_seen)
+            path_seen = &table[i];
         if (!method_is(&table[i], r->method))
             continue;
         for (int k = 0; k < ncaps; k++)
@@ -71,6 +72,6 @@ route_match router_match(const route *table, size_t n, http_req *r, const route 
         *out = &table[i];
         return ROUTE_FOUND;
     }
-    *out = NULL;
+    *out = path_seen;
     return path_seen ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
 }

@@ -31,8 +31,9 @@ typedef enum route_match {
 } route_match;
 
 /* Matches method + path against table. On ROUTE_FOUND sets *out and copies
- * the path parameters into r->params (freed with the request). HEAD
- * matches GET routes. */
+ * the path parameters into r->params (freed with the request). On
+ * ROUTE_NO_METHOD *out is the first route with that path (for the log),
+ * else NULL. HEAD matches GET routes. */
 route_match router_match(const route *table, size_t n, http_req *r, const route **out);
 
 /* True if path matches pattern (no captures): used by tests and tools. */

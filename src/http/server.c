@@ -130,8 +130,8 @@ static void log_request(const http_req *r, unsigned sql)
     buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"info\",\"rid\":\"%s\",\"method\":\"", ts, r->rid);
     buf_json_str(&b, r->method);
     buf_puts(&b, "\",\"route\":");
-    if (r->route)
-        buf_printf(&b, "\"%s\"", r->route->pattern);
+    if (r->pattern)
+        buf_printf(&b, "\"%s\"", r->pattern);
     else
         buf_puts(&b, "null");
     buf_printf(&b, ",\"status\":%d,\"us\":%lld", r->status,
@@ -212,8 +212,10 @@ static void route_request(http_req *r)
     switch (router_match(table, n, r, &rt)) {
     case ROUTE_FOUND:
         r->route = rt;
+        r->pattern = rt->pattern;
         break;
     case ROUTE_NO_METHOD:
+        r->pattern = rt->pattern;
         resp_errorf(r, 405, "Method \"%s\" not allowed.", r->method);
         break;
     case ROUTE_NO_PATH:

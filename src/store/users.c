@@ -110,6 +110,12 @@ static st_rc email_taken(db *d, const char *email, const char *except_id)
     return res;
 }
 
+st_rc user_email_taken(const char *email)
+{
+    db *d = db_thread();
+    return d ? email_taken(d, email, NULL) : ST_DB_ERROR;
+}
+
 /* The username of API.md §3.1: the email's local part, then local1,
  * local2 … — the smallest suffix not yet taken. */
 static st_rc derive_username(db *d, const char *email, char *out, size_t outsz)

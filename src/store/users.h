@@ -28,6 +28,9 @@ void user_row_free(user_row *u);
 st_rc user_create(const char *id, const char *name, const char *email, const char *pwhash,
                   const char *refresh_jti, int64_t refresh_exp_us, user_row *out);
 
+/* ST_CONFLICT when a user has exactly this email, ST_OK when none does. */
+st_rc user_email_taken(const char *email);
+
 /* Login lookup by exact email, with the password hash. */
 st_rc user_by_email(const char *email, user_row *out);
 
