@@ -12,6 +12,41 @@ void h_refresh(http_req *r);
 void h_profile(http_req *r);
 void h_profile_update(http_req *r);
 
+/* api/workspaces.c */
+void h_workspaces_list(http_req *r);
+void h_workspaces_create(http_req *r);
+void h_workspace_get(http_req *r);
+void h_workspace_update(http_req *r);
+void h_workspace_delete(http_req *r);
+void h_workspace_stats(http_req *r);
+void h_workspace_dashboard(http_req *r);
+void h_workspace_activity(http_req *r);
+void h_workspace_neural_load(http_req *r);
+void h_workspace_record_load(http_req *r);
+
+/* api/team.c */
+void h_team_list(http_req *r);
+void h_team_invite(http_req *r);
+void h_team_role(http_req *r);
+void h_team_status(http_req *r);
+void h_team_remove(http_req *r);
+
+/* api/invitations.c */
+void h_invitations_list(http_req *r);
+void h_invitation_accept(http_req *r);
+void h_invitation_decline(http_req *r);
+
+/* api/settings.c */
+void h_settings_get(http_req *r);
+void h_settings_profile(http_req *r);
+void h_settings_retention(http_req *r);
+void h_settings_cleanup_info(http_req *r);
+void h_settings_cleanup(http_req *r);
+void h_account_delete(http_req *r);
+
+/* api/export.c */
+void h_export(http_req *r);
+
 /* api/health.c */
 void h_health(http_req *r);
 

@@ -4,8 +4,15 @@
  * literal path before a parameterised twin (…/memories/search before
  * …/memories/{memId}).
  *
- * role: the least workspace role a route needs ("-" = not workspace-scoped,
- * "member", "researcher", "admin", "owner"). */
+ * role: who may call a workspace-scoped route (the authorization-matrix
+ * tests read it from GET /api/schema as x-min-role):
+ *   "-"      not workspace-scoped (per-user or public)
+ *   "member" any member, observers included (reads)
+ *   "writer" members except observers (D6: observers are read-only)
+ *   "admin"  the owner or an admin
+ *   "owner"  the owner only
+ *   "self"   any member, on their own row only (team status); team removal
+ *            is "admin" for others and allowed to any member for themself. */
 #include "api/api.h"
 #include "api/handlers.h"
 
@@ -19,6 +26,35 @@ static const route routes[] = {
     { "POST", "/api/auth/refresh",            h_refresh,         ROUTE_PUBLIC, "-", "Refresh",       "TokenPair" },
     { "GET",  "/api/auth/profile",            h_profile,         0,            "-", "-",             "User" },
     { "PUT",  "/api/auth/profile/update",     h_profile_update,  0,            "-", "ProfileUpdate", "User" },
+
+    { "GET",    "/api/workspaces",                          h_workspaces_list,       0, "-",      "-",               "WorkspaceList" },
+    { "POST",   "/api/workspaces",                          h_workspaces_create,     0, "-",      "WorkspaceCreate", "Workspace" },
+    { "GET",    "/api/workspaces/{wid}",                    h_workspace_get,         0, "member", "-",               "Workspace" },
+    { "PUT",    "/api/workspaces/{wid}",                    h_workspace_update,      0, "admin",  "WorkspaceUpdate", "Workspace" },
+    { "DELETE", "/api/workspaces/{wid}",                    h_workspace_delete,      0, "owner",  "-",               "Message" },
+    { "GET",    "/api/workspaces/{wid}/stats",              h_workspace_stats,       0, "member", "-",               "WorkspaceStats" },
+    { "GET",    "/api/workspaces/{wid}/dashboard",          h_workspace_dashboard,   0, "member", "-",               "Dashboard" },
+    { "GET",    "/api/workspaces/{wid}/activity",           h_workspace_activity,    0, "member", "-",               "ActivityList" },
+    { "GET",    "/api/workspaces/{wid}/neural-load",        h_workspace_neural_load, 0, "member", "-",               "NeuralLoad" },
+    { "POST",   "/api/workspaces/{wid}/record-load",        h_workspace_record_load, 0, "member", "-",               "RecordLoad" },
+
+    { "GET",    "/api/workspaces/{wid}/team",               h_team_list,             0, "member", "-",               "TeamList" },
+    { "POST",   "/api/workspaces/{wid}/team/invite",        h_team_invite,           0, "writer", "Invite",          "InviteResult" },
+    { "PUT",    "/api/workspaces/{wid}/team/{userId}/role", h_team_role,             0, "admin",  "RoleUpdate",      "TeamMember" },
+    { "PUT",    "/api/workspaces/{wid}/team/{userId}/status", h_team_status,         0, "self",   "StatusUpdate",    "TeamMember" },
+    { "DELETE", "/api/workspaces/{wid}/team/{userId}",      h_team_remove,           0, "admin",  "-",               "Message" },
+
+    { "GET",    "/api/invitations",                         h_invitations_list,      0, "-",      "-",               "InvitationList" },
+    { "POST",   "/api/invitations/{invId}/accept",          h_invitation_accept,     0, "-",      "-",               "InvitationAccepted" },
+    { "POST",   "/api/invitations/{invId}/decline",         h_invitation_decline,    0, "-",      "-",               "Message" },
+
+    { "GET",    "/api/settings",                            h_settings_get,          0, "-",      "-",               "Settings" },
+    { "PUT",    "/api/settings/profile",                    h_settings_profile,      0, "-",      "ProfileUpdate",   "Settings" },
+    { "PUT",    "/api/settings/memory-retention",           h_settings_retention,    0, "-",      "RetentionUpdate", "Settings" },
+    { "GET",    "/api/settings/cleanup-info",               h_settings_cleanup_info, 0, "-",      "-",               "CleanupInfo" },
+    { "POST",   "/api/settings/cleanup",                    h_settings_cleanup,      0, "-",      "-",               "CleanupResult" },
+    { "GET",    "/api/export",                              h_export,                0, "-",      "-",               "ExportFile" },
+    { "DELETE", "/api/account",                             h_account_delete,        0, "-",      "-",               "Message" },
 };
 
 const route *api_routes(size_t *n)

@@ -3,7 +3,11 @@
 #ifndef CHIMERA_API_SERIALIZE_H
 #define CHIMERA_API_SERIALIZE_H
 
+#include "store/activity.h"
+#include "store/invitations.h"
+#include "store/load.h"
 #include "store/users.h"
+#include "store/workspaces.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -15,5 +19,26 @@ json_t *json_ts_offset(int64_t us);
 
 /* User: {id, name, email, avatar, createdAt} */
 json_t *user_json(const user_row *u);
+
+/* TeamMember: {id, userId, workspaceId, role, status, joinedAt, user{…}} */
+json_t *member_json(const member_row *m);
+
+/* Workspace with members and the embedded (simple) stats of §7.1. */
+json_t *workspace_json(const ws_row *w);
+
+/* WorkspaceStats with the service formulas of §7.2. */
+json_t *service_stats_json(const ws_stats *s);
+
+/* Invitation as the invitee's inbox shows it. */
+json_t *invitation_json(const invitation_row *i);
+
+/* ActivityItem: {id, type, message, timestamp, metadata} */
+json_t *activity_json(const activity_row *a);
+
+/* Settings: {profile{name,email}, memoryRetention{autoStore,retentionPeriod}} */
+json_t *settings_json(const user_row *u);
+
+/* Parses stored JSON text; an empty object when it is not valid JSON. */
+json_t *json_from_text(const char *text);
 
 #endif

@@ -44,6 +44,11 @@ typedef struct http_req {
     size_t raw_len;
     char *disposition;              /* Content-Disposition for raw bodies */
     int retry_after;                /* seconds, for 429 */
+    /* A streamed, non-enveloped body (export): fill(cls, buf, max) returns
+     * bytes written, RESP_STREAM_END or RESP_STREAM_ERROR. */
+    long (*stream_fill)(void *cls, char *buf, size_t max);
+    void (*stream_free)(void *cls);
+    void *stream_cls;
     bool responded;
 } http_req;
 

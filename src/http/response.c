@@ -8,6 +8,11 @@
 
 static void resp_clear(http_req *r)
 {
+    if (r->stream_free && r->stream_cls)
+        r->stream_free(r->stream_cls);
+    r->stream_fill = NULL;
+    r->stream_free = NULL;
+    r->stream_cls = NULL;
     json_decref(r->data);
     json_decref(r->error);
     json_decref(r->fail_data);
@@ -66,6 +71,18 @@ void resp_raw(http_req *r, int status, char *body, size_t len, const char *dispo
     r->status = status;
     r->raw = body;
     r->raw_len = len;
+    r->disposition = disposition ? strdup(disposition) : NULL;
+    r->responded = true;
+}
+
+void resp_stream(http_req *r, int status, long (*fill)(void *cls, char *buf, size_t max),
+                 void *cls, void (*free_cls)(void *cls), const char *disposition)
+{
+    resp_clear(r);
+    r->status = status;
+    r->stream_fill = fill;
+    r->stream_free = free_cls;
+    r->stream_cls = cls;
     r->disposition = disposition ? strdup(disposition) : NULL;
     r->responded = true;
 }

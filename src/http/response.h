@@ -15,6 +15,15 @@ void resp_fields(http_req *r, json_t *errors);
 void resp_error_data(http_req *r, int status, const char *msg, json_t *data);
 /* A raw, non-enveloped JSON body (export); takes ownership of body. */
 void resp_raw(http_req *r, int status, char *body, size_t len, const char *disposition);
+#define RESP_STREAM_END (-1L)
+#define RESP_STREAM_ERROR (-2L)
+
+/* A streamed raw JSON body of unknown length, produced on demand by fill
+ * (called from the connection's thread until it returns RESP_STREAM_END);
+ * free_cls releases cls when the response is done. */
+void resp_stream(http_req *r, int status, long (*fill)(void *cls, char *buf, size_t max),
+                 void *cls, void (*free_cls)(void *cls), const char *disposition);
+
 /* The standard 429 with Retry-After. */
 void resp_throttled(http_req *r, int retry_after);
 

@@ -116,6 +116,8 @@ static void req_free(http_req *r)
     json_decref(r->fail_data);
     free(r->raw);
     free(r->disposition);
+    if (r->stream_free && r->stream_cls)
+        r->stream_free(r->stream_cls);
     free(r->path);
     free(r);
 }
@@ -145,10 +147,36 @@ static void log_request(const http_req *r, unsigned sql)
 }
 
 /* Builds the MHD response for what the handler left in r. */
+/* MHD's content reader for streamed bodies; ownership of cls moved to MHD. */
+static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    http_req *r = cls;
+    long n = r->stream_fill(r->stream_cls, out, max);
+    if (n == RESP_STREAM_END)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : (ssize_t)n;
+}
+
+static struct MHD_Response *build_stream(http_req *r)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_reader, r, NULL);
+    if (!resp)
+        return NULL;
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    if (r->disposition)
+        MHD_add_response_header(resp, "Content-Disposition", r->disposition);
+    cors_headers(r, resp, 0);
+    return resp;
+}
+
 static struct MHD_Response *build_response(http_req *r, int preflight)
 {
     char *body = NULL;
     size_t len = 0;
+    if (r->stream_fill && !preflight)
+        return build_stream(r);
     if (preflight) {
         body = strdup("");
     } else if (r->raw) {

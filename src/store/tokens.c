@@ -4,15 +4,6 @@
 #include "store/internal.h"
 #include "util/isotime.h"
 
-st_rc st_from_db(db_rc rc)
-{
-    switch (rc) {
-    case DB_DONE: return ST_OK;
-    case DB_CONSTRAINT: return ST_CONFLICT;
-    default: return ST_DB_ERROR;
-    }
-}
-
 st_rc insert_refresh_token(db *d, const char *jti, const char *user_id, int64_t exp_us)
 {
     db_stmt *st = db_prepare(d,

@@ -31,7 +31,13 @@ CREATE TABLE workspaces (
     name TEXT NOT NULL,
     description TEXT,
     owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    -- Bumped in the same transaction as every memory change (vector index).
     generation BIGINT NOT NULL DEFAULT 0,
+    -- Counters kept in the transaction of each memory/conversation change,
+    -- so listing workspaces never counts rows.
+    memory_count BIGINT NOT NULL DEFAULT 0,
+    embedding_count BIGINT NOT NULL DEFAULT 0,
+    conversation_count BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );

@@ -1,0 +1,219 @@
+/* team.c — a workspace's team and invitations sent (API.md §5.3, D6). */
+#include "api/access.h"
+#include "api/api.h"
+#include "api/handlers.h"
+#include "api/serialize.h"
+#include "api/validate.h"
+
+#include "http/response.h"
+#include "store/invitations.h"
+#include "store/members.h"
+#include "util/ids.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MSG_MEMBER_NOT_FOUND "Team member not found"
+
+void h_team_list(http_req *r)
+{
+    ws_role role;
+    page pg;
+    member_row *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    if (api_ws_member(r, req_param(r, 0), &role) != 0 || api_page(r, 0, &pg) != 0)
+        return;
+    st_rc st = member_list(req_param(r, 0), pg, &rows, &n, &total);
+    if (st != ST_OK) {
+        api_store_error(r, st, NULL);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, member_json(&rows[i]));
+    member_rows_free(rows, n);
+    resp_data(r, 200, json_pack("{s:o,s:I}", "members", items, "total", (json_int_t)total));
+}
+
+/* Reads a choice field: absent → dflt; otherwise it must be one of choices. */
+static int choice(json_t *body, const char *name, const char *const *choices, bool required,
+                  json_t *errs, char **out)
+{
+    int rc = val_str(body, name, required ? V_REQUIRED : 0, 0, 0, errs, out);
+    if (rc <= 0)
+        return rc;
+    for (size_t i = 0; choices[i]; i++)
+        if (strcmp(*out, choices[i]) == 0)
+            return 1;
+    char msg[160];
+    snprintf(msg, sizeof msg, "\"%.100s\" is not a valid choice.", *out);
+    val_error(errs, name, msg);
+    free(*out);
+    *out = NULL;
+    return -1;
+}
+
+static const char *const ROLES[] = { "admin", "researcher", "observer", NULL };
+static const char *const STATUSES[] = { "online", "away", "offline", NULL };
+
+static void reply_invited(http_req *r, inv_outcome outcome, const invitation_row *inv)
+{
+    switch (outcome) {
+    case INV_UNKNOWN_USER: resp_error(r, 404, "User not found with this email"); return;
+    case INV_SELF: resp_error(r, 400, "Cannot invite yourself"); return;
+    case INV_ALREADY_MEMBER: resp_error(r, 400, "User is already a member of this workspace"); return;
+    case INV_ALREADY_PENDING: resp_error(r, 400, "Invitation already sent to this user"); return;
+    case INV_CREATED: break;
+    }
+    resp_data(r, 201, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "id", inv->id,
+                                "workspaceId", inv->workspace_id,
+                                "workspaceName", inv->workspace_name,
+                                "inviteeEmail", inv->invitee_email, "status", inv->status,
+                                "role", inv->role, "createdAt", json_ts_offset(inv->created_at),
+                                "message", "Invitation sent successfully"));
+}
+
+void h_team_invite(http_req *r)
+{
+    const char *wid = req_param(r, 0);
+    json_t *body = NULL, *errs = json_object();
+    char *email = NULL, *role = NULL;
+    ws_role me;
+    invitation_row inv = { 0 };
+    inv_outcome outcome;
+    if (api_ws_writer(r, wid, &me) != 0 || !(body = val_body(r)))
+        goto out;
+    json_t *e = json_object_get(body, "email");
+    if (!json_is_string(e) || !val_truthy(e)) {
+        resp_error(r, 400, "Email is required");
+        goto out;
+    }
+    if (choice(body, "role", ROLES, false, errs, &role) < 0) {
+        resp_fields(r, json_incref(errs));
+        goto out;
+    }
+    email = strdup(json_string_value(e));
+    st_rc st = invitation_create(wid, r->user->user.id, email, role ? role : "researcher",
+                                 &outcome, &inv);
+    if (st != ST_OK)
+        api_store_error(r, st, NULL);
+    else
+        reply_invited(r, outcome, &inv);
+out:
+    invitation_row_free(&inv);
+    free(email);
+    free(role);
+    json_decref(body);
+    json_decref(errs);
+}
+
+/* The {userId} of team routes: a member, or 404 (also for non-UUIDs). */
+static const char *target_user(http_req *r)
+{
+    return req_param(r, 1);
+}
+
+static void reply_member(http_req *r, st_rc st, member_row *m)
+{
+    if (st != ST_OK) {
+        api_store_error(r, st, MSG_MEMBER_NOT_FOUND);
+        return;
+    }
+    resp_data(r, 200, member_json(m));
+    member_row_free(m);
+}
+
+void h_team_role(http_req *r)
+{
+    const char *wid = req_param(r, 0);
+    json_t *body = NULL, *errs = json_object();
+    char *role = NULL;
+    ws_role me;
+    member_row m;
+    if (api_ws_writer(r, wid, &me) != 0)
+        goto out;
+    if (me != ROLE_OWNER && me != ROLE_ADMIN) {
+        resp_error(r, 403, "Only admins can update roles");
+        goto out;
+    }
+    if (!(body = val_body(r)))
+        goto out;
+    if (choice(body, "role", ROLES, true, errs, &role) < 0) {
+        resp_fields(r, json_incref(errs));
+        goto out;
+    }
+    ws_role target;
+    st_rc st = ws_access(wid, target_user(r), &target);
+    if (st == ST_OK && target == ROLE_NONE)
+        st = ST_NOT_FOUND;
+    if (st == ST_OK && target == ROLE_OWNER) {
+        resp_error(r, 400, "Cannot change owner role");
+        goto out;
+    }
+    if (st == ST_OK)
+        st = member_set_role(wid, target_user(r), role, &m);
+    reply_member(r, st, &m);
+out:
+    free(role);
+    json_decref(body);
+    json_decref(errs);
+}
+
+void h_team_status(http_req *r)
+{
+    const char *wid = req_param(r, 0);
+    json_t *body = NULL, *errs = json_object();
+    char *status = NULL;
+    ws_role me;
+    member_row m;
+    if (api_ws_member(r, wid, &me) != 0 || !(body = val_body(r)))
+        goto out;
+    if (choice(body, "status", STATUSES, true, errs, &status) < 0) {
+        resp_fields(r, json_incref(errs));
+        goto out;
+    }
+    st_rc st = member_get(wid, target_user(r), &m);
+    if (st != ST_OK) {
+        api_store_error(r, st, MSG_MEMBER_NOT_FOUND);
+        goto out;
+    }
+    member_row_free(&m);
+    if (strcmp(target_user(r), r->user->user.id) != 0) {
+        resp_error(r, 403, "Can only update your own status");
+        goto out;
+    }
+    reply_member(r, member_set_status(wid, target_user(r), status, &m), &m);
+out:
+    free(status);
+    json_decref(body);
+    json_decref(errs);
+}
+
+void h_team_remove(http_req *r)
+{
+    const char *wid = req_param(r, 0);
+    bool self = strcmp(target_user(r), r->user->user.id) == 0;
+    ws_role me, target;
+    /* Leaving is allowed to every member, observers included (D6). */
+    if ((self ? api_ws_member(r, wid, &me) : api_ws_writer(r, wid, &me)) != 0)
+        return;
+    if (!self && me != ROLE_OWNER && me != ROLE_ADMIN) {
+        resp_error(r, 403, "Only workspace owner or admin can remove members");
+        return;
+    }
+    st_rc st = ws_access(wid, target_user(r), &target);
+    if (st == ST_OK && target == ROLE_NONE)
+        st = ST_NOT_FOUND;
+    if (st == ST_OK && target == ROLE_OWNER) {
+        resp_error(r, 400, "Cannot remove workspace owner");
+        return;
+    }
+    if (st == ST_OK)
+        st = member_remove(wid, target_user(r));
+    if (st != ST_OK)
+        api_store_error(r, st, MSG_MEMBER_NOT_FOUND);
+    else
+        resp_data(r, 200, json_pack("{s:s}", "message", "Team member removed successfully"));
+}

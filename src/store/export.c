@@ -1,0 +1,137 @@
+/* export.c — see export.h. Timestamps use the isoformat style (+00:00) of
+ * the original export file. */
+#include "store/export.h"
+
+#include "store/internal.h"
+#include "util/isotime.h"
+
+#include <string.h>
+
+static json_t *ts(int64_t us)
+{
+    char b[ISOTIME_MAX];
+    time_iso_offset(us, b);
+    return json_string(b);
+}
+
+static json_t *ts_or_null(db_stmt *st, int col)
+{
+    return db_col_null(st, col) ? json_null() : ts(db_col_int(st, col));
+}
+
+static json_t *text_col(db_stmt *st, int col)
+{
+    const char *s = db_col_text(st, col);
+    return s ? json_string(s) : json_null();
+}
+
+/* A stored JSON column, or dflt when it is not valid JSON. */
+static json_t *json_col(db_stmt *st, int col, json_t *dflt)
+{
+    const char *s = db_col_text(st, col);
+    json_t *v = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+    if (!v)
+        return dflt;
+    json_decref(dflt);
+    return v;
+}
+
+static st_rc attach_messages(db *d, json_t *convs)
+{
+    db_stmt *st = db_prepare(d, "SELECT id, role, content, is_pinned, timestamp, metadata"
+                                " FROM messages WHERE conversation_id = $1"
+                                " ORDER BY timestamp, id");
+    if (!st)
+        return ST_DB_ERROR;
+    size_t i;
+    json_t *conv;
+    json_array_foreach(convs, i, conv) {
+        json_t *msgs = json_array();
+        db_bind_text(st, 1, json_string_value(json_object_get(conv, "id")));
+        db_rc rc;
+        while ((rc = db_step(st)) == DB_ROW)
+            json_array_append_new(msgs, json_pack("{s:o,s:o,s:o,s:b,s:o,s:o}",
+                "id", text_col(st, 0), "role", text_col(st, 1), "content", text_col(st, 2),
+                "isPinned", (int)db_col_int(st, 3), "timestamp", ts(db_col_int(st, 4)),
+                "metadata", json_col(st, 5, json_object())));
+        db_reset(st);
+        json_object_set_new(conv, "messages", msgs);
+        if (rc != DB_DONE)
+            return ST_DB_ERROR;
+    }
+    return ST_OK;
+}
+
+st_rc export_conversations(const char *wid, json_t **out)
+{
+    db *d = db_thread();
+    db_stmt *st = db_prepare(d, "SELECT id, title, model_id, status, created_at, updated_at"
+                                " FROM conversations WHERE workspace_id = $1"
+                                " ORDER BY updated_at DESC, id");
+    if (!st)
+        return ST_DB_ERROR;
+    json_t *convs = json_array();
+    db_bind_text(st, 1, wid);
+    db_rc rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        json_array_append_new(convs, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
+            "id", text_col(st, 0), "title", text_col(st, 1), "modelId", text_col(st, 2),
+            "status", text_col(st, 3), "createdAt", ts(db_col_int(st, 4)),
+            "updatedAt", ts(db_col_int(st, 5))));
+    db_reset(st);
+    st_rc res = rc == DB_DONE ? attach_messages(d, convs) : ST_DB_ERROR;
+    if (res != ST_OK) {
+        json_decref(convs);
+        return res;
+    }
+    *out = convs;
+    return ST_OK;
+}
+
+st_rc export_memories(const char *wid, json_t **out)
+{
+    db_stmt *st = db_prepare(db_thread(),
+        "SELECT id, title, content, snippet, tags, metadata, version, created_at, updated_at"
+        " FROM memories WHERE workspace_id = $1 ORDER BY created_at DESC, id");
+    if (!st)
+        return ST_DB_ERROR;
+    json_t *mems = json_array();
+    db_bind_text(st, 1, wid);
+    db_rc rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        json_array_append_new(mems, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
+            "id", text_col(st, 0), "title", text_col(st, 1), "content", text_col(st, 2),
+            "snippet", text_col(st, 3), "tags", json_col(st, 4, json_array()),
+            "metadata", json_col(st, 5, json_object()), "version", (json_int_t)db_col_int(st, 6),
+            "createdAt", ts(db_col_int(st, 7)), "updatedAt", ts(db_col_int(st, 8))));
+    db_reset(st);
+    if (rc != DB_DONE) {
+        json_decref(mems);
+        return ST_DB_ERROR;
+    }
+    *out = mems;
+    return ST_OK;
+}
+
+st_rc export_integrations(const char *user_id, json_t **out)
+{
+    db_stmt *st = db_prepare(db_thread(),
+        "SELECT id, provider, status, last_tested, created_at FROM integrations"
+        " WHERE user_id = $1 ORDER BY created_at, id");
+    if (!st)
+        return ST_DB_ERROR;
+    json_t *items = json_array();
+    db_bind_text(st, 1, user_id);
+    db_rc rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        json_array_append_new(items, json_pack("{s:o,s:o,s:o,s:o,s:o}",
+            "id", text_col(st, 0), "provider", text_col(st, 1), "status", text_col(st, 2),
+            "lastTested", ts_or_null(st, 3), "createdAt", ts(db_col_int(st, 4))));
+    db_reset(st);
+    if (rc != DB_DONE) {
+        json_decref(items);
+        return ST_DB_ERROR;
+    }
+    *out = items;
+    return ST_OK;
+}

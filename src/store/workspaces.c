@@ -1,0 +1,299 @@
+/* workspaces.c — workspaces and memberships; see workspaces.h. */
+#include "store/workspaces.h"
+
+#include "store/internal.h"
+#include "store/rows.h"
+#include "util/ids.h"
+#include "util/isotime.h"
+
+/* Workspaces a user can see: owner or member. $1 = user id. */
+#define WS_VISIBLE \
+    "(w.owner_id = $1 OR EXISTS (SELECT 1 FROM team_members t" \
+    " WHERE t.workspace_id = w.id AND t.user_id = $1))"
+
+/* Columns of a ws_row; lastActivity = newest of the workspace, its
+ * memories and its conversations (index range maxima, no counting). */
+#define WS_COLS \
+    "w.id, w.name, w.description, w.owner_id, w.created_at, w.updated_at," \
+    " w.memory_count, w.embedding_count, w.conversation_count," \
+    " (SELECT MAX(m.updated_at) FROM memories m WHERE m.workspace_id = w.id)," \
+    " (SELECT MAX(c.updated_at) FROM conversations c WHERE c.workspace_id = w.id)"
+
+ws_role ws_role_parse(const char *s)
+{
+    if (!s)
+        return ROLE_NONE;
+    if (strcmp(s, "admin") == 0)
+        return ROLE_ADMIN;
+    if (strcmp(s, "researcher") == 0)
+        return ROLE_RESEARCHER;
+    if (strcmp(s, "observer") == 0)
+        return ROLE_OBSERVER;
+    return ROLE_NONE;
+}
+
+void member_row_free(member_row *m)
+{
+    free(m->name);
+    free(m->email);
+    m->name = m->email = NULL;
+}
+
+void ws_row_free(ws_row *w)
+{
+    free(w->name);
+    free(w->description);
+    for (size_t i = 0; i < w->nmembers; i++)
+        member_row_free(&w->members[i]);
+    free(w->members);
+    memset(w, 0, sizeof *w);
+}
+
+void ws_list_free(ws_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        ws_row_free(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int64_t max3(int64_t a, int64_t b, int64_t c)
+{
+    int64_t m = a > b ? a : b;
+    return m > c ? m : c;
+}
+
+static void read_ws(db_stmt *st, ws_row *w)
+{
+    memset(w, 0, sizeof *w);
+    COL_COPY(w->id, st, 0);
+    w->name = col_dup_str(st, 1);
+    w->description = col_dup(st, 2);
+    COL_COPY(w->owner_id, st, 3);
+    w->created_at = db_col_int(st, 4);
+    w->updated_at = db_col_int(st, 5);
+    w->memories = db_col_int(st, 6);
+    w->embeddings = db_col_int(st, 7);
+    w->conversations = db_col_int(st, 8);
+    w->last_activity = max3(w->updated_at, db_col_int(st, 9), db_col_int(st, 10));
+}
+
+void read_member(db_stmt *st, member_row *m)
+{
+    memset(m, 0, sizeof *m);
+    COL_COPY(m->workspace_id, st, 0);
+    COL_COPY(m->id, st, 1);
+    COL_COPY(m->user_id, st, 2);
+    COL_COPY(m->role, st, 3);
+    COL_COPY(m->status, st, 4);
+    m->joined_at = db_col_int(st, 5);
+    m->name = col_dup_str(st, 6);
+    m->email = col_dup_str(st, 7);
+}
+
+/* Appends a member to the workspace it belongs to (rows arrive grouped). */
+static int attach_member(ws_row *w, const member_row *m)
+{
+    member_row *p = realloc(w->members, (w->nmembers + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    w->members = p;
+    w->members[w->nmembers++] = *m;
+    return 0;
+}
+
+/* Loads the members of every workspace in items[0..n) with one query.
+ * sql selects member columns for $1 (a user id or a workspace id). */
+static st_rc load_members(const char *sql, const char *arg, ws_row *items, size_t n)
+{
+    db_stmt *st = db_prepare(db_thread(), sql);
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, arg);
+    db_rc rc;
+    st_rc res = ST_OK;
+    while ((rc = db_step(st)) == DB_ROW) {
+        member_row m;
+        read_member(st, &m);
+        ws_row *w = NULL;
+        for (size_t i = 0; i < n && !w; i++)
+            if (strcmp(items[i].id, m.workspace_id) == 0)
+                w = &items[i];
+        if (!w || attach_member(w, &m) != 0)
+            member_row_free(&m);
+    }
+    db_reset(st);
+    if (rc != DB_DONE)
+        res = ST_DB_ERROR;
+    return res;
+}
+
+st_rc ws_access(const char *wid, const char *user_id, ws_role *role)
+{
+    db_stmt *st = db_prepare(db_thread(),
+        "SELECT w.owner_id, t.role FROM workspaces w LEFT JOIN team_members t"
+        " ON t.workspace_id = w.id AND t.user_id = $2 WHERE w.id = $1");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, wid);
+    db_bind_text(st, 2, user_id);
+    db_rc rc = db_step(st);
+    st_rc res = rc == DB_ROW ? ST_OK : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
+    if (res == ST_OK) {
+        const char *owner = db_col_text(st, 0);
+        *role = owner && strcmp(owner, user_id) == 0 ? ROLE_OWNER
+                                                     : ws_role_parse(db_col_text(st, 1));
+    }
+    db_reset(st);
+    return res;
+}
+
+st_rc ws_list_for_user(const char *user_id, page pg, ws_list *out)
+{
+    memset(out, 0, sizeof *out);
+    db_stmt *st = db_prepare(db_thread(),
+        "SELECT " WS_COLS " FROM workspaces w WHERE " WS_VISIBLE
+        " ORDER BY w.updated_at DESC, w.id LIMIT $2 OFFSET $3");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, user_id);
+    db_bind_int(st, 2, pg.limit > 0 ? pg.limit : INT64_MAX);
+    db_bind_int(st, 3, pg.offset);
+    db_rc rc;
+    size_t cap = 0;
+    while ((rc = db_step(st)) == DB_ROW) {
+        if (out->n == cap) {
+            cap = cap ? cap * 2 : 16;
+            ws_row *p = realloc(out->items, cap * sizeof *p);
+            if (!p)
+                break;
+            out->items = p;
+        }
+        read_ws(st, &out->items[out->n++]);
+    }
+    db_reset(st);
+    st_rc res = rc == DB_DONE ? ST_OK : ST_DB_ERROR;
+    if (res == ST_OK && out->n)
+        res = load_members("SELECT " MEMBER_COLS " FROM team_members t JOIN users u"
+                           " ON u.id = t.user_id WHERE t.workspace_id IN"
+                           " (SELECT w.id FROM workspaces w WHERE " WS_VISIBLE ")"
+                           " ORDER BY t.workspace_id, t.joined_at, t.id",
+                           user_id, out->items, out->n);
+    out->total = (int64_t)out->n;
+    if (res == ST_OK && (pg.limit > 0 || pg.offset > 0))
+        res = st_count("SELECT COUNT(*) FROM workspaces w WHERE " WS_VISIBLE, user_id,
+                       &out->total);
+    if (res != ST_OK)
+        ws_list_free(out);
+    return res;
+}
+
+st_rc ws_get(const char *wid, ws_row *out)
+{
+    db_stmt *st = db_prepare(db_thread(), "SELECT " WS_COLS " FROM workspaces w WHERE w.id = $1");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, wid);
+    db_rc rc = db_step(st);
+    if (rc == DB_ROW)
+        read_ws(st, out);
+    db_reset(st);
+    if (rc != DB_ROW)
+        return rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
+    st_rc res = load_members("SELECT " MEMBER_COLS " FROM team_members t JOIN users u"
+                             " ON u.id = t.user_id WHERE t.workspace_id = $1"
+                             " ORDER BY t.joined_at, t.id", wid, out, 1);
+    if (res != ST_OK)
+        ws_row_free(out);
+    return res;
+}
+
+static st_rc insert_workspace(db *d, const char *id, const char *owner_id, const char *name,
+                              const char *description, int64_t now)
+{
+    db_stmt *st = db_prepare(d, "INSERT INTO workspaces (id, name, description, owner_id,"
+                                " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, id);
+    db_bind_text(st, 2, name);
+    db_bind_text(st, 3, description);
+    db_bind_text(st, 4, owner_id);
+    db_bind_int(st, 5, now);
+    return st_exec(st);
+}
+
+st_rc member_insert(db *d, const char *wid, const char *user_id, const char *role,
+                    const char *status, int64_t now, char *id_out, size_t idsz)
+{
+    char id[ID_MAX];
+    id_prefixed("tm", id, sizeof id);
+    /* DO NOTHING rather than a constraint error: on PostgreSQL an error
+     * would abort the caller's whole transaction. */
+    db_stmt *st = db_prepare(d, "INSERT INTO team_members (id, user_id, workspace_id, role,"
+                                " status, joined_at) VALUES ($1, $2, $3, $4, $5, $6)"
+                                " ON CONFLICT (user_id, workspace_id) DO NOTHING");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, id);
+    db_bind_text(st, 2, user_id);
+    db_bind_text(st, 3, wid);
+    db_bind_text(st, 4, role);
+    db_bind_text(st, 5, status);
+    db_bind_int(st, 6, now);
+    if (id_out)
+        snprintf(id_out, idsz, "%s", id);
+    return st_exec(st);
+}
+
+st_rc ws_create(const char *owner_id, const char *owner_name, const char *name,
+                const char *description, ws_row *out)
+{
+    db *d = db_thread();
+    char wid[ID_MAX], tmid[ID_MAX], msg[512];
+    int64_t now = time_now_us();
+    id_prefixed("workspace", wid, sizeof wid);
+    if (!d || db_begin(d) != 0)
+        return ST_DB_ERROR;
+    st_rc res = insert_workspace(d, wid, owner_id, name, description, now);
+    if (res == ST_OK)
+        res = member_insert(d, wid, owner_id, "admin", "online", now, tmid, sizeof tmid);
+    if (res == ST_OK) {
+        snprintf(msg, sizeof msg, "Team member %s added as admin", owner_name);
+        res = activity_add(d, wid, "team_member_added", msg,
+                           json_pack("{s:s,s:s,s:s}", "teamMemberId", tmid, "userId", owner_id,
+                                     "role", "admin"), now);
+    }
+    if (res != ST_OK) {
+        db_rollback(d);
+        return res;
+    }
+    if (db_commit(d) != 0)
+        return ST_DB_ERROR;
+    return ws_get(wid, out);
+}
+
+st_rc ws_update(const char *wid, const char *name, const char *description, ws_row *out)
+{
+    db_stmt *st = db_prepare(db_thread(),
+        "UPDATE workspaces SET name = COALESCE($2, name), description = CASE WHEN $4 = 1"
+        " THEN $3 ELSE description END, updated_at = $5 WHERE id = $1");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, wid);
+    db_bind_text(st, 2, name);
+    db_bind_text(st, 3, description);
+    db_bind_int(st, 4, description != NULL);
+    db_bind_int(st, 5, time_now_us());
+    st_rc res = st_exec(st);
+    return res == ST_OK ? ws_get(wid, out) : res;
+}
+
+st_rc ws_delete(const char *wid)
+{
+    db_stmt *st = db_prepare(db_thread(), "DELETE FROM workspaces WHERE id = $1");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, wid);
+    return st_exec(st);
+}
