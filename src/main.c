@@ -5,6 +5,9 @@
 #include "config.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "embed/embedder.h"
+#include "embed/index.h"
+#include "api/embedding.h"
 #include "http/server.h"
 #include "util/ids.h"
 #include "util/log.h"
@@ -77,14 +80,25 @@ static int cmd_serve(void)
     if (open_and_migrate(0) != 0)
         return 1;
     password_set_cost(cfg.pwhash_ops, cfg.pwhash_mem);
-    if (token_set_key(cfg.jwt_secret, strlen(cfg.jwt_secret)) != 0 || server_start() != 0)
+    embedder *emb = emb_hash_new();
+    if (!emb) {
+        fprintf(stderr, "chimerad: cannot create the embedder\n");
         return 1;
+    }
+    api_set_embedder(emb);
+    if (token_set_key(cfg.jwt_secret, strlen(cfg.jwt_secret)) != 0 || server_start() != 0) {
+        emb_free(emb);
+        return 1;
+    }
     log_info("chimerad %s listening on %s:%d (%s, %s mode, %d threads)", CHIMERA_VERSION,
              cfg.listen, cfg.port, db_configured_engine() == DB_SQLITE ? "sqlite" : "postgres",
              cfg.debug ? "development" : "production", cfg.threads);
     sigwait(&set, &sig);
     log_info("signal %d: shutting down", sig);
     server_stop();
+    idx_drop(NULL);
+    api_set_embedder(NULL);
+    emb_free(emb);
     return 0;
 }
 

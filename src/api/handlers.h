@@ -36,6 +36,15 @@ void h_invitations_list(http_req *r);
 void h_invitation_accept(http_req *r);
 void h_invitation_decline(http_req *r);
 
+/* api/memories.c, api/search.c */
+void h_memories_list(http_req *r);
+void h_memories_create(http_req *r);
+void h_memory_get(http_req *r);
+void h_memory_update(http_req *r);
+void h_memory_delete(http_req *r);
+void h_memory_reembed(http_req *r);
+void h_memories_search(http_req *r);
+
 /* api/settings.c */
 void h_settings_get(http_req *r);
 void h_settings_profile(http_req *r);

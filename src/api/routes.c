@@ -44,6 +44,14 @@ static const route routes[] = {
     { "PUT",    "/api/workspaces/{wid}/team/{userId}/status", h_team_status,         0, "self",   "StatusUpdate",    "TeamMember" },
     { "DELETE", "/api/workspaces/{wid}/team/{userId}",      h_team_remove,           0, "admin",  "-",               "Message" },
 
+    { "GET",    "/api/workspaces/{wid}/memories",           h_memories_list,         0, "member", "-",               "MemoryList" },
+    { "POST",   "/api/workspaces/{wid}/memories",           h_memories_create,       0, "writer", "MemoryCreate",    "Memory" },
+    { "POST",   "/api/memories/search",                     h_memories_search,       0, "-",      "MemorySearch",    "SearchResults" },
+    { "GET",    "/api/memories/{memId}",                    h_memory_get,            0, "member", "-",               "Memory" },
+    { "PUT",    "/api/memories/{memId}",                    h_memory_update,         0, "writer", "MemoryUpdate",    "Memory" },
+    { "DELETE", "/api/memories/{memId}",                    h_memory_delete,         0, "writer", "-",               "Message" },
+    { "POST",   "/api/memories/{memId}/re-embed",           h_memory_reembed,        0, "writer", "-",               "Memory" },
+
     { "GET",    "/api/invitations",                         h_invitations_list,      0, "-",      "-",               "InvitationList" },
     { "POST",   "/api/invitations/{invId}/accept",          h_invitation_accept,     0, "-",      "-",               "InvitationAccepted" },
     { "POST",   "/api/invitations/{invId}/decline",         h_invitation_decline,    0, "-",      "-",               "Message" },

@@ -103,7 +103,8 @@ int resp_render(const http_req *r, char **out, size_t *len)
     json_t *data = ok ? r->data : r->fail_data;
     json_object_set(env, "data", data ? data : json_null());
     json_object_set(env, "error", ok || !r->error ? json_null() : r->error);
-    *out = json_dumps(env, JSON_COMPACT);
+    /* 10 significant digits: vectors rounded to 4 decimals print short. */
+    *out = json_dumps(env, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(env);
     if (!*out)
         return -1;

@@ -188,6 +188,22 @@ st_rc ws_list_for_user(const char *user_id, page pg, ws_list *out)
     return res;
 }
 
+st_rc ws_ids_for_user(const char *user_id, char (*ids)[40], size_t max, size_t *n)
+{
+    db_stmt *st = db_prepare(db_thread(), "SELECT w.id FROM workspaces w WHERE " WS_VISIBLE
+                             " ORDER BY w.updated_at DESC, w.id LIMIT $2");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, user_id);
+    db_bind_int(st, 2, (int64_t)max);
+    db_rc rc;
+    *n = 0;
+    while ((rc = db_step(st)) == DB_ROW && *n < max)
+        COL_COPY(ids[(*n)++], st, 0);
+    db_reset(st);
+    return rc == DB_DONE ? ST_OK : ST_DB_ERROR;
+}
+
 st_rc ws_get(const char *wid, ws_row *out)
 {
     db_stmt *st = db_prepare(db_thread(), "SELECT " WS_COLS " FROM workspaces w WHERE w.id = $1");

@@ -67,6 +67,10 @@ st_rc ws_list_for_user(const char *user_id, page pg, ws_list *out);
 
 st_rc ws_get(const char *wid, ws_row *out);
 
+/* Ids of the workspaces user_id can access (owner or member), most
+ * recently updated first, at most max. */
+st_rc ws_ids_for_user(const char *user_id, char (*ids)[40], size_t max, size_t *n);
+
 /* Creates the workspace, the creator's admin membership and the
  * team_member_added activity in one transaction. */
 st_rc ws_create(const char *owner_id, const char *owner_name, const char *name,

@@ -1,0 +1,42 @@
+/* embedding.h — the API's use of the configured embedder: one vector per
+ * memory from "<title>\n<content>", and how the outcome lands in the row
+ * (vector, or none with metadata.embeddingError). */
+#ifndef CHIMERA_API_EMBEDDING_H
+#define CHIMERA_API_EMBEDDING_H
+
+#include "embed/embedder.h"
+#include "http/request.h"
+#include "store/memories.h"
+#include "store/workspaces.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* Set once at start-up (main.c); shared read-only by all threads. */
+void api_set_embedder(embedder *e);
+const embedder *api_embedder(void);
+
+typedef struct embedded_vec {
+    float *vec;             /* NULL when embedding failed */
+    size_t dim;
+    char err[200];
+} embedded_vec;
+
+void api_embed_memory(const char *title, const char *content, embedded_vec *ev);
+
+/* Points in at the vector (or marks it cleared) and records or clears
+ * metadata.embeddingError in *meta (created when needed), refreshing
+ * *meta_text and in->metadata. */
+void api_embed_apply(const embedded_vec *ev, json_t **meta, char **meta_text, memory_input *in);
+
+void embedded_vec_free(embedded_vec *ev);
+
+/* GET …/memories?search=…&sortBy=relevance: substring matches ordered by
+ * similarity to the search text (D2). Answers r. */
+void api_relevance_list(http_req *r, const char *wid, const char *search, page pg);
+
+struct idx_snapshot;
+/* The vector index of wid at its current generation (caller releases). */
+struct idx_snapshot *api_index_for(const char *wid);
+
+#endif

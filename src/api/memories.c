@@ -1,0 +1,315 @@
+/* memories.c — the memory bank endpoints (API.md §5.6 with D1, D13):
+ * list, create, get, update, delete, re-embed. Vectors come from the
+ * configured embedder before the store is called; a failed embedding
+ * stores the memory without a vector and says why in metadata. */
+#include "api/access.h"
+#include "api/api.h"
+#include "api/embedding.h"
+#include "api/handlers.h"
+#include "api/memory_json.h"
+#include "api/serialize.h"
+#include "api/validate.h"
+
+#include "http/response.h"
+#include "util/utf8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MSG_MEM_NOT_FOUND "Memory not found"
+#define TITLE_MAX 255
+#define TAG_MAX 100
+#define TAGS_MAX 100
+
+/* Python's type() name for DRF's "Expected a list …" messages. */
+static const char *py_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_ARRAY: return "list";
+    case JSON_STRING: return "str";
+    case JSON_INTEGER: return "int";
+    case JSON_REAL: return "float";
+    case JSON_TRUE:
+    case JSON_FALSE: return "bool";
+    case JSON_NULL: return "NoneType";
+    default: return "dict";
+    }
+}
+
+/* tags: a list of non-blank strings (trimmed). On success *out is a new
+ * array of strings (absent → NULL). Errors per index, as DRF's ListField. */
+static int read_tags(json_t *body, json_t *errs, json_t **out)
+{
+    json_t *v = json_object_get(body, "tags");
+    char msg[96];
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (!json_is_array(v)) {
+        snprintf(msg, sizeof msg, "%s", json_is_null(v) ? "This field may not be null." : "");
+        if (!json_is_null(v))
+            snprintf(msg, sizeof msg, "Expected a list of items but got type \"%s\".",
+                     py_type_name(v));
+        val_error(errs, "tags", msg);
+        return -1;
+    }
+    if (json_array_size(v) > TAGS_MAX) {
+        snprintf(msg, sizeof msg, "Ensure this field has no more than %d elements.", TAGS_MAX);
+        val_error(errs, "tags", msg);
+        return -1;
+    }
+    json_t *tags = json_array(), *item_errs = json_object();
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item) {
+        json_t *holder = json_pack("{s:O}", "t", item), *one = json_object();
+        char *s = NULL;
+        if (val_str(holder, "t", V_REQUIRED, 0, TAG_MAX, one, &s) > 0)
+            json_array_append_new(tags, json_string(s));
+        else {
+            char key[24];
+            snprintf(key, sizeof key, "%zu", i);
+            json_object_set(item_errs, key, json_object_get(one, "t"));
+        }
+        free(s);
+        json_decref(holder);
+        json_decref(one);
+    }
+    if (json_object_size(item_errs)) {
+        json_object_set_new(errs, "tags", item_errs);
+        json_decref(tags);
+        return -1;
+    }
+    json_decref(item_errs);
+    *out = tags;
+    return 1;
+}
+
+/* metadata: an object; null and other types are field errors. */
+static int read_metadata(json_t *body, json_t *errs, json_t **out)
+{
+    json_t *v = json_object_get(body, "metadata");
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (!json_is_object(v)) {
+        char msg[96];
+        if (json_is_null(v))
+            snprintf(msg, sizeof msg, "This field may not be null.");
+        else
+            snprintf(msg, sizeof msg, "Expected a dictionary of items but got type \"%s\".",
+                     py_type_name(v));
+        val_error(errs, "metadata", msg);
+        return -1;
+    }
+    *out = json_incref(v);
+    return 1;
+}
+
+/* The validated fields of a create or update body. */
+typedef struct memory_body {
+    char *title, *content;
+    json_t *tags, *metadata;
+    char *tags_text, *metadata_text;
+    const char **tag_list;
+} memory_body;
+
+static void memory_body_free(memory_body *b)
+{
+    free(b->title);
+    free(b->content);
+    json_decref(b->tags);
+    json_decref(b->metadata);
+    free(b->tags_text);
+    free(b->metadata_text);
+    free(b->tag_list);
+}
+
+/* Reads and validates; create requires title and content. Answers 400 and
+ * returns -1 on invalid input. */
+static int read_memory_body(http_req *r, json_t *body, bool create, memory_body *b)
+{
+    json_t *errs = json_object();
+    unsigned req = create ? V_REQUIRED : 0;
+    memset(b, 0, sizeof *b);
+    val_str(body, "title", req, 0, TITLE_MAX, errs, &b->title);
+    val_str(body, "content", req, 0, 0, errs, &b->content);
+    read_tags(body, errs, &b->tags);
+    read_metadata(body, errs, &b->metadata);
+    if (json_object_size(errs)) {
+        resp_fields(r, errs);
+        return -1;
+    }
+    json_decref(errs);
+    if (b->tags) {
+        b->tags_text = json_dumps(b->tags, JSON_COMPACT);
+        b->tag_list = calloc(json_array_size(b->tags) + 1, sizeof *b->tag_list);
+        for (size_t i = 0; b->tag_list && i < json_array_size(b->tags); i++)
+            b->tag_list[i] = json_string_value(json_array_get(b->tags, i));
+    }
+    if (b->metadata)
+        b->metadata_text = json_dumps(b->metadata, JSON_COMPACT);
+    return 0;
+}
+
+static void fill_input(const memory_body *b, memory_input *in)
+{
+    memset(in, 0, sizeof *in);
+    in->title = b->title;
+    in->content = b->content;
+    in->tags = b->tags_text;
+    in->tag_list = b->tag_list;
+    in->ntags = b->tags ? json_array_size(b->tags) : 0;
+    in->metadata = b->metadata_text;
+}
+
+static void reply_memory(http_req *r, int status, st_rc st, memory_row *m)
+{
+    if (st != ST_OK) {
+        api_store_error(r, st, MSG_MEM_NOT_FOUND);
+        return;
+    }
+    resp_data(r, status, memory_json(m));
+    memory_row_free(m);
+}
+
+void h_memories_list(http_req *r)
+{
+    const char *wid = req_param(r, 0), *sort = req_query(r, "sortBy");
+    const char *search = req_query(r, "search");
+    ws_role role;
+    page pg;
+    memory_row *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    if (api_ws_member(r, wid, &role) != 0 || api_page(r, 0, &pg) != 0)
+        return;
+    memory_sort ms = !sort || strcmp(sort, "recent") == 0 ? SORT_RECENT
+                   : strcmp(sort, "title") == 0 ? SORT_TITLE : SORT_CREATED;
+    if (search && (!*search || !utf8_valid(search, strlen(search))))
+        search = NULL;
+    if (sort && strcmp(sort, "relevance") == 0 && search) {
+        api_relevance_list(r, wid, search, pg);
+        return;
+    }
+    st_rc st = memory_list(wid, search, ms, pg, &rows, &n, &total);
+    if (st != ST_OK) {
+        api_store_error(r, st, NULL);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, memory_json(&rows[i]));
+    memory_rows_free(rows, n);
+    resp_data(r, 200, json_pack("{s:o,s:I}", "memories", items, "total", (json_int_t)total));
+}
+
+void h_memories_create(http_req *r)
+{
+    const char *wid = req_param(r, 0);
+    ws_role role;
+    json_t *body = NULL;
+    memory_body b = { 0 };
+    memory_input in;
+    memory_row m;
+    if (api_ws_writer(r, wid, &role) != 0 || !(body = val_body(r)) ||
+        read_memory_body(r, body, true, &b) != 0)
+        goto out;
+    fill_input(&b, &in);
+    embedded_vec ev;
+    api_embed_memory(b.title, b.content, &ev);
+    api_embed_apply(&ev, &b.metadata, &b.metadata_text, &in);
+    reply_memory(r, 201, memory_create(wid, &in, &m), &m);
+    embedded_vec_free(&ev);
+out:
+    memory_body_free(&b);
+    json_decref(body);
+}
+
+/* Loads a memory and checks the caller's access to its workspace. */
+static int memory_access(http_req *r, bool write, memory_row *m)
+{
+    ws_role role;
+    st_rc st = memory_get(req_param(r, 0), m);
+    if (st != ST_OK) {
+        api_store_error(r, st, MSG_MEM_NOT_FOUND);
+        return -1;
+    }
+    int rc = write ? api_ws_writer(r, m->workspace_id, &role)
+                   : api_ws_member(r, m->workspace_id, &role);
+    if (rc != 0) {
+        memory_row_free(m);
+        return -1;
+    }
+    return 0;
+}
+
+void h_memory_get(http_req *r)
+{
+    memory_row m;
+    if (memory_access(r, false, &m) == 0)
+        reply_memory(r, 200, ST_OK, &m);
+}
+
+void h_memory_update(http_req *r)
+{
+    memory_row old, m;
+    json_t *body = NULL;
+    memory_body b = { 0 };
+    memory_input in;
+    embedded_vec ev = { 0 };
+    if (memory_access(r, true, &old) != 0)
+        return;
+    if (!(body = val_body(r)) || read_memory_body(r, body, false, &b) != 0)
+        goto out;
+    fill_input(&b, &in);
+    bool text_changed = (b.title && strcmp(b.title, old.title) != 0) ||
+                        (b.content && strcmp(b.content, old.content) != 0);
+    if (text_changed || !old.embedding) {
+        api_embed_memory(b.title ? b.title : old.title, b.content ? b.content : old.content,
+                         &ev);
+        if (!b.metadata)
+            b.metadata = json_from_text(old.metadata);
+        api_embed_apply(&ev, &b.metadata, &b.metadata_text, &in);
+    }
+    reply_memory(r, 200, memory_update(old.id, &in, &m), &m);
+out:
+    embedded_vec_free(&ev);
+    memory_row_free(&old);
+    memory_body_free(&b);
+    json_decref(body);
+}
+
+void h_memory_delete(http_req *r)
+{
+    memory_row m;
+    if (memory_access(r, true, &m) != 0)
+        return;
+    st_rc st = memory_delete(m.id);
+    memory_row_free(&m);
+    if (st != ST_OK)
+        api_store_error(r, st, MSG_MEM_NOT_FOUND);
+    else
+        resp_data(r, 200, json_pack("{s:s}", "message", "Memory deleted successfully"));
+}
+
+void h_memory_reembed(http_req *r)
+{
+    memory_row old, m;
+    memory_input in;
+    embedded_vec ev = { 0 };
+    json_t *meta = NULL;
+    char *meta_text = NULL;
+    if (memory_access(r, true, &old) != 0)
+        return;
+    memset(&in, 0, sizeof in);
+    api_embed_memory(old.title, old.content, &ev);
+    meta = json_from_text(old.metadata);
+    api_embed_apply(&ev, &meta, &meta_text, &in);
+    reply_memory(r, 200, memory_update(old.id, &in, &m), &m);
+    embedded_vec_free(&ev);
+    json_decref(meta);
+    free(meta_text);
+    memory_row_free(&old);
+}

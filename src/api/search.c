@@ -1,0 +1,238 @@
+/* search.c — POST /memories/search (D2): cosine similarity between the
+ * query's vector and every memory of the workspace — or of every workspace
+ * the caller can access — through the per-workspace vector index, top-K by
+ * a bounded heap, scores descending. A blank query lists the newest
+ * memories with score 0. Also the relevance order of the memory list. */
+#include "api/access.h"
+#include "api/api.h"
+#include "api/embedding.h"
+#include "api/handlers.h"
+#include "api/memory_json.h"
+#include "api/serialize.h"
+#include "api/validate.h"
+
+#include "embed/index.h"
+#include "embed/vec.h"
+#include "http/response.h"
+#include "util/utf8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOPK_MAX 100
+#define SEARCH_WS_MAX 1000
+#define RESULT_CONTENT_CHARS 500
+
+typedef struct ws_hit {
+    float score;
+    char wid[40];
+    char id[40];
+} ws_hit;
+
+static int load_vectors_visit(void *ctx, const char *id, const void *vec)
+{
+    return idx_add(ctx, id, vec);
+}
+
+typedef struct load_ctx {
+    const char *wid;
+} load_ctx;
+
+static int load_vectors(void *ctx, idx_builder *b, int64_t *pending)
+{
+    const embedder *e = api_embedder();
+    const load_ctx *lc = ctx;
+    return memory_vectors(lc->wid, e->name, e->dim, load_vectors_visit, b, pending) == ST_OK
+               ? 0 : -1;
+}
+
+/* The index of wid at its current generation (caller releases). */
+idx_snapshot *api_index_for(const char *wid)
+{
+    int64_t gen = 0;
+    const embedder *e = api_embedder();
+    if (!e || memory_generation(wid, &gen) != ST_OK)
+        return NULL;
+    load_ctx lc = { wid };
+    return idx_acquire(wid, gen, e->name, e->dim, load_vectors, &lc);
+}
+
+/* Scans one workspace and appends its best k hits. */
+static int scan_workspace(const char *wid, const float *q, size_t k, ws_hit *hits, size_t *nhits,
+                          int64_t *pending)
+{
+    idx_snapshot *s = api_index_for(wid);
+    if (!s)
+        return -1;
+    vec_hit *top = malloc(k * sizeof *top);
+    size_t n = top ? idx_search(s, q, k, top) : 0;
+    for (size_t i = 0; i < n; i++) {
+        ws_hit *h = &hits[(*nhits)++];
+        h->score = top[i].score;
+        snprintf(h->wid, sizeof h->wid, "%s", wid);
+        snprintf(h->id, sizeof h->id, "%s", idx_id(s, top[i].row));
+    }
+    *pending += idx_pending(s);
+    free(top);
+    idx_release(s);
+    return top || k == 0 ? 0 : -1;
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+    const ws_hit *x = a, *y = b;
+    return x->score < y->score ? 1 : x->score > y->score ? -1 : 0;
+}
+
+static json_t *result_json(const memory_row *m, double score)
+{
+    size_t len = strlen(m->content), cut = utf8_prefix(m->content, len, RESULT_CONTENT_CHARS);
+    json_t *tags = json_loads(m->tags, 0, NULL);
+    return json_pack("{s:s,s:s,s:s#,s:s,s:f,s:o,s:s,s:o}", "id", m->id, "title", m->title,
+                     "content", m->content, (int)cut, "snippet", m->snippet, "score", score,
+                     "tags", json_is_array(tags) ? tags : (json_decref(tags), json_array()),
+                     "workspace_id", m->workspace_id, "created_at", json_ts(m->created_at));
+}
+
+/* Blank query: the newest memories, score 0 (D2). */
+static void recent_results(const char (*wids)[40], size_t nw, size_t k, json_t *results)
+{
+    for (size_t w = 0; w < nw && json_array_size(results) < k; w++) {
+        memory_row *rows = NULL;
+        size_t n = 0;
+        if (memory_recent(wids[w], k, &rows, &n) != ST_OK)
+            continue;
+        for (size_t i = 0; i < n && json_array_size(results) < k; i++)
+            json_array_append_new(results, result_json(&rows[i], 0.0));
+        memory_rows_free(rows, n);
+    }
+}
+
+static int vector_results(const char (*wids)[40], size_t nw, const char *query, size_t k,
+                          json_t *results, int64_t *pending)
+{
+    embedded_vec ev;
+    api_embed_memory("", query, &ev);
+    ws_hit *hits = ev.vec ? malloc((nw * k + 1) * sizeof *hits) : NULL;
+    size_t nhits = 0;
+    int rc = hits ? 0 : -1;
+    for (size_t w = 0; w < nw && rc == 0; w++)
+        rc = scan_workspace(wids[w], ev.vec, k, hits, &nhits, pending);
+    if (rc == 0) {
+        qsort(hits, nhits, sizeof *hits, hit_cmp);
+        for (size_t i = 0; i < nhits && i < k; i++) {
+            memory_row m;
+            if (memory_get(hits[i].id, &m) != ST_OK)
+                continue;   /* deleted since the index was read */
+            json_array_append_new(results, result_json(&m, hits[i].score));
+            memory_row_free(&m);
+        }
+    }
+    free(hits);
+    embedded_vec_free(&ev);
+    return rc;
+}
+
+/* The workspaces to search: the one named (after access checks) or all
+ * the caller can access. */
+static int search_scope(http_req *r, const char *wid, char (**wids)[40], size_t *nw)
+{
+    *wids = calloc(wid ? 1 : SEARCH_WS_MAX, sizeof **wids);
+    if (!*wids)
+        return -1;
+    if (wid) {
+        ws_role role;
+        if (api_ws_member(r, wid, &role) != 0)
+            return -1;
+        snprintf((*wids)[0], sizeof (*wids)[0], "%s", wid);
+        *nw = 1;
+        return 0;
+    }
+    if (ws_ids_for_user(r->user->user.id, *wids, SEARCH_WS_MAX, nw) != ST_OK) {
+        resp_error(r, 500, "Internal server error");
+        return -1;
+    }
+    return 0;
+}
+
+void h_memories_search(http_req *r)
+{
+    json_t *body = val_body(r), *errs = json_object(), *results = json_array();
+    char *query = NULL, *wid = NULL, (*wids)[40] = NULL;
+    long long k = 5;
+    size_t nw = 0;
+    int64_t pending = 0;
+    if (!body)
+        goto out;
+    val_str(body, "query", V_REQUIRED | V_BLANK_OK, 0, 10000, errs, &query);
+    val_str(body, "workspaceId", 0, 0, 64, errs, &wid);
+    val_int(body, "top_k", false, 1, TOPK_MAX, errs, &k);
+    if (json_object_size(errs)) {
+        resp_fields(r, json_incref(errs));
+        goto out;
+    }
+    if (search_scope(r, wid, &wids, &nw) != 0)
+        goto out;
+    if (!*query)
+        recent_results((const char (*)[40])wids, nw, (size_t)k, results);
+    else if (vector_results((const char (*)[40])wids, nw, query, (size_t)k, results,
+                            &pending) != 0) {
+        resp_error(r, 500, "Search failed");
+        goto out;
+    }
+    const embedder *e = api_embedder();
+    resp_data(r, 200, json_pack("{s:O,s:I,s:s,s:I}", "results", results, "total",
+                                (json_int_t)json_array_size(results), "embedder",
+                                e ? e->name : "", "pendingEmbeddings", (json_int_t)pending));
+out:
+    free(query);
+    free(wid);
+    free(wids);
+    json_decref(results);
+    json_decref(body);
+    json_decref(errs);
+}
+
+typedef struct scored {
+    float score;
+    size_t i;
+} scored;
+
+static int scored_cmp(const void *a, const void *b)
+{
+    const scored *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+void api_relevance_list(http_req *r, const char *wid, const char *search, page pg)
+{
+    memory_row *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    embedded_vec ev;
+    st_rc st = memory_list(wid, search, SORT_CREATED, (page){ 0, 0 }, &rows, &n, &total);
+    if (st != ST_OK) {
+        api_store_error(r, st, NULL);
+        return;
+    }
+    api_embed_memory("", search, &ev);
+    scored *order = calloc(n + 1, sizeof *order);
+    for (size_t i = 0; order && i < n; i++) {
+        order[i].i = i;
+        order[i].score = ev.vec && rows[i].embedding && rows[i].dim == ev.dim
+                       ? vec_dot(ev.vec, rows[i].embedding, ev.dim) : -2.0f;
+    }
+    if (order)
+        qsort(order, n, sizeof *order, scored_cmp);
+    json_t *items = json_array();
+    size_t from = (size_t)pg.offset, to = pg.limit > 0 ? from + (size_t)pg.limit : n;
+    for (size_t i = from; order && i < n && i < to; i++)
+        json_array_append_new(items, memory_json(&rows[order[i].i]));
+    free(order);
+    embedded_vec_free(&ev);
+    memory_rows_free(rows, n);
+    resp_data(r, 200, json_pack("{s:o,s:I}", "memories", items, "total", (json_int_t)n));
+}

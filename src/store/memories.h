@@ -1,0 +1,79 @@
+/* memories.h — the memory bank (API.md §3.8, §5.6, D1). Every change bumps
+ * the workspace's generation and counters in the same transaction, so
+ * per-node vector indexes and the embedded stats never go stale. Rows own
+ * their strings and vector. */
+#ifndef CHIMERA_STORE_MEMORIES_H
+#define CHIMERA_STORE_MEMORIES_H
+
+#include "store/workspaces.h"
+
+#include <stdbool.h>
+
+typedef struct memory_row {
+    char id[40];
+    char workspace_id[40];
+    char *title;
+    char *content;
+    char *snippet;
+    char *tags;             /* JSON array text */
+    char *metadata;         /* JSON object text */
+    float *embedding;       /* NULL when no vector is stored */
+    size_t dim;
+    char model[96];         /* embedder that made the vector ("" if none) */
+    int64_t version;
+    int64_t created_at, updated_at;
+} memory_row;
+
+/* What create/update write. NULL fields are left unchanged by update. */
+typedef struct memory_input {
+    const char *title;
+    const char *content;
+    const char *tags;               /* JSON array text */
+    const char *const *tag_list;    /* the same tags, for the tags table */
+    size_t ntags;
+    const char *metadata;           /* JSON object text */
+    const float *vec;               /* new vector, or NULL */
+    size_t dim;
+    const char *model;
+    bool clear_vec;                 /* store NULL as the vector (embedding failed) */
+} memory_input;
+
+typedef enum memory_sort { SORT_RECENT, SORT_TITLE, SORT_CREATED } memory_sort;
+
+void memory_row_free(memory_row *m);
+void memory_rows_free(memory_row *rows, size_t n);
+
+/* "<first 150 code points>..." or the whole content (caller frees). */
+char *memory_snippet(const char *content);
+
+/* Creates a memory with version 1 and the memory_created activity. */
+st_rc memory_create(const char *wid, const memory_input *in, memory_row *out);
+
+st_rc memory_get(const char *id, memory_row *out);
+
+/* Applies the non-NULL fields, version + 1, snippet regenerated when the
+ * content is given. */
+st_rc memory_update(const char *id, const memory_input *in, memory_row *out);
+
+/* Deletes the memory and its injection links. */
+st_rc memory_delete(const char *id);
+
+/* Memories of wid: search = case-insensitive substring of title or content
+ * (NULL = all), ordered by sort. *total counts every match. */
+st_rc memory_list(const char *wid, const char *search, memory_sort sort, page pg,
+                  memory_row **out, size_t *n, int64_t *total);
+
+/* The newest memories of wid by updatedAt (blank-query search). */
+st_rc memory_recent(const char *wid, size_t k, memory_row **out, size_t *n);
+
+/* The workspace's generation counter (changes with every memory change). */
+st_rc memory_generation(const char *wid, int64_t *gen);
+
+/* Streams the vectors of wid made by model with dim floats, in a stable
+ * order, to visit (id, vector bytes — not aligned: copy them). *pending counts memories without such a
+ * vector (never embedded, failed, or made by another embedder). */
+st_rc memory_vectors(const char *wid, const char *model, size_t dim,
+                     int (*visit)(void *ctx, const char *id, const void *vec), void *ctx,
+                     int64_t *pending);
+
+#endif
