@@ -1,7 +1,7 @@
 # chimerad — one Makefile: build, run, test, asan, coverage, bench.
 # Flags come from pkg-config; generated sources live under build/.
 
-PKGS    := libmicrohttpd jansson libjwt libsodium libcrypto sqlite3 libpq zlib
+PKGS    := libmicrohttpd jansson libjwt libsodium libcrypto sqlite3 libpq zlib libcurl
 CC      ?= cc
 BUILD   ?= build
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

@@ -92,17 +92,80 @@ def wrk(url, conns, token=None, script=None):
                 c if "Bearer" not in c else "Authorization: Bearer $TOKEN" for c in cmd)}
 
 
+def seed_workspaces(port, token, others, nws, nmem, nconv, nmsg):
+    """One user in nws workspaces, each with the other users as members and
+    nmem memories, nconv conversations and nmsg messages (threads)."""
+    import concurrent.futures as cf
+    from client import Client
+    owner = Client(port, token)
+    wids = [owner.call("POST", "/workspaces", {"name": "Bench %d" % i})["id"] for i in range(nws)]
+    for (otoken, oemail) in others:
+        invitee = Client(port, otoken)
+        for wid in wids:
+            owner.call("POST", "/workspaces/%s/team/invite" % wid, {"email": oemail})
+        for inv in invitee.call("GET", "/invitations")["invitations"]:
+            invitee.call("POST", "/invitations/%s/accept" % inv["id"])
+        invitee.close()
+
+    def fill(wid):
+        c = Client(port, token)
+        for i in range(nmem):
+            c.call("POST", "/workspaces/%s/memories" % wid, {
+                "title": "Note %d on topic %d" % (i, i % 37),
+                "content": "Meeting notes %d: the team discussed item %d, the database %s and the "
+                           "release plan for sprint %d." % (i, i * 7 % 101, ("replica", "index",
+                           "backup")[i % 3], i % 12),
+                "tags": ["bench", "t%d" % (i % 10)]})
+        per = nmsg // max(nconv, 1)
+        for k in range(nconv):
+            cid = c.call("POST", "/workspaces/%s/conversations" % wid,
+                         {"title": "Chat %d" % k, "modelId": "model-echo"})["id"]
+            for m in range(per):
+                c.call("POST", "/conversations/%s/messages" % cid,
+                       {"content": "message %d of chat %d" % (m, k), "getAiResponse": False})
+        c.close()
+    with cf.ThreadPoolExecutor(4) as ex:
+        list(ex.map(fill, wids))
+    owner.close()
+    return wids
+
+
+def vm_peak_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def bench_export(base, token, pid):
+    before = rss_kib(pid)
+    t0 = time.monotonic()
+    req = urllib.request.Request(base + "/export")
+    req.add_header("Authorization", "Bearer " + token)
+    size = 0
+    with urllib.request.urlopen(req, timeout=300) as r:
+        while True:
+            chunk = r.read(1 << 16)
+            if not chunk:
+                break
+            size += len(chunk)
+    return {"seconds": time.monotonic() - t0, "bytes": size, "rss_before": before,
+            "peak": vm_peak_kib(pid), "rss_after": rss_kib(pid)}
+
+
 def main():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from client import register
     tmp = tempfile.mkdtemp(prefix="chimera-bench.")
     port = free_port()
     proc, first_ms = start_server(tmp, port)
     base = "http://127.0.0.1:%d/api" % port
+    sections = []
     try:
         time.sleep(0.5)
         idle_rss = rss_kib(proc.pid)
-        reg = call(base, "POST", "/auth/register",
-                   {"name": "Bench", "email": "bench@example.com", "password": "benchmark-pw"})
-        token = reg["data"]["token"]
+        token, _ = register(port, "Bench", "bench@example.com")
         login_lua = os.path.join(tmp, "login.lua")
         with open(login_lua, "w") as f:
             f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
@@ -115,16 +178,50 @@ def main():
             rows.append(("GET /api/auth/profile", conns, profile, profile["rps"] / health["rps"]))
         login = wrk(base + "/auth/login", 8, script=login_lua)
         rows.append(("POST /api/auth/login", 8, login, None))
-        loaded_rss = rss_kib(proc.pid)
+        notes = [
+            "first healthy response %.1f ms after exec; idle RSS %.1f MiB; RSS after the load %.1f MiB."
+            % (first_ms, idle_rss / 1024, rss_kib(proc.pid) / 1024),
+            "login is bound by Argon2id by design (libsodium interactive cost: opslimit 2, "
+            "memlimit 64 MiB per hash; settings CHIMERA_ARGON2_OPSLIMIT / CHIMERA_ARGON2_MEMLIMIT).",
+        ]
+        sections.append(("Foundation: auth reads", rows, notes))
+
+        if os.environ.get("BENCH_SKIP_WORKSPACES") != "1":
+            others = [register(port, "Member %d" % i, "member%d@example.com" % i) for i in range(4)]
+            others = [(t, "member%d@example.com" % i) for i, (t, _) in enumerate(others)]
+            t0 = time.monotonic()
+            nws = int(os.environ.get("BENCH_WORKSPACES", "20"))
+            wids = seed_workspaces(port, token, others, nws, 500, 50, 2000)
+            seeded = time.monotonic() - t0
+            rows = []
+            for conns in (32, 128):
+                health = wrk(base + "/health", conns)
+                wl = wrk(base + "/workspaces", conns, token)
+                dash = wrk(base + "/workspaces/%s/dashboard" % wids[0], conns, token)
+                rows.append(("GET /api/health", conns, health, 1.0))
+                rows.append(("GET /api/workspaces", conns, wl, wl["rps"] / health["rps"]))
+                rows.append(("GET /api/workspaces/{id}/dashboard", conns, dash,
+                             dash["rps"] / health["rps"]))
+            ex = bench_export(base, token, proc.pid)
+            notes = [
+                "seed: 1 user in %d workspaces x 5 members, 500 memories, 50 conversations and "
+                "2,000 messages each, all through the API in %.0f s." % (nws, seeded),
+                "GET /api/export of that user: %.2f s, %.1f MiB streamed; RSS %.1f MiB before, "
+                "%.1f MiB after, process peak (VmHWM) %.1f MiB."
+                % (ex["seconds"], ex["bytes"] / 1048576, ex["rss_before"] / 1024,
+                   ex["rss_after"] / 1024, ex["peak"] / 1024),
+            ]
+            sections.append(("Workspaces: list and dashboard", rows, notes))
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
-    report(rows, first_ms, idle_rss, loaded_rss)
+        proc.wait(timeout=90)
+    for title, rows, notes in sections:
+        report(title, rows, notes)
 
 
-def report(rows, first_ms, idle_rss, loaded_rss):
+def report(title, rows, notes):
     lines = [
-        "## Foundation: auth reads (issue: foundation)",
+        "## " + title,
         "",
         "Run: `make bench` (bench/bench.py: wrk -t2 -d%s, SQLite, server and wrk sharing "
         "the machine's 2 cores), %s." % (DURATION, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())),
@@ -136,20 +233,15 @@ def report(rows, first_ms, idle_rss, loaded_rss):
         lines.append("| %s | %d | %.0f | %.2f | %.2f | %s | %d |" % (
             name, conns, r["rps"], r["p50"], r["p99"],
             "%.0f%%" % (ratio * 100) if ratio is not None else "-", r["non2xx"]))
-    lines += [
-        "",
-        "- first healthy response %.1f ms after exec; idle RSS %.1f MiB; RSS after the load %.1f MiB."
-        % (first_ms, idle_rss / 1024, loaded_rss / 1024),
-        "- login is bound by Argon2id by design (libsodium interactive cost: opslimit 2, "
-        "memlimit 64 MiB per hash; settings CHIMERA_ARGON2_OPSLIMIT / CHIMERA_ARGON2_MEMLIMIT).",
-        "- commands: " + "; ".join(sorted({"`%s`" % r["cmd"] for _, _, r, _ in rows})),
-        "",
-    ]
+    lines.append("")
+    lines += ["- " + n for n in notes]
+    lines.append("- commands: " + "; ".join(sorted({"`%s`" % r["cmd"] for _, _, r, _ in rows})))
+    lines.append("")
     text = "\n".join(lines)
     print(text)
     header = "# Benchmarks\n\nEach section is rewritten by the `make bench` run named in it.\n\n"
     old = open(RESULTS).read() if os.path.exists(RESULTS) else header
-    marker = "## Foundation: auth reads"
+    marker = "## " + title
     if marker in old:
         start = old.index(marker)
         nxt = old.find("\n## ", start + 1)

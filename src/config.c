@@ -202,6 +202,7 @@ static int load_numbers(void)
     NUM(register_limit, "CHIMERA_REGISTER_LIMIT", 20, 1, 1000000000);
     NUM(register_window_s, "CHIMERA_REGISTER_WINDOW", 3600, 1, 86400 * 30);
     NUM(user_rate_limit, "CHIMERA_USER_RATE_LIMIT", 1200, 1, 1000000000);
+    NUM(outbound_max_body, "CHIMERA_OUTBOUND_MAX_BODY", 5 << 20, 1024, 1LL << 30);
 #undef NUM
     return bad ? -1 : 0;
 }
@@ -214,6 +215,13 @@ int config_load(bool secrets)
     cfg.listen = env_dup("CHIMERA_LISTEN", "127.0.0.1");
     cfg.log_requests = env_bool("CHIMERA_LOG_REQUESTS", true);
     cfg.log_debug = env_bool("CHIMERA_LOG_DEBUG", false);
+    cfg.echo_model = env_bool("CHIMERA_ECHO_MODEL", false);
+    static const char *const bases[5] = {
+        "CHIMERA_OPENAI_BASE_URL", "CHIMERA_ANTHROPIC_BASE_URL", "CHIMERA_GOOGLE_BASE_URL",
+        "CHIMERA_DEEPSEEK_BASE_URL", "CHIMERA_GROQ_BASE_URL",
+    };
+    for (int i = 0; i < 5; i++)
+        cfg.provider_base[i] = env_dup(bases[i], NULL);
     if (load_numbers() != 0)
         return -1;
     if (mkdir_p(cfg.data_dir) != 0) {
@@ -264,5 +272,7 @@ void config_free(void)
     free(cfg.frontend_url);
     free_list(cfg.cors_origins);
     free_list(cfg.allowed_hosts);
+    for (int i = 0; i < 5; i++)
+        free(cfg.provider_base[i]);
     memset(&cfg, 0, sizeof cfg);
 }

@@ -34,6 +34,9 @@ typedef struct config {
     int register_limit;           /* CHIMERA_REGISTER_LIMIT (20) */
     int register_window_s;        /* CHIMERA_REGISTER_WINDOW seconds (3600) */
     int user_rate_limit;          /* CHIMERA_USER_RATE_LIMIT requests per minute (1200) */
+    bool echo_model;              /* CHIMERA_ECHO_MODEL: list the echo model in production */
+    char *provider_base[5];       /* CHIMERA_{OPENAI,ANTHROPIC,GOOGLE,DEEPSEEK,GROQ}_BASE_URL */
+    size_t outbound_max_body;     /* CHIMERA_OUTBOUND_MAX_BODY bytes (5 MiB) */
     bool log_requests;            /* CHIMERA_LOG_REQUESTS (1) */
     bool log_debug;               /* CHIMERA_LOG_DEBUG (0): adds SQL counts to request lines */
 } config;

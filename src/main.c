@@ -8,6 +8,9 @@
 #include "embed/embedder.h"
 #include "embed/index.h"
 #include "api/embedding.h"
+#include "api/secrets.h"
+#include "llm/outbound.h"
+#include "llm/provider.h"
 #include "http/server.h"
 #include "util/ids.h"
 #include "util/log.h"
@@ -48,6 +51,8 @@ static const char *const HELP[][2] = {
                   "lines for a production environment file.\n" },
 };
 
+#define SHUTDOWN_GRACE_S 65      /* the longest provider timeout, plus a little */
+
 static int open_and_migrate(int verbose)
 {
     if (db_configure(cfg.database_url) != 0) {
@@ -86,7 +91,11 @@ static int cmd_serve(void)
         return 1;
     }
     api_set_embedder(emb);
-    if (token_set_key(cfg.jwt_secret, strlen(cfg.jwt_secret)) != 0 || server_start() != 0) {
+    for (int p = LLM_OPENAI; p <= LLM_GROQ; p++)
+        llm_set_base_url((llm_provider)p, cfg.provider_base[p]);
+    if (secrets_init(cfg.encryption_key) != 0 || outbound_start(cfg.outbound_max_body) != 0 ||
+        token_set_key(cfg.jwt_secret, strlen(cfg.jwt_secret)) != 0 || server_start() != 0) {
+        outbound_stop(0);
         emb_free(emb);
         return 1;
     }
@@ -95,6 +104,11 @@ static int cmd_serve(void)
              cfg.debug ? "development" : "production", cfg.threads);
     sigwait(&set, &sig);
     log_info("signal %d: shutting down", sig);
+    /* Stop accepting, let chats in flight finish (or time out), answer
+     * them, then close: a stored message is never lost. */
+    server_quiesce();
+    outbound_stop(SHUTDOWN_GRACE_S);
+    server_drain(SHUTDOWN_GRACE_S);
     server_stop();
     idx_drop(NULL);
     api_set_embedder(NULL);

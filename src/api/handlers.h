@@ -45,6 +45,31 @@ void h_memory_delete(http_req *r);
 void h_memory_reembed(http_req *r);
 void h_memories_search(http_req *r);
 
+/* api/conversations.c, api/close.c, api/messages.c */
+void h_conversations_list(http_req *r);
+void h_conversations_create(http_req *r);
+void h_conversation_get(http_req *r);
+void h_conversation_update(http_req *r);
+void h_conversation_delete(http_req *r);
+void h_conversation_inject(http_req *r);
+void h_conversation_uninject(http_req *r);
+void h_conversation_toggle(http_req *r);
+void h_conversation_close(http_req *r);
+void h_conversation_reopen(http_req *r);
+void h_message_send(http_req *r);
+void h_message_update(http_req *r);
+void h_message_delete(http_req *r);
+
+/* api/integrations.c, api/models.c */
+void h_integrations_list(http_req *r);
+void h_integrations_create(http_req *r);
+void h_integration_get(http_req *r);
+void h_integration_update(http_req *r);
+void h_integration_delete(http_req *r);
+void h_integration_test(http_req *r);
+void h_models_available(http_req *r);
+void h_chat_legacy(http_req *r);
+
 /* api/settings.c */
 void h_settings_get(http_req *r);
 void h_settings_profile(http_req *r);

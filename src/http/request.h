@@ -50,7 +50,19 @@ typedef struct http_req {
     void (*stream_free)(void *cls);
     void *stream_cls;
     bool responded;
+
+    /* Deferred work (slow outbound calls): a handler that sets defer_start
+     * has not answered yet. The server suspends the connection, then calls
+     * defer_start(r), which hands the work to another thread; when that
+     * work ends, it calls http_resume(r) from any thread, and the server
+     * calls defer_finish(r) on a worker thread, which must answer. */
+    void (*defer_start)(struct http_req *r);
+    void (*defer_finish)(struct http_req *r);
+    void *defer_ctx;
 } http_req;
+
+/* Wakes a suspended request (any thread); see defer_start above. */
+void http_resume(http_req *r);
 
 /* Request header or query argument, NULL when absent. */
 const char *req_header(const http_req *r, const char *name);

@@ -17,12 +17,15 @@
 #include "util/log.h"
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static struct MHD_Daemon *daemon_handle;
+static atomic_int deferred;         /* suspended requests not yet answered */
 
 const char *req_header(const http_req *r, const char *name)
 {
@@ -32,6 +35,11 @@ const char *req_header(const http_req *r, const char *name)
 const char *req_query(const http_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void http_resume(http_req *r)
+{
+    MHD_resume_connection(r->conn);
 }
 
 const char *req_param(const http_req *r, int i)
@@ -296,10 +304,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->status = 200;
         return send_response(r, 1);
     }
-    if (r->too_large)
+    if (r->defer_finish) {          /* resumed after deferred work */
+        void (*finish)(http_req *) = r->defer_finish;
+        r->defer_finish = NULL;
+        atomic_fetch_sub(&deferred, 1);
+        finish(r);                  /* may defer again (a retry) */
+    } else if (r->too_large) {
         resp_error(r, 413, "Request body too large");
-    else if (!r->responded)
+    } else if (!r->responded) {
         api_handle(r);
+    }
+    if (r->defer_start && !r->responded) {
+        void (*start)(http_req *) = r->defer_start;
+        r->defer_start = NULL;
+        atomic_fetch_add(&deferred, 1);
+        /* Suspend first: the work may finish (and resume) at once. */
+        MHD_suspend_connection(conn);
+        start(r);
+        return MHD_YES;
+    }
     if (!r->responded)
         resp_error(r, 500, "Internal server error");
     return send_response(r, 0);
@@ -369,11 +392,23 @@ int server_start(void)
     return 0;
 }
 
+void server_quiesce(void)
+{
+    if (daemon_handle)
+        MHD_quiesce_daemon(daemon_handle);
+}
+
+void server_drain(long timeout_s)
+{
+    struct timespec pause = { 0, 10 * 1000 * 1000 };
+    for (long waited = 0; atomic_load(&deferred) > 0 && waited < timeout_s * 100; waited++)
+        nanosleep(&pause, NULL);
+}
+
 void server_stop(void)
 {
     if (!daemon_handle)
         return;
-    MHD_quiesce_daemon(daemon_handle);
     MHD_stop_daemon(daemon_handle);
     daemon_handle = NULL;
 }

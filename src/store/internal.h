@@ -7,6 +7,7 @@
 #include "store/store.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,5 +39,14 @@ void read_member(db_stmt *st, struct member_row *m);
  * to id_out when not NULL. */
 st_rc member_insert(db *d, const char *wid, const char *user_id, const char *role,
                     const char *status, int64_t now, char *id_out, size_t idsz);
+
+struct memory_input;
+struct memory_row;
+/* Inserts a memory (tags, counters, generation, and the memory_created
+ * activity when activity is true) inside the caller's transaction; the new
+ * id goes to id (idsz bytes). */
+st_rc memory_insert_on(db *d, const char *wid, const struct memory_input *in, bool activity,
+                       char *id, size_t idsz);
+st_rc memory_get_on(db *d, const char *id, struct memory_row *out);
 
 #endif

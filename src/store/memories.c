@@ -97,7 +97,7 @@ static st_rc read_memories(db_stmt *st, memory_row **out, size_t *n)
     return ST_OK;
 }
 
-static st_rc get_on(db *d, const char *id, memory_row *out)
+st_rc memory_get_on(db *d, const char *id, memory_row *out)
 {
     db_stmt *st = db_prepare(d, "SELECT " MEM_COLS " FROM memories WHERE id = $1");
     if (!st)
@@ -113,7 +113,7 @@ static st_rc get_on(db *d, const char *id, memory_row *out)
 st_rc memory_get(const char *id, memory_row *out)
 {
     db *d = db_thread();
-    return d ? get_on(d, id, out) : ST_DB_ERROR;
+    return d ? memory_get_on(d, id, out) : ST_DB_ERROR;
 }
 
 /* Counters and generation move together with every memory change. */
@@ -184,33 +184,41 @@ static st_rc insert_memory(db *d, const char *id, const char *wid, const memory_
     return st_exec(st);
 }
 
-st_rc memory_create(const char *wid, const memory_input *in, memory_row *out)
+st_rc memory_insert_on(db *d, const char *wid, const memory_input *in, bool activity,
+                       char *id, size_t idsz)
 {
-    db *d = db_thread();
-    char id[ID_MAX], msg[400];
+    char msg[400];
     int64_t now = time_now_us();
     char *snippet = memory_snippet(in->content);
-    id_prefixed("memory", id, sizeof id);
-    if (!d || !snippet || db_begin(d) != 0) {
-        free(snippet);
+    if (!snippet)
         return ST_DB_ERROR;
-    }
+    id_prefixed("memory", id, idsz);
     st_rc res = insert_memory(d, id, wid, in, snippet, now);
     free(snippet);
     if (res == ST_OK)
         res = replace_tags(d, id, in);
     if (res == ST_OK)
         res = bump_workspace(d, wid, 1, in->vec && in->dim ? 1 : 0);
-    if (res == ST_OK) {
+    if (res == ST_OK && activity) {
         snprintf(msg, sizeof msg, "Memory '%s' created", in->title);
         res = activity_add(d, wid, "memory_created", msg,
                            json_pack("{s:s,s:s}", "memoryId", id, "memoryTitle", in->title), now);
     }
+    return res;
+}
+
+st_rc memory_create(const char *wid, const memory_input *in, memory_row *out)
+{
+    db *d = db_thread();
+    char id[ID_MAX];
+    if (!d || db_begin(d) != 0)
+        return ST_DB_ERROR;
+    st_rc res = memory_insert_on(d, wid, in, true, id, sizeof id);
     if (res == ST_OK)
         res = db_commit(d) == 0 ? ST_OK : ST_DB_ERROR;
     else
         db_rollback(d);
-    return res == ST_OK ? get_on(d, id, out) : res;
+    return res == ST_OK ? memory_get_on(d, id, out) : res;
 }
 
 static st_rc update_row(db *d, const char *id, const memory_input *in, const char *snippet,
@@ -255,7 +263,7 @@ st_rc memory_update(const char *id, const memory_input *in, memory_row *out)
         free(snippet);
         return ST_DB_ERROR;
     }
-    st_rc res = get_on(d, id, &old);
+    st_rc res = memory_get_on(d, id, &old);
     if (res == ST_OK)
         res = update_row(d, id, in, snippet, time_now_us());
     if (res == ST_OK && in->tag_list)
@@ -271,7 +279,7 @@ st_rc memory_update(const char *id, const memory_input *in, memory_row *out)
         res = db_commit(d) == 0 ? ST_OK : ST_DB_ERROR;
     else
         db_rollback(d);
-    return res == ST_OK ? get_on(d, id, out) : res;
+    return res == ST_OK ? memory_get_on(d, id, out) : res;
 }
 
 st_rc memory_delete(const char *id)
@@ -280,7 +288,7 @@ st_rc memory_delete(const char *id)
     memory_row old = { 0 };
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;
-    st_rc res = get_on(d, id, &old);
+    st_rc res = memory_get_on(d, id, &old);
     if (res == ST_OK) {
         db_stmt *st = db_prepare(d, "DELETE FROM memories WHERE id = $1");
         if (st)

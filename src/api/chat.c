@@ -1,0 +1,236 @@
+/* chat.c — see chat.h. The prompt follows D3: system text with every
+ * active injected memory, the 10 messages before the new one (oldest
+ * first), then the new message once. */
+#include "api/chat.h"
+
+#include "api/api.h"
+#include "api/conv_json.h"
+#include "api/secrets.h"
+
+#include "http/response.h"
+#include "llm/context.h"
+#include "llm/outbound.h"
+#include "llm/provider.h"
+#include "store/integrations.h"
+#include "util/isotime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct chat_job {
+    http_req *r;
+    conv_row conv;              /* id, workspace_id, title (for the activity) */
+    message_row user;
+    llm_provider provider;
+    char requested[128];        /* upstream model name */
+    int64_t t0;
+    llm_request *req;           /* handed to the engine by chat_start */
+    char *key;                  /* plain key, kept for a retry; wiped on free */
+    int retried;
+    ob_result res;              /* copied from the engine */
+} chat_job;
+
+static json_t *user_data(const message_row *user)
+{
+    return json_pack("{s:o}", "userMessage", message_json(user));
+}
+
+/* Stores the assistant message and answers 201 (or 500). */
+static void store_reply(http_req *r, const conv_row *c, const message_row *user,
+                        const llm_reply *rep, llm_provider p, int64_t t0)
+{
+    message_row a = { 0 };
+    json_t *meta = json_pack("{s:I,s:s,s:s,s:I}", "tokens", (json_int_t)rep->tokens,
+                             "model_version", rep->model ? rep->model : "",
+                             "provider", llm_provider_name(p),
+                             "responseTimeMs", (json_int_t)((time_mono_us() - t0) / 1000));
+    char *meta_text = json_dumps(meta, JSON_COMPACT);
+    json_decref(meta);
+    st_rc st = meta_text ? msg_add(c, "assistant", rep->text, meta_text, &a) : ST_DB_ERROR;
+    free(meta_text);
+    if (st != ST_OK) {
+        resp_error_data(r, 500, "AI call failed: could not store the reply", user_data(user));
+        return;
+    }
+    resp_data(r, 201, json_pack("{s:o,s:o}", "userMessage", message_json(user),
+                                "assistantMessage", message_json(&a)));
+    message_row_free(&a);
+}
+
+static void reply_failure(http_req *r, const message_row *user, const llm_reply *rep)
+{
+    char msg[600];
+    snprintf(msg, sizeof msg, "AI response failed: %s", rep->error ? rep->error : "unknown error");
+    resp_error_data(r, rep->rate_limited ? 429 : 502, msg, user_data(user));
+}
+
+static void job_free(chat_job *j)
+{
+    secrets_wipe(j->key);
+    if (j->req) {
+        llm_request_free(j->req);
+        free(j->req);
+    }
+    conv_row_free(&j->conv);
+    message_row_free(&j->user);
+    free(j->res.body);
+    free(j);
+}
+
+static int build_request(const chat_job *j, const char *key, llm_request *req);
+static void chat_start(http_req *r);
+
+/* Engine thread: keep the result, wake the connection. */
+static void chat_done(void *ctx, const ob_result *res)
+{
+    chat_job *j = ctx;
+    j->res = *res;
+    j->res.body = res->body ? malloc(res->len + 1) : NULL;
+    if (j->res.body) {
+        memcpy(j->res.body, res->body, res->len);
+        j->res.body[res->len] = '\0';
+    }
+    http_resume(j->r);
+}
+
+/* Worker thread, after resume: parse, store, answer. */
+static void chat_finish(http_req *r)
+{
+    chat_job *j = r->defer_ctx;
+    llm_reply rep = { 0 };
+    r->defer_ctx = NULL;
+    if (j->res.transport_failed || j->res.timed_out) {
+        llm_chat_failed(j->res.timed_out, j->res.error, &rep);
+        reply_failure(r, &j->user, &rep);
+    } else if (!j->retried && llm_chat_retry(j->provider, j->requested, j->res.status)) {
+        /* Google answered 404 for this model: once more with the fallback. */
+        j->retried = 1;
+        snprintf(j->requested, sizeof j->requested, "%s", LLM_GOOGLE_FALLBACK);
+        free(j->res.body);
+        memset(&j->res, 0, sizeof j->res);
+        j->req = calloc(1, sizeof *j->req);
+        if (j->req && build_request(j, j->key, j->req) == 0) {
+            r->defer_ctx = j;
+            r->defer_start = chat_start;
+            r->defer_finish = chat_finish;
+            return;
+        }
+        rep.error = strdup("could not build the request");
+        reply_failure(r, &j->user, &rep);
+    } else {
+        llm_chat_parse(j->provider, j->requested, j->res.status, j->res.body ? j->res.body : "",
+                       j->res.len, &rep);
+        if (rep.text)
+            store_reply(r, &j->conv, &j->user, &rep, j->provider, j->t0);
+        else
+            reply_failure(r, &j->user, &rep);
+    }
+    llm_reply_free(&rep);
+    job_free(j);
+}
+
+static void chat_start(http_req *r)
+{
+    chat_job *j = r->defer_ctx;
+    llm_request *req = j->req;
+    j->req = NULL;
+    if (outbound_submit(req, chat_done, j) != 0) {
+        llm_request_free(req);
+        free(req);
+        j->res.transport_failed = 1;
+        snprintf(j->res.error, sizeof j->res.error, "Server shutting down");
+        http_resume(r);
+    }
+}
+
+/* Builds the provider request from the stored conversation. */
+static int build_request(const chat_job *j, const char *key, llm_request *req)
+{
+    context_memory *mems = NULL;
+    message_row *hist = NULL;
+    size_t nm = 0, nh = 0;
+    if (conv_context(j->conv.id, j->user.timestamp, j->user.id, LLM_HISTORY_MESSAGES, &mems, &nm,
+                     &hist, &nh) != ST_OK)
+        return -1;
+    llm_memory *lm = calloc(nm + 1, sizeof *lm);
+    llm_message *lh = calloc(nh + 1, sizeof *lh);
+    for (size_t i = 0; lm && i < nm; i++)
+        lm[i] = (llm_memory){ mems[i].title, mems[i].content };
+    for (size_t i = 0; lh && i < nh; i++)
+        lh[i] = (llm_message){ hist[i].role, hist[i].content };
+    char *system = lm ? llm_system_text(lm, nm) : NULL;
+    int rc = system && lh ? llm_chat_request(j->provider, key, j->requested, system, lh, nh,
+                                             j->user.content, req) : -1;
+    free(system);
+    free(lm);
+    free(lh);
+    context_free(mems, nm, hist, nh);
+    return rc;
+}
+
+static int copy_rows(chat_job *j, const conv_row *c, const message_row *user)
+{
+    memcpy(j->conv.id, c->id, sizeof j->conv.id);
+    memcpy(j->conv.workspace_id, c->workspace_id, sizeof j->conv.workspace_id);
+    j->conv.title = strdup(c->title);
+    j->conv.model_id = strdup(c->model_id);
+    j->user = *user;
+    j->user.content = strdup(user->content);
+    j->user.metadata = strdup(user->metadata ? user->metadata : "{}");
+    return j->conv.title && j->conv.model_id && j->user.content && j->user.metadata ? 0 : -1;
+}
+
+void chat_reply(http_req *r, const conv_row *c, const message_row *user)
+{
+    char name[128], requested[128], msg[160];
+    int64_t t0 = time_mono_us();
+    llm_provider p = llm_resolve(c->model_id, name, sizeof name, requested, sizeof requested);
+    if (p == LLM_ECHO) {
+        llm_reply rep = { 0 };
+        llm_echo(user->content, name, &rep);
+        store_reply(r, c, user, &rep, p, t0);
+        llm_reply_free(&rep);
+        return;
+    }
+    integration_row in;
+    st_rc st = integration_connected(r->user->user.id, llm_provider_name(p), &in);
+    if (st != ST_OK) {
+        snprintf(msg, sizeof msg, "No connected integration found for provider: %s",
+                 llm_provider_name(p));
+        resp_error_data(r, st == ST_NOT_FOUND ? 400 : 500, msg, user_data(user));
+        return;
+    }
+    char *key = secrets_decrypt(in.api_key);
+    integration_row_free(&in);
+    chat_job *j = calloc(1, sizeof *j);
+    llm_request *req = calloc(1, sizeof *req);
+    if (j)
+        j->key = key;       /* wiped with the job */
+    if (!key || !j || !req || copy_rows(j, c, user) != 0) {
+        resp_error_data(r, 500, key ? "AI call failed: out of memory"
+                                    : "AI call failed: Failed to decrypt API key", user_data(user));
+        goto fail;
+    }
+    j->r = r;
+    j->provider = p;
+    j->t0 = t0;
+    snprintf(j->requested, sizeof j->requested, "%s", requested);
+    if (build_request(j, key, req) != 0) {
+        resp_error_data(r, 500, "AI call failed: could not build the request", user_data(user));
+        goto fail;
+    }
+    j->req = req;
+    r->defer_ctx = j;
+    r->defer_start = chat_start;
+    r->defer_finish = chat_finish;
+    return;
+fail:
+    if (j)
+        job_free(j);
+    else
+        secrets_wipe(key);
+    if (req)
+        llm_request_free(req);
+    free(req);
+}

@@ -1,0 +1,225 @@
+/* conversations.c — conversations, memory injection, close and reopen
+ * (API.md §5.5, D6). Messages live in messages.c. */
+#include "api/access.h"
+#include "api/api.h"
+#include "api/conv_access.h"
+#include "api/conv_json.h"
+#include "api/embedding.h"
+#include "api/handlers.h"
+#include "api/serialize.h"
+#include "api/validate.h"
+
+#include "http/response.h"
+#include "util/buf.h"
+#include "util/isotime.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TITLE_MAX 255
+#define MODEL_ID_MAX 50
+
+static const char *const STATUSES[] = { "active", "completed", "archived", NULL };
+
+int conv_load(http_req *r, bool write, bool full, conv_row *c)
+{
+    ws_role role;
+    st_rc st = conv_get(req_param(r, 0), full, c);
+    if (st != ST_OK) {
+        api_store_error(r, st, MSG_CONV_NOT_FOUND);
+        return -1;
+    }
+    if ((write ? api_ws_writer(r, c->workspace_id, &role)
+               : api_ws_member(r, c->workspace_id, &role)) != 0) {
+        conv_row_free(c);
+        return -1;
+    }
+    return 0;
+}
+
+static void reply_conv(http_req *r, int status, st_rc st, conv_row *c)
+{
+    if (st != ST_OK) {
+        api_store_error(r, st, MSG_CONV_NOT_FOUND);
+        return;
+    }
+    resp_data(r, status, conversation_json(c));
+    conv_row_free(c);
+}
+
+void h_conversations_list(http_req *r)
+{
+    ws_role role;
+    page pg;
+    conv_row *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    if (api_ws_member(r, req_param(r, 0), &role) != 0 || api_page(r, 0, &pg) != 0)
+        return;
+    st_rc st = conv_list(req_param(r, 0), pg, &rows, &n, &total);
+    if (st != ST_OK) {
+        api_store_error(r, st, NULL);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, conversation_item_json(&rows[i]));
+    conv_rows_free(rows, n);
+    resp_data(r, 200, json_pack("{s:o,s:I}", "conversations", items, "total", (json_int_t)total));
+}
+
+void h_conversations_create(http_req *r)
+{
+    ws_role role;
+    json_t *body = NULL, *errs = json_object();
+    char *title = NULL, *model = NULL;
+    conv_row c;
+    if (api_ws_writer(r, req_param(r, 0), &role) != 0 || !(body = val_body(r)))
+        goto out;
+    val_str(body, "title", 0, 0, TITLE_MAX, errs, &title);
+    val_str(body, "modelId", V_REQUIRED, 0, MODEL_ID_MAX, errs, &model);
+    if (json_object_size(errs)) {
+        resp_fields(r, json_incref(errs));
+        goto out;
+    }
+    reply_conv(r, 201, conv_create(req_param(r, 0), title ? title : "New Conversation", model, &c),
+               &c);
+out:
+    free(title);
+    free(model);
+    json_decref(body);
+    json_decref(errs);
+}
+
+void h_conversation_get(http_req *r)
+{
+    conv_row c;
+    if (conv_load(r, false, true, &c) == 0)
+        reply_conv(r, 200, ST_OK, &c);
+}
+
+/* A choice among a NULL-terminated list, as DRF's ChoiceField. */
+static void check_choice(const char *v, const char *name, const char *const *choices,
+                         json_t *errs)
+{
+    for (size_t i = 0; choices[i]; i++)
+        if (strcmp(v, choices[i]) == 0)
+            return;
+    char msg[160];
+    snprintf(msg, sizeof msg, "\"%.100s\" is not a valid choice.", v);
+    val_error(errs, name, msg);
+}
+
+void h_conversation_update(http_req *r)
+{
+    json_t *body = NULL, *errs = json_object();
+    char *title = NULL, *status = NULL;
+    conv_row c, updated;
+    if (conv_load(r, true, false, &c) != 0)
+        goto out;
+    conv_row_free(&c);
+    if (!(body = val_body(r)))
+        goto out;
+    val_str(body, "title", 0, 0, TITLE_MAX, errs, &title);
+    if (val_str(body, "status", 0, 0, 0, errs, &status) > 0)
+        check_choice(status, "status", STATUSES, errs);
+    if (json_object_size(errs)) {
+        resp_fields(r, json_incref(errs));
+        goto out;
+    }
+    reply_conv(r, 200, conv_update(req_param(r, 0), title, status, &updated), &updated);
+out:
+    free(title);
+    free(status);
+    json_decref(body);
+    json_decref(errs);
+}
+
+void h_conversation_delete(http_req *r)
+{
+    conv_row c;
+    if (conv_load(r, true, false, &c) != 0)
+        return;
+    conv_row_free(&c);
+    st_rc st = conv_delete(req_param(r, 0));
+    if (st != ST_OK)
+        api_store_error(r, st, MSG_CONV_NOT_FOUND);
+    else
+        resp_data(r, 200, json_pack("{s:s}", "message", "Conversation deleted successfully"));
+}
+
+void h_conversation_inject(http_req *r)
+{
+    conv_row c;
+    json_t *body = NULL;
+    memory_row m;
+    if (conv_load(r, true, false, &c) != 0)
+        return;
+    if (!(body = val_body(r)))
+        goto out;
+    json_t *mid = json_object_get(body, "memoryId");
+    if (!json_is_string(mid) || !json_string_length(mid)) {
+        resp_error(r, 400, "memoryId required");
+        goto out;
+    }
+    /* The memory must live in the conversation's own workspace. */
+    st_rc st = memory_get(json_string_value(mid), &m);
+    if (st == ST_OK && strcmp(m.workspace_id, c.workspace_id) != 0)
+        st = ST_NOT_FOUND;
+    if (st == ST_OK)
+        memory_row_free(&m);
+    if (st == ST_OK)
+        st = inject_add(c.id, json_string_value(mid));
+    if (st != ST_OK)
+        api_store_error(r, st, "Memory not found");
+    else
+        resp_data(r, 200, json_pack("{s:s}", "message", "Memory injected successfully"));
+out:
+    conv_row_free(&c);
+    json_decref(body);
+}
+
+void h_conversation_uninject(http_req *r)
+{
+    conv_row c;
+    if (conv_load(r, true, false, &c) != 0)
+        return;
+    st_rc st = inject_remove(c.id, req_param(r, 1));
+    conv_row_free(&c);
+    if (st != ST_OK)
+        api_store_error(r, st, "Memory injection not found");
+    else
+        resp_data(r, 200, json_pack("{s:s}", "message", "Memory removed successfully"));
+}
+
+void h_conversation_toggle(http_req *r)
+{
+    conv_row c;
+    bool active = false;
+    if (conv_load(r, true, false, &c) != 0)
+        return;
+    st_rc st = inject_toggle(c.id, req_param(r, 1), &active);
+    conv_row_free(&c);
+    if (st != ST_OK)
+        api_store_error(r, st, "Memory injection not found");
+    else
+        resp_data(r, 200, json_pack("{s:s,s:b,s:s}", "memoryId", req_param(r, 1),
+                                    "isActive", active,
+                                    "message", active ? "Memory activated" : "Memory paused"));
+}
+
+void h_conversation_reopen(http_req *r)
+{
+    conv_row c, updated;
+    if (conv_load(r, true, false, &c) != 0)
+        return;
+    conv_row_free(&c);
+    st_rc st = conv_update(req_param(r, 0), NULL, "active", &updated);
+    if (st != ST_OK) {
+        api_store_error(r, st, MSG_CONV_NOT_FOUND);
+        return;
+    }
+    resp_data(r, 200, json_pack("{s:o,s:s}", "conversation", conversation_json(&updated),
+                                "message", "Conversation reopened successfully"));
+    conv_row_free(&updated);
+}

@@ -1,0 +1,279 @@
+/* integrations.c — a user's provider integrations (API.md §5.7, §6.5,
+ * §12): keys encrypted with Fernet, masked in every answer, never logged,
+ * and tested live on create, on key change and on demand. The live test
+ * runs on the outbound engine while the connection is suspended. */
+#include "api/access.h"
+#include "api/api.h"
+#include "api/handlers.h"
+#include "api/integration_json.h"
+#include "api/secrets.h"
+#include "api/validate.h"
+
+#include "http/response.h"
+#include "llm/outbound.h"
+#include "llm/provider.h"
+#include "store/integrations.h"
+#include "util/isotime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MSG_INT_NOT_FOUND "Integration not found"
+
+typedef enum test_kind { TEST_CREATE, TEST_UPDATE, TEST_ONLY } test_kind;
+
+/* A pending live test and what to store when it ends. */
+typedef struct test_job {
+    http_req *r;
+    test_kind kind;
+    llm_provider provider;
+    char id[40];                /* update/test: the integration */
+    char *key;                  /* plain key (wiped on free) */
+    char *model_id, *model_name;
+    llm_request *req;
+    ob_result res;
+} test_job;
+
+static void job_free(test_job *j)
+{
+    secrets_wipe(j->key);
+    free(j->model_id);
+    free(j->model_name);
+    if (j->req)
+        llm_request_free(j->req);
+    free(j->req);
+    free(j->res.body);
+    free(j);
+}
+
+static void reply_integration(http_req *r, int status, st_rc st, integration_row *in)
+{
+    if (st == ST_CONFLICT) {
+        resp_error(r, 400, "Integration already exists for this provider");
+        return;
+    }
+    if (st != ST_OK) {
+        api_store_error(r, st, MSG_INT_NOT_FOUND);
+        return;
+    }
+    resp_data(r, status, integration_json(in));
+    integration_row_free(in);
+}
+
+void h_integrations_list(http_req *r)
+{
+    page pg;
+    integration_row *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    if (api_page(r, 0, &pg) != 0)
+        return;
+    st_rc st = integration_list(r->user->user.id, pg, &rows, &n, &total);
+    if (st != ST_OK) {
+        api_store_error(r, st, NULL);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, integration_json(&rows[i]));
+    integration_rows_free(rows, n);
+    resp_data(r, 200, json_pack("{s:o,s:I}", "integrations", items, "total", (json_int_t)total));
+}
+
+void h_integration_get(http_req *r)
+{
+    integration_row in;
+    reply_integration(r, 200, integration_get(req_param(r, 0), r->user->user.id, &in), &in);
+}
+
+void h_integration_delete(http_req *r)
+{
+    st_rc st = integration_delete(req_param(r, 0), r->user->user.id);
+    if (st != ST_OK)
+        api_store_error(r, st, MSG_INT_NOT_FOUND);
+    else
+        resp_data(r, 200, json_pack("{s:s}", "message", "Integration deleted successfully"));
+}
+
+static void test_done(void *ctx, const ob_result *res)
+{
+    test_job *j = ctx;
+    j->res = *res;
+    j->res.body = NULL;     /* the answer's meaning is its status alone */
+    http_resume(j->r);
+}
+
+static void test_finish(http_req *r)
+{
+    test_job *j = r->defer_ctx;
+    char err[300];
+    integration_row in;
+    r->defer_ctx = NULL;
+    int ok = llm_test_result(j->provider, j->res.status, j->res.timed_out,
+                             j->res.transport_failed, j->res.error, err, sizeof err);
+    integration_test t = { ok ? "connected" : "error", ok ? NULL : err, time_now_us() };
+    char *enc = j->kind == TEST_ONLY ? NULL : secrets_encrypt(j->key);
+    st_rc st;
+    if (j->kind != TEST_ONLY && !enc)
+        st = ST_DB_ERROR;
+    else if (j->kind == TEST_CREATE)
+        st = integration_create(r->user->user.id, llm_provider_name(j->provider), j->model_id,
+                                j->model_name, enc, &t, &in);
+    else
+        st = integration_update(j->id, r->user->user.id, enc, j->model_id, j->model_name, &t, &in);
+    free(enc);
+    if (j->kind == TEST_ONLY && st == ST_OK) {
+        resp_data(r, 200, json_pack("{s:o,s:s,s:b}", "integration", integration_json(&in),
+                                    "message", ok ? "Connection test successful" : err,
+                                    "success", ok));
+        integration_row_free(&in);
+    } else {
+        reply_integration(r, j->kind == TEST_CREATE ? 201 : 200, st, &in);
+    }
+    job_free(j);
+}
+
+static void test_start(http_req *r)
+{
+    test_job *j = r->defer_ctx;
+    llm_request *req = j->req;
+    j->req = NULL;
+    if (outbound_submit(req, test_done, j) != 0) {
+        llm_request_free(req);
+        free(req);
+        j->res.transport_failed = 1;
+        snprintf(j->res.error, sizeof j->res.error, "Server shutting down");
+        http_resume(r);
+    }
+}
+
+/* Defers r until the live test of j's key has run. */
+static void run_test(http_req *r, test_job *j)
+{
+    j->r = r;
+    j->req = calloc(1, sizeof *j->req);
+    if (!j->req || llm_test_request(j->provider, j->key, j->req) != 0) {
+        job_free(j);
+        resp_error(r, 500, "Internal server error");
+        return;
+    }
+    r->defer_ctx = j;
+    r->defer_start = test_start;
+    r->defer_finish = test_finish;
+}
+
+static const char *const PROVIDERS[] = { "openai", "anthropic", "google", "deepseek", "groq", NULL };
+
+/* Reads the body of create (create=true) or update into a new job. */
+static test_job *read_integration_body(http_req *r, json_t *body, bool create)
+{
+    json_t *errs = json_object();
+    char *provider = NULL;
+    test_job *j = calloc(1, sizeof *j);
+    if (create && val_str(body, "provider", V_REQUIRED, 0, 0, errs, &provider) > 0) {
+        int ok = 0;
+        for (size_t i = 0; PROVIDERS[i]; i++)
+            ok |= strcmp(provider, PROVIDERS[i]) == 0;
+        if (!ok) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "\"%.100s\" is not a valid choice.", provider);
+            val_error(errs, "provider", msg);
+        } else {
+            llm_provider_parse(provider, &j->provider);
+        }
+    }
+    val_str(body, "apiKey", create ? V_REQUIRED : 0, 10, 500, errs, &j->key);
+    val_str(body, "modelId", V_NULL_OK | V_BLANK_OK, 0, 100, errs, &j->model_id);
+    val_str(body, "modelName", V_NULL_OK | V_BLANK_OK, 0, 100, errs, &j->model_name);
+    free(provider);
+    if (json_object_size(errs)) {
+        resp_fields(r, errs);
+        job_free(j);
+        return NULL;
+    }
+    json_decref(errs);
+    return j;
+}
+
+void h_integrations_create(http_req *r)
+{
+    json_t *body = val_body(r);
+    test_job *j = body ? read_integration_body(r, body, true) : NULL;
+    integration_row in;
+    json_decref(body);
+    if (!j)
+        return;
+    j->kind = TEST_CREATE;
+    /* Refuse a duplicate before spending a live test on it. */
+    integration_row *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    if (integration_list(r->user->user.id, (page){ 0, 0 }, &rows, &n, &total) == ST_OK) {
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(rows[i].provider, llm_provider_name(j->provider)) == 0) {
+                integration_rows_free(rows, n);
+                job_free(j);
+                reply_integration(r, 201, ST_CONFLICT, &in);
+                return;
+            }
+        integration_rows_free(rows, n);
+    }
+    run_test(r, j);
+}
+
+void h_integration_update(http_req *r)
+{
+    json_t *body = val_body(r);
+    test_job *j = body ? read_integration_body(r, body, false) : NULL;
+    integration_row in;
+    json_decref(body);
+    if (!j)
+        return;
+    st_rc st = integration_get(req_param(r, 0), r->user->user.id, &in);
+    if (st != ST_OK) {
+        job_free(j);
+        api_store_error(r, st, MSG_INT_NOT_FOUND);
+        return;
+    }
+    snprintf(j->id, sizeof j->id, "%s", in.id);
+    llm_provider_parse(in.provider, &j->provider);
+    integration_row_free(&in);
+    j->kind = TEST_UPDATE;
+    if (j->key) {
+        run_test(r, j);
+        return;
+    }
+    st = integration_update(j->id, r->user->user.id, NULL, j->model_id, j->model_name, NULL, &in);
+    job_free(j);
+    reply_integration(r, 200, st, &in);
+}
+
+void h_integration_test(http_req *r)
+{
+    integration_row in;
+    st_rc st = integration_get(req_param(r, 0), r->user->user.id, &in);
+    if (st != ST_OK) {
+        api_store_error(r, st, MSG_INT_NOT_FOUND);
+        return;
+    }
+    test_job *j = calloc(1, sizeof *j);
+    char *key = secrets_decrypt(in.api_key);
+    if (!j || !key) {
+        integration_test t = { "error", "Failed to decrypt API key", time_now_us() };
+        integration_row upd;
+        if (integration_update(in.id, r->user->user.id, NULL, NULL, NULL, &t, &upd) == ST_OK)
+            integration_row_free(&upd);
+        resp_error(r, 400, "Failed to decrypt API key");
+        free(j);
+        secrets_wipe(key);
+        integration_row_free(&in);
+        return;
+    }
+    j->key = key;
+    j->kind = TEST_ONLY;
+    snprintf(j->id, sizeof j->id, "%s", in.id);
+    llm_provider_parse(in.provider, &j->provider);
+    integration_row_free(&in);
+    run_test(r, j);
+}

@@ -1,0 +1,115 @@
+/* messages.c — sending, pinning and deleting messages (API.md §5.5, D3).
+ * A send stores the user message first; the reply comes from the provider
+ * the conversation's modelId resolves to (§6.2): the echo provider answers
+ * at once, the others through the caller's connected integration. */
+#include "api/api.h"
+#include "api/chat.h"
+#include "api/conv_access.h"
+#include "api/conv_json.h"
+#include "api/handlers.h"
+#include "api/validate.h"
+
+#include "http/response.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ROLES[] = { "user", "assistant", "system", NULL };
+
+/* Validates the send body; answers 400 and returns -1 when invalid. */
+static int read_send(http_req *r, json_t *body, char **content, bool *ai)
+{
+    json_t *errs = json_object();
+    char *role = NULL;
+    *ai = true;
+    val_str(body, "content", V_REQUIRED, 0, 0, errs, content);
+    val_bool(body, "getAiResponse", false, errs, ai);
+    if (val_str(body, "role", 0, 0, 0, errs, &role) > 0) {
+        bool ok = false;
+        for (size_t i = 0; ROLES[i]; i++)
+            ok |= strcmp(role, ROLES[i]) == 0;
+        if (!ok) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "\"%.100s\" is not a valid choice.", role);
+            val_error(errs, "role", msg);
+        }
+    }
+    free(role);
+    if (json_object_size(errs)) {
+        resp_fields(r, errs);
+        return -1;
+    }
+    json_decref(errs);
+    return 0;
+}
+
+void h_message_send(http_req *r)
+{
+    conv_row c;
+    json_t *body = NULL;
+    char *content = NULL;
+    bool ai = true;
+    message_row user = { 0 };
+    if (conv_load(r, true, false, &c) != 0)
+        return;
+    if (!(body = val_body(r)) || read_send(r, body, &content, &ai) != 0)
+        goto out;
+    st_rc st = msg_add(&c, "user", content, "{}", &user);
+    if (st != ST_OK) {
+        api_store_error(r, st, MSG_CONV_NOT_FOUND);
+        goto out;
+    }
+    if (!ai)
+        resp_data(r, 201, json_pack("{s:o}", "userMessage", message_json(&user)));
+    else
+        chat_reply(r, &c, &user);
+out:
+    message_row_free(&user);
+    conv_row_free(&c);
+    free(content);
+    json_decref(body);
+}
+
+void h_message_update(http_req *r)
+{
+    conv_row c;
+    json_t *body = NULL, *errs = json_object();
+    message_row m;
+    bool pinned;
+    if (conv_load(r, true, false, &c) != 0)
+        goto out;
+    if (!(body = val_body(r)))
+        goto done;
+    int has = val_bool(body, "isPinned", false, errs, &pinned);
+    if (has < 0) {
+        resp_fields(r, json_incref(errs));
+        goto done;
+    }
+    /* Without isPinned there is nothing to change: answer with the message. */
+    st_rc st = has > 0 ? msg_set_pinned(c.id, req_param(r, 1), pinned, &m)
+                       : msg_get(c.id, req_param(r, 1), &m);
+    if (st != ST_OK)
+        api_store_error(r, st, "Message not found");
+    else {
+        resp_data(r, 200, message_json(&m));
+        message_row_free(&m);
+    }
+done:
+    conv_row_free(&c);
+out:
+    json_decref(body);
+    json_decref(errs);
+}
+
+void h_message_delete(http_req *r)
+{
+    conv_row c;
+    if (conv_load(r, true, false, &c) != 0)
+        return;
+    st_rc st = msg_delete(c.id, req_param(r, 1));
+    conv_row_free(&c);
+    if (st != ST_OK)
+        api_store_error(r, st, "Message not found");
+    else
+        resp_data(r, 200, json_pack("{s:s}", "message", "Message deleted successfully"));
+}

@@ -1,0 +1,56 @@
+/* secrets.c — see secrets.h. */
+#include "api/secrets.h"
+
+#include "auth/fernet.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static fernet_key key;
+static int key_ready;
+
+int secrets_init(const char *b64)
+{
+    key_ready = b64 && fernet_key_parse(b64, &key) == 0;
+    return key_ready ? 0 : -1;
+}
+
+char *secrets_encrypt(const char *plain)
+{
+    return key_ready ? fernet_encrypt(&key, (const unsigned char *)plain, strlen(plain)) : NULL;
+}
+
+char *secrets_decrypt(const char *token)
+{
+    unsigned char *out = NULL;
+    size_t len = 0;
+    if (!key_ready || !token || fernet_decrypt(&key, token, &out, &len) != 0)
+        return NULL;
+    if (memchr(out, '\0', len)) {       /* not a text key */
+        sodium_memzero(out, len);
+        free(out);
+        return NULL;
+    }
+    return (char *)out;
+}
+
+void secrets_wipe(char *plain)
+{
+    if (plain) {
+        sodium_memzero(plain, strlen(plain));
+        free(plain);
+    }
+}
+
+void secrets_mask(const char *token, char *out, size_t outsz)
+{
+    char *plain = secrets_decrypt(token);
+    size_t n = plain ? strlen(plain) : 0;
+    if (n < 6)
+        snprintf(out, outsz, "***");
+    else
+        snprintf(out, outsz, "%.3s...%s", plain, plain + n - 3);
+    secrets_wipe(plain);
+}

@@ -1,0 +1,25 @@
+/* secrets.h — encryption of stored provider keys with ENCRYPTION_KEY
+ * (Fernet, D9) and their masking in responses (API.md §12). */
+#ifndef CHIMERA_API_SECRETS_H
+#define CHIMERA_API_SECRETS_H
+
+#include <stddef.h>
+
+/* Parses the Fernet key once at start-up. Returns 0 or -1. */
+int secrets_init(const char *fernet_key_b64);
+
+/* Returns a Fernet token for plain (caller frees), NULL on failure. */
+char *secrets_encrypt(const char *plain);
+
+/* Returns the plain key (caller frees, wipe with secrets_wipe), NULL when
+ * the token does not decrypt with our key. */
+char *secrets_decrypt(const char *token);
+
+/* Zeroes and frees a plain secret. */
+void secrets_wipe(char *plain);
+
+/* "sk-...xyz": first 3 + "..." + last 3 characters; "***" for keys shorter
+ * than 6 characters or that do not decrypt. Writes into out. */
+void secrets_mask(const char *token, char *out, size_t outsz);
+
+#endif

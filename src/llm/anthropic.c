@@ -1,0 +1,97 @@
+/* anthropic.c — the Anthropic Messages API of API.md §6.3: POST
+ * {base}/messages with x-api-key and anthropic-version headers, the system
+ * text as "system"; the connection test is a 1-token "test" message (§6.5). */
+#include "llm/provider_impl.h"
+
+#include <string.h>
+
+#define ANTHROPIC_VERSION    "2023-06-01"
+#define ANTHROPIC_TEST_MODEL "claude-3-haiku-20240307"
+
+static json_t *anthropic_message(const char *role, const char *content)
+{
+    return json_pack("{s:s, s:s}", "role", role ? role : "user", "content",
+                     content ? content : "");
+}
+
+/* History without "system" turns, then the user turn. */
+static json_t *anthropic_messages(const llm_message *hist, size_t nhist, const char *user)
+{
+    json_t *msgs = json_array();
+    if (!msgs)
+        return NULL;
+    for (size_t i = 0; i < nhist; i++) {
+        if (hist[i].role && strcmp(hist[i].role, "system") == 0)
+            continue;
+        if (json_array_append_new(msgs, anthropic_message(hist[i].role, hist[i].content)) != 0)
+            goto fail;
+    }
+    if (json_array_append_new(msgs, anthropic_message("user", user)) != 0)
+        goto fail;
+    return msgs;
+fail:
+    json_decref(msgs);
+    return NULL;
+}
+
+static int anthropic_request(const char *key, json_t *body, long timeout_s, llm_request *out)
+{
+    if (!body)
+        return -1;
+    if (llm_req_init(out, llm_base_url(LLM_ANTHROPIC), "/messages", timeout_s) != 0 ||
+        llm_req_header(out, "x-api-key: %s", key) != 0 ||
+        llm_req_header(out, "anthropic-version: " ANTHROPIC_VERSION) != 0 ||
+        llm_req_header(out, "content-type: application/json") != 0) {
+        json_decref(body);
+        return -1;
+    }
+    return llm_req_json(out, body);
+}
+
+int llm_anthropic_chat(const char *key, const char *model, const char *system,
+                       const llm_message *hist, size_t nhist, const char *user,
+                       llm_request *out)
+{
+    json_t *msgs = anthropic_messages(hist, nhist, user);
+    json_t *body = msgs ? json_pack("{s:s, s:o, s:i, s:f}", "model", model, "messages", msgs,
+                                    "max_tokens", LLM_MAX_TOKENS, "temperature",
+                                    LLM_TEMPERATURE)
+                        : NULL;
+    if (body && system && json_object_set_new(body, "system", json_string(system)) != 0) {
+        json_decref(body);
+        return -1;
+    }
+    return anthropic_request(key, body, LLM_TIMEOUT_S, out);
+}
+
+/* content[0].text; tokens = usage.input_tokens + usage.output_tokens. */
+void llm_anthropic_parse(const char *model, long status, const char *body, size_t len,
+                         llm_reply *r)
+{
+    json_t *root = llm_json_parse(body, len);
+    if (status < 200 || status > 299) {
+        llm_reply_http_error(r, status, root, body, len);
+    } else if (!root) {
+        llm_reply_set_error(r, "Invalid JSON in provider response");
+    } else {
+        json_t *usage = json_object_get(root, "usage");
+        const char *text =
+            llm_json_str(json_object_get(json_array_get(json_object_get(root, "content"), 0),
+                                         "text"));
+        const char *used = llm_json_str(json_object_get(root, "model"));
+        long tokens = llm_json_long(json_object_get(usage, "input_tokens")) +
+                      llm_json_long(json_object_get(usage, "output_tokens"));
+        if (text)
+            llm_reply_set_text(r, text, tokens, used ? used : model);
+        else
+            llm_reply_set_error(r, "Unexpected provider response: no content[0].text");
+    }
+    json_decref(root);
+}
+
+int llm_anthropic_test(const char *key, llm_request *out)
+{
+    json_t *body = json_pack("{s:s, s:i, s:[{s:s, s:s}]}", "model", ANTHROPIC_TEST_MODEL,
+                             "max_tokens", 1, "messages", "role", "user", "content", "test");
+    return anthropic_request(key, body, LLM_TEST_TIMEOUT_S, out);
+}

@@ -1,0 +1,131 @@
+/* google.c — the Gemini API of API.md §6.3: POST
+ * {base}/v1beta/models/<model>:generateContent?key=<key> with contents
+ * (roles user/model), systemInstruction and generationConfig; the
+ * connection test is GET {base}/v1beta/models?key=<key> (§6.5). The key
+ * travels in the URL: never log it. */
+#include "llm/provider_impl.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#define GOOGLE_RATE_LIMITED "Rate limit exceeded. Try Groq instead (free)."
+#define GOOGLE_NO_ANSWER    "No response generated"
+
+static json_t *google_turn(const char *role, const char *text)
+{
+    return json_pack("{s:s, s:[{s:s}]}", "role", role, "parts", "text", text ? text : "");
+}
+
+/* History without "system" turns (assistant → "model"), then the user. */
+static json_t *google_contents(const llm_message *hist, size_t nhist, const char *user)
+{
+    json_t *contents = json_array();
+    if (!contents)
+        return NULL;
+    for (size_t i = 0; i < nhist; i++) {
+        const char *role = hist[i].role ? hist[i].role : "user";
+        if (strcmp(role, "system") == 0)
+            continue;
+        role = strcmp(role, "user") == 0 ? "user" : "model";
+        if (json_array_append_new(contents, google_turn(role, hist[i].content)) != 0)
+            goto fail;
+    }
+    if (json_array_append_new(contents, google_turn("user", user)) != 0)
+        goto fail;
+    return contents;
+fail:
+    json_decref(contents);
+    return NULL;
+}
+
+static json_t *google_body(const char *system, const llm_message *hist, size_t nhist,
+                           const char *user)
+{
+    json_t *contents = google_contents(hist, nhist, user);
+    json_t *body = contents ? json_pack("{s:o, s:{s:f, s:i}}", "contents", contents,
+                                        "generationConfig", "temperature", LLM_TEMPERATURE,
+                                        "maxOutputTokens", LLM_MAX_TOKENS)
+                            : NULL;
+    if (body && system &&
+        json_object_set_new(body, "systemInstruction",
+                            json_pack("{s:[{s:s}]}", "parts", "text", system)) != 0) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
+int llm_google_chat(const char *key, const char *model, const char *system,
+                    const llm_message *hist, size_t nhist, const char *user, llm_request *out)
+{
+    json_t *body = google_body(system, hist, nhist, user);
+    if (!body)
+        return -1;
+    if (llm_req_init(out, llm_base_url(LLM_GOOGLE), "/v1beta/models/", LLM_TIMEOUT_S) != 0 ||
+        llm_req_url_add(out, model, 1) != 0 ||
+        llm_req_url_add(out, ":generateContent?key=", 0) != 0 ||
+        llm_req_url_add(out, key, 1) != 0 ||
+        llm_req_header(out, "Content-Type: application/json") != 0) {
+        json_decref(body);
+        return -1;
+    }
+    return llm_req_json(out, body);
+}
+
+/* A whole word of text equals word (case-insensitive): "RATE_LIMIT" mentions
+ * "limit", "generateContent" does not mention "rate". */
+static int google_mentions(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = text; p && *p; p++) {
+        if (strncasecmp(p, word, n) != 0)
+            continue;
+        if ((p == text || !isalpha((unsigned char)p[-1])) && !isalpha((unsigned char)p[n]))
+            return 1;
+    }
+    return 0;
+}
+
+static int google_rate_limited(long status, const char *error)
+{
+    static const char *const words[] = { "quota", "rate", "limit", "exceeded" };
+    if (status == 429)
+        return 1;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (google_mentions(error, words[i]))
+            return 1;
+    return 0;
+}
+
+/* candidates[0].content.parts[0].text; tokens 0; model = the requested one. */
+void llm_google_parse(const char *model, long status, const char *body, size_t len,
+                      llm_reply *r)
+{
+    json_t *root = llm_json_parse(body, len);
+    if (status < 200 || status > 299) {
+        llm_reply_http_error(r, status, root, body, len);
+        if (google_rate_limited(status, r->error))
+            llm_reply_set_error(r, GOOGLE_RATE_LIMITED);
+    } else if (!root) {
+        llm_reply_set_error(r, "Invalid JSON in provider response");
+    } else {
+        json_t *cand = json_array_get(json_object_get(root, "candidates"), 0);
+        json_t *part = json_array_get(json_object_get(json_object_get(cand, "content"),
+                                                      "parts"), 0);
+        const char *text = llm_json_str(json_object_get(part, "text"));
+        if (text)
+            llm_reply_set_text(r, text, 0, model);
+        else
+            llm_reply_set_error(r, GOOGLE_NO_ANSWER);
+    }
+    json_decref(root);
+}
+
+int llm_google_test(const char *key, llm_request *out)
+{
+    if (llm_req_init(out, llm_base_url(LLM_GOOGLE), "/v1beta/models?key=",
+                     LLM_TEST_TIMEOUT_S) != 0)
+        return -1;
+    return llm_req_url_add(out, key, 1);
+}

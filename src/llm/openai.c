@@ -1,0 +1,89 @@
+/* openai.c — the OpenAI-compatible chat API of API.md §6.3, shared by
+ * openai, deepseek and groq: POST {base}/chat/completions with a bearer
+ * key; the connection test is GET {base}/models (§6.5). */
+#include "llm/provider_impl.h"
+
+#include <string.h>
+
+static json_t *openai_message(const char *role, const char *content)
+{
+    return json_pack("{s:s, s:s}", "role", role ? role : "user", "content",
+                     content ? content : "");
+}
+
+/* system, history (stored roles, oldest first), user. */
+static json_t *openai_messages(const char *system, const llm_message *hist, size_t nhist,
+                               const char *user)
+{
+    json_t *msgs = json_array();
+    if (!msgs)
+        return NULL;
+    if (system && json_array_append_new(msgs, openai_message("system", system)) != 0)
+        goto fail;
+    for (size_t i = 0; i < nhist; i++)
+        if (json_array_append_new(msgs, openai_message(hist[i].role, hist[i].content)) != 0)
+            goto fail;
+    if (json_array_append_new(msgs, openai_message("user", user)) != 0)
+        goto fail;
+    return msgs;
+fail:
+    json_decref(msgs);
+    return NULL;
+}
+
+static long openai_timeout(llm_provider p)
+{
+    return p == LLM_GROQ ? LLM_GROQ_TIMEOUT_S : LLM_TIMEOUT_S;
+}
+
+int llm_openai_chat(llm_provider p, const char *key, const char *model, const char *system,
+                    const llm_message *hist, size_t nhist, const char *user, llm_request *out)
+{
+    json_t *msgs = openai_messages(system, hist, nhist, user);
+    json_t *body = msgs ? json_pack("{s:s, s:o, s:f, s:i}", "model", model, "messages", msgs,
+                                    "temperature", LLM_TEMPERATURE, "max_tokens",
+                                    LLM_MAX_TOKENS)
+                        : NULL;
+    if (!body)
+        return -1;              /* json_pack's "o" consumed msgs even on failure */
+    if (llm_req_init(out, llm_base_url(p), "/chat/completions", openai_timeout(p)) != 0) {
+        json_decref(body);
+        return -1;
+    }
+    if (llm_req_header(out, "Authorization: Bearer %s", key) != 0 ||
+        llm_req_header(out, "Content-Type: application/json") != 0) {
+        json_decref(body);
+        return -1;
+    }
+    return llm_req_json(out, body);
+}
+
+void llm_openai_parse(const char *model, long status, const char *body, size_t len,
+                      llm_reply *r)
+{
+    json_t *root = llm_json_parse(body, len);
+    if (status < 200 || status > 299) {
+        llm_reply_http_error(r, status, root, body, len);
+    } else if (!root) {
+        llm_reply_set_error(r, "Invalid JSON in provider response");
+    } else {
+        json_t *choice = json_array_get(json_object_get(root, "choices"), 0);
+        const char *text =
+            llm_json_str(json_object_get(json_object_get(choice, "message"), "content"));
+        const char *used = llm_json_str(json_object_get(root, "model"));
+        long tokens = llm_json_long(json_object_get(json_object_get(root, "usage"),
+                                                    "total_tokens"));
+        if (text)
+            llm_reply_set_text(r, text, tokens, used ? used : model);
+        else
+            llm_reply_set_error(r, "Unexpected provider response: no choices[0].message.content");
+    }
+    json_decref(root);
+}
+
+int llm_openai_test(llm_provider p, const char *key, llm_request *out)
+{
+    if (llm_req_init(out, llm_base_url(p), "/models", LLM_TEST_TIMEOUT_S) != 0)
+        return -1;
+    return llm_req_header(out, "Authorization: Bearer %s", key);
+}

@@ -1,0 +1,354 @@
+/* provider.c — what every provider shares: base URLs (D7), the request and
+ * reply containers, dispatch to openai.c / anthropic.c / google.c, error
+ * texts, and the connection-test outcome table of API.md §6.5. */
+#include "llm/provider_impl.h"
+
+#include "util/buf.h"
+#include "util/utf8.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- base URLs ----------------------------------------------------------- */
+
+static const char *const default_base[] = {
+    [LLM_OPENAI] = "https://api.openai.com/v1",
+    [LLM_ANTHROPIC] = "https://api.anthropic.com/v1",
+    [LLM_GOOGLE] = "https://generativelanguage.googleapis.com",
+    [LLM_DEEPSEEK] = "https://api.deepseek.com",
+    [LLM_GROQ] = "https://api.groq.com/openai/v1",
+    [LLM_ECHO] = "",
+};
+
+#define NPROV (sizeof default_base / sizeof default_base[0])
+
+/* Set once at start-up (configuration), read-only afterwards. */
+static char *custom_base[NPROV];
+
+void llm_set_base_url(llm_provider p, const char *base)
+{
+    if ((unsigned)p >= NPROV)
+        return;
+    free(custom_base[p]);
+    custom_base[p] = NULL;
+    if (!base || !*base)
+        return;
+    custom_base[p] = strdup(base);
+    if (!custom_base[p])
+        return;
+    size_t n = strlen(custom_base[p]);
+    while (n > 0 && custom_base[p][n - 1] == '/')   /* paths start with '/' */
+        custom_base[p][--n] = '\0';
+}
+
+const char *llm_base_url(llm_provider p)
+{
+    if ((unsigned)p >= NPROV)
+        return "";
+    return custom_base[p] ? custom_base[p] : default_base[p];
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+void llm_request_free(llm_request *r)
+{
+    if (!r)
+        return;
+    for (char **h = r->headers; h && *h; h++)
+        free(*h);
+    free(r->headers);
+    free(r->url);
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+int llm_req_init(llm_request *r, const char *base, const char *path, long timeout_s)
+{
+    buf b = BUF_INIT(0);
+    memset(r, 0, sizeof *r);
+    r->timeout_s = timeout_s;
+    if (buf_puts(&b, base) != 0 || buf_puts(&b, path) != 0) {
+        buf_free(&b);
+        return -1;
+    }
+    r->url = buf_steal(&b);
+    return 0;
+}
+
+int llm_req_url_add(llm_request *r, const char *s, int escape)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    buf b = BUF_INIT(0);
+    int rc = -1;
+    if (buf_puts(&b, r->url) != 0)
+        goto out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int plain = !escape || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                    (*p >= '0' && *p <= '9') || strchr("-._~", *p);
+        char enc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+        if ((plain ? buf_putc(&b, (char)*p) : buf_append(&b, enc, 3)) != 0)
+            goto out;
+    }
+    free(r->url);
+    r->url = buf_steal(&b);
+    rc = 0;
+out:
+    buf_free(&b);
+    if (rc != 0)
+        llm_request_free(r);
+    return rc;
+}
+
+int llm_req_header(llm_request *r, const char *fmt, ...)
+{
+    size_t n = 0;
+    char *line = NULL, **grown;
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (len < 0 || !(line = malloc((size_t)len + 1)))
+        goto fail;
+    va_start(ap, fmt);
+    vsnprintf(line, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    while (r->headers && r->headers[n])
+        n++;
+    if (!(grown = realloc(r->headers, (n + 2) * sizeof *grown)))
+        goto fail;
+    grown[n] = line;
+    grown[n + 1] = NULL;
+    r->headers = grown;
+    return 0;
+fail:
+    free(line);
+    llm_request_free(r);
+    return -1;
+}
+
+int llm_req_json(llm_request *r, json_t *body)
+{
+    r->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (r->body)
+        return 0;
+    llm_request_free(r);
+    return -1;
+}
+
+int llm_key_ok(const char *key)
+{
+    if (!key || !*key)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+int llm_chat_request(llm_provider p, const char *api_key, const char *upstream_model,
+                     const char *system, const llm_message *history, size_t nhistory,
+                     const char *user, llm_request *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!llm_key_ok(api_key) || !upstream_model)
+        return -1;
+    switch (p) {
+    case LLM_OPENAI:
+    case LLM_DEEPSEEK:
+    case LLM_GROQ:
+        return llm_openai_chat(p, api_key, upstream_model, system, history, nhistory, user,
+                               out);
+    case LLM_ANTHROPIC:
+        return llm_anthropic_chat(api_key, upstream_model, system, history, nhistory, user,
+                                  out);
+    case LLM_GOOGLE:
+        return llm_google_chat(api_key, upstream_model, system, history, nhistory, user, out);
+    case LLM_ECHO:
+        break;
+    }
+    return -1;
+}
+
+/* ---- replies ------------------------------------------------------------- */
+
+void llm_reply_free(llm_reply *r)
+{
+    if (!r)
+        return;
+    free(r->text);
+    free(r->model);
+    free(r->error);
+    memset(r, 0, sizeof *r);
+}
+
+void llm_reply_set_error(llm_reply *r, const char *msg)
+{
+    free(r->text);
+    free(r->error);
+    r->text = NULL;
+    r->error = strdup(msg ? msg : "");
+}
+
+void llm_reply_set_text(llm_reply *r, const char *text, long tokens, const char *model)
+{
+    free(r->text);
+    free(r->model);
+    r->text = strdup(text);
+    r->model = strdup(model ? model : "");
+    r->tokens = tokens;
+    if (!r->text || !r->model)
+        llm_reply_set_error(r, "Out of memory");
+}
+
+json_t *llm_json_parse(const char *body, size_t len)
+{
+    json_t *root = body ? json_loadb(body, len, 0, NULL) : NULL;
+    if (root && !json_is_object(root)) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+const char *llm_json_str(const json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+long llm_json_long(const json_t *v)
+{
+    if (json_is_integer(v))
+        return (long)json_integer_value(v);
+    if (json_is_real(v))
+        return (long)json_real_value(v);
+    return 0;
+}
+
+int llm_contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; hay && *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+void llm_reply_http_error(llm_reply *r, long status, const json_t *root, const char *body,
+                          size_t len)
+{
+    const json_t *err = json_object_get(root, "error");
+    const char *msg = llm_json_str(json_object_get(err, "message"));
+    char fallback[48];
+    if (!msg)
+        msg = llm_json_str(err);
+    if (msg && *msg) {
+        llm_reply_set_error(r, msg);
+        return;
+    }
+    if (body && len) {
+        char *cut = strndup(body, utf8_prefix(body, len, LLM_ERROR_CHARS));
+        llm_reply_set_error(r, cut ? cut : "Out of memory");
+        free(cut);
+        return;
+    }
+    snprintf(fallback, sizeof fallback, "API returned status %ld", status);
+    llm_reply_set_error(r, fallback);
+}
+
+void llm_chat_parse(llm_provider p, const char *requested_model, long status,
+                    const char *body, size_t len, llm_reply *reply)
+{
+    memset(reply, 0, sizeof *reply);
+    switch (p) {
+    case LLM_OPENAI:
+    case LLM_DEEPSEEK:
+    case LLM_GROQ:
+        llm_openai_parse(requested_model, status, body, len, reply);
+        break;
+    case LLM_ANTHROPIC:
+        llm_anthropic_parse(requested_model, status, body, len, reply);
+        break;
+    case LLM_GOOGLE:
+        llm_google_parse(requested_model, status, body, len, reply);
+        break;
+    case LLM_ECHO:
+        llm_reply_set_error(reply, "The echo provider makes no HTTP calls");
+        break;
+    }
+    if (!reply->text && !reply->error)
+        llm_reply_set_error(reply, "Out of memory");
+    if (reply->error) {
+        reply->rate_limited = status == 429 || llm_contains_ci(reply->error, "rate limit") ||
+                              strstr(reply->error, "429") != NULL;
+        reply->tokens = 0;
+    }
+}
+
+void llm_chat_failed(int timed_out, const char *transport_error, llm_reply *reply)
+{
+    memset(reply, 0, sizeof *reply);
+    if (timed_out)
+        llm_reply_set_error(reply, "Request timeout");
+    else
+        llm_reply_set_error(reply, transport_error && *transport_error ? transport_error
+                                                                       : "Request failed");
+    reply->rate_limited = reply->error && (llm_contains_ci(reply->error, "rate limit") ||
+                                           strstr(reply->error, "429") != NULL);
+}
+
+int llm_chat_retry(llm_provider p, const char *upstream_model, long status)
+{
+    return p == LLM_GOOGLE && status == 404 && upstream_model &&
+           strcmp(upstream_model, LLM_GOOGLE_FALLBACK) != 0;
+}
+
+/* ---- connection test (§6.5) ---------------------------------------------- */
+
+int llm_test_request(llm_provider p, const char *api_key, llm_request *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!llm_key_ok(api_key))
+        return -1;
+    switch (p) {
+    case LLM_OPENAI:
+    case LLM_DEEPSEEK:
+    case LLM_GROQ:
+        return llm_openai_test(p, api_key, out);
+    case LLM_ANTHROPIC:
+        return llm_anthropic_test(api_key, out);
+    case LLM_GOOGLE:
+        return llm_google_test(api_key, out);
+    case LLM_ECHO:
+        break;
+    }
+    return -1;
+}
+
+int llm_test_result(llm_provider p, long status, int timed_out, int transport_failed,
+                    const char *transport_error, char *err, size_t errsz)
+{
+    const char *msg = NULL;
+    if (timed_out)
+        msg = "Connection timeout - API did not respond in time";
+    else if (transport_failed == LLM_NET_UNREACHABLE)
+        msg = "Connection error - unable to reach API";
+    else if (transport_failed) {
+        snprintf(err, errsz, "Request failed: %s",
+                 transport_error && *transport_error ? transport_error : "unknown error");
+        return 0;
+    } else if (status == 200 || (p == LLM_DEEPSEEK && status == 402)) {
+        if (errsz)
+            err[0] = '\0';
+        return 1;
+    } else if (status == (p == LLM_GOOGLE ? 400 : 401))
+        msg = "Invalid API key";
+    if (msg)
+        snprintf(err, errsz, "%s", msg);
+    else
+        snprintf(err, errsz, "API returned status %ld", status);
+    return 0;
+}

@@ -1,0 +1,67 @@
+/* provider_impl.h — helpers shared by the provider files (provider.c,
+ * catalog.c, openai.c, anthropic.c, google.c); only src/llm/ and its unit
+ * tests see it. Strings returned here are owned by the caller. */
+#ifndef CHIMERA_LLM_PROVIDER_IMPL_H
+#define CHIMERA_LLM_PROVIDER_IMPL_H
+
+#include "llm/provider.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define LLM_TEMPERATURE    0.7
+#define LLM_MAX_TOKENS     2000
+#define LLM_TIMEOUT_S      60
+#define LLM_GROQ_TIMEOUT_S 30
+#define LLM_TEST_TIMEOUT_S 10
+#define LLM_ERROR_CHARS    200      /* body excerpt used as an error text */
+
+/* §6.2 upstream model name for a name of provider p's table (google:
+ * anything unknown → LLM_GOOGLE_FALLBACK). */
+void llm_upstream_name(llm_provider p, const char *name, char *out, size_t outsz);
+
+/* Request building: each returns 0 or -1 (then r is freed). */
+int llm_req_init(llm_request *r, const char *base, const char *path, long timeout_s);
+int llm_req_header(llm_request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int llm_req_json(llm_request *r, json_t *body);     /* steals body */
+/* 1 when key is non-empty and safe inside a header or query (no controls). */
+int llm_key_ok(const char *key);
+/* Appends s to the URL, percent-encoded (all but RFC 3986 unreserved) if
+ * escape is set. */
+int llm_req_url_add(llm_request *r, const char *s, int escape);
+
+/* Reply parsing. */
+json_t *llm_json_parse(const char *body, size_t len);     /* NULL if not a JSON object */
+void llm_reply_set_error(llm_reply *r, const char *msg);
+void llm_reply_set_text(llm_reply *r, const char *text, long tokens, const char *model);
+/* An HTTP error answer: error.message (or "error" as a string), else the
+ * first LLM_ERROR_CHARS characters of the body, else "API returned status N". */
+void llm_reply_http_error(llm_reply *r, long status, const json_t *root, const char *body,
+                          size_t len);
+/* json_t lookups that tolerate missing levels: "choices", 0, "message" … */
+const char *llm_json_str(const json_t *v);
+long llm_json_long(const json_t *v);
+/* Case-insensitive substring test. */
+int llm_contains_ci(const char *hay, const char *needle);
+
+/* Per-provider builders and parsers. */
+int llm_openai_chat(llm_provider p, const char *key, const char *model, const char *system,
+                    const llm_message *hist, size_t nhist, const char *user, llm_request *out);
+void llm_openai_parse(const char *model, long status, const char *body, size_t len,
+                      llm_reply *r);
+int llm_openai_test(llm_provider p, const char *key, llm_request *out);
+
+int llm_anthropic_chat(const char *key, const char *model, const char *system,
+                       const llm_message *hist, size_t nhist, const char *user,
+                       llm_request *out);
+void llm_anthropic_parse(const char *model, long status, const char *body, size_t len,
+                         llm_reply *r);
+int llm_anthropic_test(const char *key, llm_request *out);
+
+int llm_google_chat(const char *key, const char *model, const char *system,
+                    const llm_message *hist, size_t nhist, const char *user, llm_request *out);
+void llm_google_parse(const char *model, long status, const char *body, size_t len,
+                      llm_reply *r);
+int llm_google_test(const char *key, llm_request *out);
+
+#endif

@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""fake_llm.py — fake OpenAI-compatible, Anthropic and Gemini servers in one
+process on 127.0.0.1, for the API suite and the benchmarks (stdlib only).
+
+    python3 tests/fakes/fake_llm.py [PORT]     # first stdout line: "PORT <n>"
+
+Point chimerad at it with
+    CHIMERA_OPENAI_BASE_URL=http://127.0.0.1:<n>/v1
+    CHIMERA_DEEPSEEK_BASE_URL=http://127.0.0.1:<n>
+    CHIMERA_GROQ_BASE_URL=http://127.0.0.1:<n>/openai/v1
+    CHIMERA_ANTHROPIC_BASE_URL=http://127.0.0.1:<n>/v1
+    CHIMERA_GOOGLE_BASE_URL=http://127.0.0.1:<n>
+
+Provider endpoints (every call is recorded):
+    POST /v1/chat/completions  /chat/completions  /openai/v1/chat/completions
+    GET  /v1/models            /models            /openai/v1/models
+    POST /v1/messages                                   (Anthropic)
+    POST /v1beta/models/<model>:generateContent         (Gemini)
+    GET  /v1beta/models                                 (Gemini)
+
+Control endpoints (not recorded):
+    GET  /_requests   recorded calls: [{method, path, query, headers, body}]
+    POST /_reset      forget the calls, back to mode "ok"
+    POST /_config     {"mode": ..., "delay_ms": int, "reply": "text", "status": int}
+
+Modes: ok (answer "fake reply: <last user message>", or "reply" if set),
+slow (ok after delay_ms; delay_ms also delays every other mode), error500,
+ratelimit (429), unauthorized (401; Gemini answers 400 as the real one
+does), malformed (200, not JSON), endless (200, bytes until the client hangs
+up, at most 60 s), drop (close without answering). "status" overrides the
+HTTP status of error500/ratelimit/unauthorized (e.g. 402 for deepseek).
+"""
+import json
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+DEFAULTS = {"mode": "ok", "delay_ms": 0, "reply": None, "status": None}
+MAX_RECORDED = 10000
+ENDLESS_CAP_S = 60
+
+state = dict(DEFAULTS)
+recorded = []
+lock = threading.Lock()
+
+OPENAI_CHAT = ("/v1/chat/completions", "/chat/completions", "/openai/v1/chat/completions")
+OPENAI_MODELS = ("/v1/models", "/models", "/openai/v1/models")
+
+
+def words(text):
+    return len(str(text).split())
+
+
+def text_of(content):
+    """Message content as text: a string, or a list of parts/blocks."""
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return "" if content is None else str(content)
+
+
+def last_user(turns, key="content"):
+    for turn in reversed(turns or []):
+        if isinstance(turn, dict) and turn.get("role") == "user":
+            if key == "parts":
+                return text_of(turn.get("parts"))
+            return text_of(turn.get(key))
+    return ""
+
+
+def reply_text(user_text, cfg):
+    return cfg["reply"] if cfg["reply"] is not None else "fake reply: " + user_text
+
+
+# ---- provider-shaped answers ----------------------------------------------
+
+def openai_chat(body, cfg):
+    msgs = body.get("messages") or []
+    text = reply_text(last_user(msgs), cfg)
+    prompt = sum(words(text_of(m.get("content"))) for m in msgs if isinstance(m, dict))
+    return 200, {
+        "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
+        "model": body.get("model", "fake"),
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": text}}],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": words(text),
+                  "total_tokens": prompt + words(text)},
+    }
+
+
+def anthropic_chat(body, cfg):
+    msgs = body.get("messages") or []
+    text = reply_text(last_user(msgs), cfg)
+    prompt = words(body.get("system", "")) + sum(words(text_of(m.get("content"))) for m in msgs)
+    return 200, {
+        "id": "msg_fake", "type": "message", "role": "assistant",
+        "model": body.get("model", "fake"), "stop_reason": "end_turn",
+        "content": [{"type": "text", "text": text}],
+        "usage": {"input_tokens": prompt, "output_tokens": words(text)},
+    }
+
+
+def gemini_chat(body, cfg, model):
+    text = reply_text(last_user(body.get("contents"), key="parts"), cfg)
+    return 200, {
+        "candidates": [{"index": 0, "finishReason": "STOP",
+                        "content": {"role": "model", "parts": [{"text": text}]}}],
+        "usageMetadata": {"candidatesTokenCount": words(text)},
+        "modelVersion": model,
+    }
+
+
+def openai_models():
+    return 200, {"object": "list", "data": [
+        {"id": m, "object": "model"} for m in ("gpt-4o", "deepseek-chat", "llama-3.3-70b-versatile")]}
+
+
+def gemini_models():
+    return 200, {"models": [{"name": "models/gemini-2.0-flash"}, {"name": "models/gemini-1.5-pro"}]}
+
+
+def error_answer(mode, kind, cfg):
+    if mode == "error500":
+        status, body = 500, {"error": {"message": "boom"}}
+    elif mode == "ratelimit":
+        status, body = 429, {"error": {"message": "Rate limit reached"}}
+    elif kind.startswith("gemini"):
+        status, body = 400, {"error": {"code": 400, "status": "INVALID_ARGUMENT",
+                                       "message": "API key not valid. Please pass a valid API key."}}
+    elif kind == "anthropic":
+        status, body = 401, {"type": "error", "error": {"type": "authentication_error",
+                                                        "message": "invalid x-api-key"}}
+    else:
+        status, body = 401, {"error": {"message": "Incorrect API key provided"}}
+    return cfg["status"] or status, body
+
+
+# ---- HTTP ------------------------------------------------------------------
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-llm/1"
+
+    def log_message(self, fmt, *args):          # quiet unless -v
+        if "-v" in sys.argv:
+            super().log_message(fmt, *args)
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n) if n else b""
+        try:
+            return raw, json.loads(raw) if raw else None
+        except ValueError:
+            return raw, None
+
+    def send_json(self, status, obj):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def dispatch(self, method):
+        url = urlsplit(self.path)
+        raw, body = self.read_body()
+        if url.path.startswith("/_"):
+            return self.control(method, url.path, body)
+        kind, model = route(method, url.path)
+        if kind is None:
+            return self.send_json(404, {"error": {"message": "no such fake endpoint"}})
+        with lock:
+            recorded.append({
+                "method": method, "path": url.path, "query": dict(parse_qsl(url.query)),
+                "headers": dict(self.headers.items()),
+                "body": body if body is not None else raw.decode("utf-8", "replace") or None,
+            })
+            del recorded[:-MAX_RECORDED]
+            cfg = dict(state)
+        self.answer(kind, model, body if isinstance(body, dict) else {}, cfg)
+
+    def control(self, method, path, body):
+        with lock:
+            if method == "GET" and path == "/_requests":
+                out = list(recorded)
+            elif method == "POST" and path == "/_reset":
+                recorded.clear()
+                state.clear()
+                state.update(DEFAULTS)
+                out = {"ok": True}
+            elif method == "POST" and path == "/_config" and isinstance(body, dict):
+                state.update({k: v for k, v in body.items() if k in DEFAULTS})
+                out = dict(state)
+            else:
+                out = None
+        if out is None:
+            return self.send_json(404, {"error": {"message": "unknown control call"}})
+        self.send_json(200, out)
+
+    def answer(self, kind, model, body, cfg):
+        mode = cfg["mode"]
+        if cfg["delay_ms"]:
+            time.sleep(cfg["delay_ms"] / 1000.0)
+        if mode == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if mode == "endless":
+            return self.endless()
+        if mode == "malformed":
+            data = b"this is not json {"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            return self.wfile.write(data)
+        if mode in ("error500", "ratelimit", "unauthorized"):
+            return self.send_json(*error_answer(mode, kind, cfg))
+        if kind == "openai":
+            return self.send_json(*openai_chat(body, cfg))
+        if kind == "anthropic":
+            return self.send_json(*anthropic_chat(body, cfg))
+        if kind == "gemini":
+            return self.send_json(*gemini_chat(body, cfg, model))
+        if kind == "gemini-models":
+            return self.send_json(*gemini_models())
+        return self.send_json(*openai_models())
+
+    def endless(self):
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b'{"x": "' + b"x" * 65536
+        end = time.monotonic() + ENDLESS_CAP_S
+        try:
+            while time.monotonic() < end:
+                self.wfile.write(chunk)
+        except OSError:
+            pass                                # the client hung up
+
+
+def route(method, path):
+    """(kind, model) for a provider endpoint, (None, None) otherwise."""
+    if method == "POST" and path in OPENAI_CHAT:
+        return "openai", None
+    if method == "GET" and path in OPENAI_MODELS:
+        return "openai-models", None
+    if method == "POST" and path == "/v1/messages":
+        return "anthropic", None
+    if method == "GET" and path == "/v1beta/models":
+        return "gemini-models", None
+    prefix, suffix = "/v1beta/models/", ":generateContent"
+    if method == "POST" and path.startswith(prefix) and path.endswith(suffix):
+        return "gemini", path[len(prefix):-len(suffix)]
+    return None, None
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != "-v"]
+    port = int(args[0]) if args else 0
+    server = Server(("127.0.0.1", port), Handler)
+    print("PORT %d" % server.server_address[1], flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
