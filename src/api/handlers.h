@@ -70,6 +70,16 @@ void h_integration_test(http_req *r);
 void h_models_available(http_req *r);
 void h_chat_legacy(http_req *r);
 
+/* api/mcp.c (legacy and MCP, D8) */
+void h_models_legacy(http_req *r);
+void h_mcp_remember(http_req *r);
+void h_mcp_batch_remember(http_req *r);
+void h_mcp_search(http_req *r);
+void h_mcp_inject(http_req *r);
+void h_mcp_list_memories(http_req *r);
+void h_mcp_index_status(http_req *r);
+void h_mcp_index_rebuild(http_req *r);
+
 /* api/settings.c */
 void h_settings_get(http_req *r);
 void h_settings_profile(http_req *r);

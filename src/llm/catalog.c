@@ -122,3 +122,12 @@ llm_provider llm_resolve(const char *model_id, char *name, size_t namesz, char *
     free(stripped);
     return p;
 }
+
+int llm_route_at(size_t i, const char **name, llm_provider *provider)
+{
+    if (i >= sizeof routes / sizeof routes[0])
+        return -1;
+    *name = routes[i].name;
+    *provider = routes[i].provider;
+    return 0;
+}

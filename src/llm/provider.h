@@ -22,6 +22,9 @@ int llm_provider_parse(const char *name, llm_provider *out);
 llm_provider llm_resolve(const char *model_id, char *name, size_t namesz, char *upstream,
                          size_t upsz);
 
+/* The i-th entry of the §6.2 table (name → provider); -1 past the end. */
+int llm_route_at(size_t i, const char **name, llm_provider *provider);
+
 typedef struct llm_message {
     const char *role;           /* "system" | "user" | "assistant" */
     const char *content;

@@ -1,0 +1,328 @@
+/* mcp.c — the legacy / MCP endpoints as D8 decides: real, authenticated,
+ * and scoped to the caller's workspaces (API.md §10). remember stores a
+ * memory (in the caller's most recently updated workspace by default);
+ * search is the semantic search of D2; the index endpoints report and rebuild the
+ * vector index. */
+#include "api/access.h"
+#include "api/api.h"
+#include "api/embedding.h"
+#include "api/handlers.h"
+#include "api/memory_json.h"
+#include "api/serialize.h"
+#include "api/validate.h"
+
+#include "embed/index.h"
+#include "http/response.h"
+#include "llm/provider.h"
+#include "store/conversations.h"
+#include "util/utf8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MCP_WS_MAX 1000
+
+void h_models_legacy(http_req *r)
+{
+    json_t *models = json_object();
+    const char *name;
+    llm_provider p;
+    for (size_t i = 0; llm_route_at(i, &name, &p) == 0; i++)
+        json_object_set_new(models, name, json_string(llm_provider_name(p)));
+    resp_data(r, 200, json_pack("{s:o,s:I}", "models", models, "total",
+                                (json_int_t)json_object_size(models)));
+}
+
+/* The workspace a remember/inject call targets: workspace_id (checked) or
+ * the caller's most recently updated one. */
+static int mcp_workspace(http_req *r, json_t *body, bool write, char wid[40])
+{
+    json_t *v = json_object_get(body, "workspace_id");
+    ws_role role;
+    if (json_is_string(v) && json_string_length(v)) {
+        snprintf(wid, 40, "%s", json_string_value(v));
+        return (write ? api_ws_writer(r, wid, &role) : api_ws_member(r, wid, &role));
+    }
+    size_t n = 0;
+    char ids[1][40];
+    if (ws_ids_for_user(r->user->user.id, ids, 1, &n) != ST_OK) {
+        resp_error(r, 500, "Internal server error");
+        return -1;
+    }
+    if (n == 0) {
+        resp_error(r, 400, "No workspace available");
+        return -1;
+    }
+    memcpy(wid, ids[0], 40);
+    return write ? api_ws_writer(r, wid, &role) : 0;
+}
+
+/* Stores one remembered text; returns the new row via out. */
+static st_rc remember_one(const char *wid, json_t *item, memory_row *out)
+{
+    const char *text = json_string_value(json_object_get(item, "text"));
+    const char *title = json_string_value(json_object_get(item, "title"));
+    char deftitle[260];
+    if (!title || !*title) {
+        size_t len = strlen(text), cut = utf8_prefix(text, len, 50);
+        snprintf(deftitle, sizeof deftitle, "%.*s%s", (int)cut, text, cut < len ? "..." : "");
+        title = deftitle;
+    }
+    json_t *tags = json_object_get(item, "tags"), *meta = json_object_get(item, "metadata");
+    json_t *clean = json_array();
+    size_t i;
+    json_t *t;
+    if (json_is_array(tags))
+        json_array_foreach(tags, i, t)
+            if (json_is_string(t) && json_string_length(t))
+                json_array_append(clean, t);
+    const char **list = calloc(json_array_size(clean) + 1, sizeof *list);
+    for (i = 0; list && i < json_array_size(clean); i++)
+        list[i] = json_string_value(json_array_get(clean, i));
+    json_t *m = json_is_object(meta) ? json_deep_copy(meta) : json_object();
+    char *tags_text = json_dumps(clean, JSON_COMPACT), *meta_text = NULL;
+    memory_input in = { .title = title, .content = text, .tags = tags_text, .tag_list = list,
+                        .ntags = json_array_size(clean) };
+    embedded_vec ev;
+    api_embed_memory(title, text, &ev);
+    api_embed_apply(&ev, &m, &meta_text, &in);
+    if (!meta_text)
+        in.metadata = meta_text = json_dumps(m, JSON_COMPACT);
+    st_rc st = list && tags_text ? memory_create(wid, &in, out) : ST_DB_ERROR;
+    embedded_vec_free(&ev);
+    free(tags_text);
+    free(meta_text);
+    free(list);
+    json_decref(m);
+    json_decref(clean);
+    return st;
+}
+
+static int text_ok(json_t *item)
+{
+    json_t *t = json_object_get(item, "text");
+    return json_is_string(t) && json_string_length(t) > 0;
+}
+
+void h_mcp_remember(http_req *r)
+{
+    json_t *body = val_body(r);
+    char wid[40];
+    memory_row m;
+    if (!body)
+        return;
+    if (!text_ok(body))
+        resp_error(r, 400, "text required");
+    else if (mcp_workspace(r, body, true, wid) == 0) {
+        st_rc st = remember_one(wid, body, &m);
+        if (st != ST_OK)
+            api_store_error(r, st, NULL);
+        else {
+            resp_data(r, 201, json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", m.id, "title", m.title,
+                                        "status", "saved", "workspace_id", m.workspace_id,
+                                        "created_at", json_ts(m.created_at)));
+            memory_row_free(&m);
+        }
+    }
+    json_decref(body);
+}
+
+void h_mcp_batch_remember(http_req *r)
+{
+    json_t *body = val_body(r), *items = body ? json_object_get(body, "memories") : NULL;
+    char wid[40];
+    size_t i;
+    json_t *item;
+    if (!body)
+        return;
+    if (!json_is_array(items)) {
+        resp_error(r, 400, "memories array required");
+        goto out;
+    }
+    json_array_foreach(items, i, item) {
+        if (!json_is_object(item) || !text_ok(item)) {
+            resp_errorf(r, 400, "memories[%zu]: text required", i);
+            goto out;
+        }
+    }
+    json_t *created = json_array();
+    if (json_array_size(items) && mcp_workspace(r, body, true, wid) != 0) {
+        json_decref(created);
+        goto out;
+    }
+    json_array_foreach(items, i, item) {
+        memory_row m;
+        if (remember_one(wid, item, &m) != ST_OK)
+            continue;
+        json_array_append_new(created, json_pack("{s:s,s:s,s:s}", "id", m.id, "title", m.title,
+                                                 "status", "saved"));
+        memory_row_free(&m);
+    }
+    resp_data(r, 201, json_pack("{s:I,s:o}", "created", (json_int_t)json_array_size(created),
+                                "memories", created));
+out:
+    json_decref(body);
+}
+
+void h_mcp_search(http_req *r)
+{
+    /* The same semantic search as POST /memories/search, with the legacy
+     * field names mapped. */
+    json_t *body = val_body(r);
+    if (!body)
+        return;
+    json_t *q = json_object_get(body, "query");
+    if (!json_is_string(q) || !json_string_length(q)) {
+        resp_error(r, 400, "query required");
+        json_decref(body);
+        return;
+    }
+    json_t *mapped = json_pack("{s:O}", "query", q);
+    json_t *wid = json_object_get(body, "workspace_id"), *k = json_object_get(body, "top_k");
+    if (json_is_string(wid))
+        json_object_set(mapped, "workspaceId", wid);
+    if (k)
+        json_object_set(mapped, "top_k", k);
+    char *text = json_dumps(mapped, JSON_COMPACT);
+    buf_reset(&r->body);
+    buf_puts(&r->body, text ? text : "{}");
+    free(text);
+    json_decref(mapped);
+    json_decref(body);
+    h_memories_search(r);
+}
+
+static json_t *tags_of(const memory_row *m)
+{
+    json_t *t = json_loads(m->tags, 0, NULL);
+    if (!json_is_array(t)) {
+        json_decref(t);
+        t = json_array();
+    }
+    return t;
+}
+
+void h_mcp_inject(http_req *r)
+{
+    json_t *body = val_body(r), *errs = json_object();
+    long long max = 10;
+    char wid[40];
+    memory_row *rows = NULL;
+    size_t n = 0;
+    if (!body)
+        goto out;
+    if (val_int(body, "max_memories", false, 1, 100, errs, &max) < 0) {
+        resp_fields(r, json_incref(errs));
+        goto out;
+    }
+    if (mcp_workspace(r, body, false, wid) != 0)
+        goto out;
+    if (memory_recent(wid, (size_t)max, &rows, &n) != ST_OK) {
+        resp_error(r, 500, "Internal server error");
+        goto out;
+    }
+    buf ctx = BUF_INIT(0);
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        buf_printf(&ctx, "%s- %s: %s", i ? "\n" : "", rows[i].title, rows[i].content);
+        json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", rows[i].id,
+                              "title", rows[i].title, "content", rows[i].content,
+                              "tags", tags_of(&rows[i]),
+                              "created_at", json_ts(rows[i].created_at)));
+    }
+    resp_data(r, 200, json_pack("{s:s,s:I,s:o}", "injected_context",
+                                n ? ctx.p : "No memories found.", "memory_count", (json_int_t)n,
+                                "memories", items));
+    buf_free(&ctx);
+    memory_rows_free(rows, n);
+out:
+    json_decref(body);
+    json_decref(errs);
+}
+
+void h_mcp_list_memories(http_req *r)
+{
+    const char *cid = req_query(r, "conversation_id");
+    const char *lim = req_query(r, "limit"), *off = req_query(r, "offset");
+    conv_row c;
+    ws_role role;
+    if (!cid || !*cid) {
+        resp_error(r, 400, "conversation_id required");
+        return;
+    }
+    st_rc st = conv_get(cid, true, &c);
+    if (st != ST_OK) {
+        api_store_error(r, st, "Conversation not found");
+        return;
+    }
+    if (api_ws_member(r, c.workspace_id, &role) != 0) {
+        conv_row_free(&c);
+        return;
+    }
+    long limit = lim ? strtol(lim, NULL, 10) : 20, offset = off ? strtol(off, NULL, 10) : 0;
+    limit = limit < 1 ? 20 : limit > 1000 ? 1000 : limit;
+    offset = offset < 0 ? 0 : offset;
+    json_t *items = json_array();
+    for (size_t i = (size_t)offset; i < c.ninjections && json_array_size(items) < (size_t)limit; i++) {
+        memory_row m;
+        if (memory_get(c.injections[i].memory_id, &m) == ST_OK) {
+            json_array_append_new(items, memory_json(&m));
+            memory_row_free(&m);
+        }
+    }
+    resp_data(r, 200, json_pack("{s:o,s:I,s:i,s:i}", "memories", items, "total",
+                                (json_int_t)c.ninjections, "limit", (int)limit,
+                                "offset", (int)offset));
+    conv_row_free(&c);
+}
+
+/* Rebuilds (or reports) the index of every workspace the caller can
+ * access: counts, pending re-embeddings, memory used. */
+static void index_report(http_req *r, bool rebuild)
+{
+    char (*wids)[40] = calloc(MCP_WS_MAX, sizeof *wids);
+    size_t nw = 0;
+    if (!wids || ws_ids_for_user(r->user->user.id, wids, MCP_WS_MAX, &nw) != ST_OK) {
+        free(wids);
+        resp_error(r, 500, "Internal server error");
+        return;
+    }
+    json_t *list = json_array();
+    int64_t vectors = 0, pending = 0, bytes = 0;
+    for (size_t i = 0; i < nw; i++) {
+        if (rebuild)
+            idx_drop(wids[i]);
+        struct idx_snapshot *s = api_index_for(wids[i]);
+        if (!s)
+            continue;
+        vectors += (int64_t)idx_count(s);
+        pending += idx_pending(s);
+        bytes += (int64_t)idx_bytes(s);
+        json_array_append_new(list, json_pack("{s:s,s:I,s:I,s:I,s:I}", "workspace_id", wids[i],
+                              "vectors", (json_int_t)idx_count(s),
+                              "pendingEmbeddings", (json_int_t)idx_pending(s),
+                              "generation", (json_int_t)idx_generation(s),
+                              "bytes", (json_int_t)idx_bytes(s)));
+        idx_release(s);
+    }
+    free(wids);
+    const embedder *e = api_embedder();
+    json_t *o = json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "embedder", e ? e->name : "",
+                          "dimension", (json_int_t)(e ? e->dim : 0), "vectors", (json_int_t)vectors,
+                          "pendingEmbeddings", (json_int_t)pending, "bytes", (json_int_t)bytes,
+                          "workspaces", list);
+    if (rebuild)
+        json_object_set_new(o, "message", json_string("Index rebuilt successfully"));
+    resp_data(r, 200, o);
+}
+
+void h_mcp_index_status(http_req *r)
+{
+    index_report(r, false);
+}
+
+void h_mcp_index_rebuild(http_req *r)
+{
+    index_report(r, true);
+}
