@@ -442,14 +442,3 @@ embedder *emb_hash_new(void)
     e->destroy = hash_destroy;
     return e;
 }
-
-int emb_one(const embedder *e, const char *text, float *out, char *err, size_t errsz)
-{
-    return e->embed(e, &text, 1, out, err, errsz);
-}
-
-void emb_free(embedder *e)
-{
-    if (e && e->destroy)
-        e->destroy(e);
-}
