@@ -154,6 +154,84 @@ def bench_export(base, token, pid):
             "peak": vm_peak_kib(pid), "rss_after": rss_kib(pid)}
 
 
+def seed_memories(port, token, wid, n, threads=4):
+    import concurrent.futures as cf
+    from client import Client
+
+    def part(k):
+        c = Client(port, token)
+        for i in range(k, n, threads):
+            c.call("POST", "/workspaces/%s/memories" % wid, {
+                "title": "Memory %d about subject %d" % (i, i % 997),
+                "content": "Record %d: observations on %s, measured %d times in region %d."
+                           % (i, ("replication", "latency", "indexing", "caching", "billing")[i % 5],
+                              i % 13, i % 101)})
+        c.close()
+    with cf.ThreadPoolExecutor(threads) as ex:
+        list(ex.map(part, range(threads)))
+
+
+def wire_bytes(base, path, token, gzip):
+    import http.client
+    from urllib.parse import urlparse
+    u = urlparse(base)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    headers = {"Authorization": "Bearer " + token}
+    if gzip:
+        headers["Accept-Encoding"] = "gzip"
+    c.request("GET", u.path + path, headers=headers)
+    r = c.getresponse()
+    n = len(r.read())
+    c.close()
+    return n
+
+
+def bench_memories(port, base, token, tmp, pid):
+    from client import Client
+    c = Client(port, token)
+    rows, notes = [], []
+    create_lua = os.path.join(tmp, "create.lua")
+    wid = c.call("POST", "/workspaces", {"name": "Creates"})["id"]
+    with open(create_lua, "w") as f:
+        f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                'wrk.body = \'{"title":"Benchmark note","content":"A memory created by the '
+                'benchmark to measure inserts with embedding and activity."}\'\n')
+    health = wrk(base + "/health", 32)
+    rows.append(("GET /api/health", 32, health, 1.0))
+    creates = wrk(base + "/workspaces/%s/memories" % wid, 32, token, script=create_lua)
+    rows.append(("POST /api/workspaces/{id}/memories", 32, creates, creates["rps"] / health["rps"]))
+    small = c.call("POST", "/workspaces", {"name": "List 1000"})["id"]
+    seed_memories(port, token, small, 1000)
+    lst = wrk(base + "/workspaces/%s/memories" % small, 32, token)
+    rows.append(("GET /api/workspaces/{id}/memories (1,000)", 32, lst, lst["rps"] / health["rps"]))
+    notes.append("memory list of 1,000 with vectors: %.0f KiB on the wire plain, %.0f KiB gzip."
+                 % (wire_bytes(base, "/workspaces/%s/memories" % small, token, False) / 1024,
+                    wire_bytes(base, "/workspaces/%s/memories" % small, token, True) / 1024))
+    search_lua = os.path.join(tmp, "search.lua")
+    for n in [int(x) for x in os.environ.get("BENCH_SEARCH_SIZES", "10000,100000").split(",")]:
+        wid = c.call("POST", "/workspaces", {"name": "Search %d" % n})["id"]
+        t0 = time.monotonic()
+        seed_memories(port, token, wid, n)
+        seeded = time.monotonic() - t0
+        before = rss_kib(pid)
+        t0 = time.monotonic()
+        c.call("POST", "/memories/search", {"query": "replication latency", "workspaceId": wid})
+        load_ms = (time.monotonic() - t0) * 1000
+        with open(search_lua, "w") as f:
+            f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                    'wrk.body = \'{"query":"replication latency in region 7","workspaceId":"%s",'
+                    '"top_k":10}\'\n' % wid)
+        sr = wrk(base + "/memories/search", 8, token, script=search_lua)
+        rows.append(("POST /api/memories/search (%d memories)" % n, 8, sr, sr["rps"] / health["rps"]))
+        mb = n * 384 * 4 / 1048576
+        notes.append("search over %d: seeded through the API in %.0f s; first search (index load) "
+                     "%.0f ms; RSS +%.0f MiB for %.0f MiB of vectors; %.0f scans/s = %.1f GB/s of "
+                     "vector reads." % (n, seeded, load_ms, (rss_kib(pid) - before) / 1024, mb,
+                                        sr["rps"], sr["rps"] * n * 384 * 4 / 1e9))
+    c.close()
+    return ("Memories: create, list, search", rows, notes)
+
+
 def main():
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from client import register
@@ -212,6 +290,8 @@ def main():
                    ex["rss_after"] / 1024, ex["peak"] / 1024),
             ]
             sections.append(("Workspaces: list and dashboard", rows, notes))
+        if os.environ.get("BENCH_SKIP_MEMORIES") != "1":
+            sections.append(bench_memories(port, base, token, tmp, proc.pid))
     finally:
         proc.terminate()
         proc.wait(timeout=90)

@@ -263,17 +263,26 @@ void h_mcp_list_memories(http_req *r)
     long limit = lim ? strtol(lim, NULL, 10) : 20, offset = off ? strtol(off, NULL, 10) : 0;
     limit = limit < 1 ? 20 : limit > 1000 ? 1000 : limit;
     offset = offset < 0 ? 0 : offset;
-    json_t *items = json_array();
-    for (size_t i = (size_t)offset; i < c.ninjections && json_array_size(items) < (size_t)limit; i++) {
+    jsonw w;
+    size_t shown = 0;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "memories");
+    jw_arr(&w);
+    for (size_t i = (size_t)offset; i < c.ninjections && shown < (size_t)limit; i++) {
         memory_row m;
         if (memory_get(c.injections[i].memory_id, &m) == ST_OK) {
-            json_array_append_new(items, memory_json(&m));
+            write_memory(&w, &m);
+            shown++;
             memory_row_free(&m);
         }
     }
-    resp_data(r, 200, json_pack("{s:o,s:I,s:i,s:i}", "memories", items, "total",
-                                (json_int_t)c.ninjections, "limit", (int)limit,
-                                "offset", (int)offset));
+    jw_arr_end(&w);
+    jw_kint(&w, "total", (int64_t)c.ninjections);
+    jw_kint(&w, "limit", limit);
+    jw_kint(&w, "offset", offset);
+    jw_obj_end(&w);
+    resp_data_text(r, 200, jw_finish(&w));
     conv_row_free(&c);
 }
 

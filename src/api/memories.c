@@ -170,8 +170,24 @@ static void reply_memory(http_req *r, int status, st_rc st, memory_row *m)
         api_store_error(r, st, MSG_MEM_NOT_FOUND);
         return;
     }
-    resp_data(r, status, memory_json(m));
+    resp_data_text(r, status, memory_text(m));
     memory_row_free(m);
+}
+
+void api_reply_memories(http_req *r, const memory_row *rows, const size_t *order, size_t n,
+                        int64_t total)
+{
+    jsonw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "memories");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++)
+        write_memory(&w, &rows[order ? order[i] : i]);
+    jw_arr_end(&w);
+    jw_kint(&w, "total", total);
+    jw_obj_end(&w);
+    resp_data_text(r, 200, jw_finish(&w));
 }
 
 void h_memories_list(http_req *r)
@@ -198,11 +214,8 @@ void h_memories_list(http_req *r)
         api_store_error(r, st, NULL);
         return;
     }
-    json_t *items = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, memory_json(&rows[i]));
+    api_reply_memories(r, rows, NULL, n, total);
     memory_rows_free(rows, n);
-    resp_data(r, 200, json_pack("{s:o,s:I}", "memories", items, "total", (json_int_t)total));
 }
 
 void h_memories_create(http_req *r)

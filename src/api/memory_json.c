@@ -5,47 +5,60 @@
 
 #include "api/serialize.h"
 
-#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-json_t *memory_vector_json(const float *v, size_t dim)
+/* Stored metadata plus embeddingModel/embedding_model when a vector exists. */
+static void write_metadata(jsonw *w, const memory_row *m)
 {
-    if (!v)
-        return json_null();
-    json_t *a = json_array();
-    for (size_t i = 0; i < dim; i++)
-        json_array_append_new(a, json_real(round((double)v[i] * 10000.0) / 10000.0));
-    return a;
-}
-
-static json_t *tags_json(const char *text)
-{
-    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
-    if (!json_is_array(v)) {
-        json_decref(v);
-        v = json_array();
+    if (!m->embedding || !m->model[0]) {
+        jw_raw(w, m->metadata && m->metadata[0] == '{' ? m->metadata : "{}");
+        return;
     }
-    return v;
-}
-
-json_t *memory_metadata_json(const memory_row *m)
-{
     json_t *meta = json_from_text(m->metadata);
-    if (m->embedding && m->model[0]) {
-        char tag[128];
-        snprintf(tag, sizeof tag, "%s/%zu", m->model, m->dim);
-        json_object_set_new(meta, "embeddingModel", json_string(tag));
-        json_object_set_new(meta, "embedding_model", json_string(tag));
-    }
-    return meta;
+    char tag[128];
+    snprintf(tag, sizeof tag, "%s/%zu", m->model, m->dim);
+    json_object_set_new(meta, "embeddingModel", json_string(tag));
+    json_object_set_new(meta, "embedding_model", json_string(tag));
+    char *text = json_dumps(meta, JSON_COMPACT);
+    jw_raw(w, text ? text : "{}");
+    free(text);
+    json_decref(meta);
 }
 
-json_t *memory_json(const memory_row *m)
+void write_memory(jsonw *w, const memory_row *m)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:I,s:o,s:o}",
-                     "id", m->id, "workspaceId", m->workspace_id, "title", m->title,
-                     "content", m->content, "snippet", m->snippet, "tags", tags_json(m->tags),
-                     "embedding", memory_vector_json(m->embedding, m->dim),
-                     "metadata", memory_metadata_json(m), "version", (json_int_t)m->version,
-                     "createdAt", json_ts(m->created_at), "updatedAt", json_ts(m->updated_at));
+    jw_obj(w);
+    jw_kstr(w, "id", m->id);
+    jw_kstr(w, "workspaceId", m->workspace_id);
+    jw_kstr(w, "title", m->title);
+    jw_kstr(w, "content", m->content);
+    jw_kstr(w, "snippet", m->snippet);
+    jw_key(w, "tags");
+    jw_raw(w, m->tags && m->tags[0] == '[' ? m->tags : "[]");
+    jw_key(w, "embedding");
+    if (m->embedding) {
+        jw_arr(w);
+        for (size_t i = 0; i < m->dim; i++)
+            jw_fixed4(w, m->embedding[i]);
+        jw_arr_end(w);
+    } else {
+        jw_null(w);
+    }
+    jw_key(w, "metadata");
+    write_metadata(w, m);
+    jw_kint(w, "version", m->version);
+    jw_key(w, "createdAt");
+    jw_ts(w, m->created_at);
+    jw_key(w, "updatedAt");
+    jw_ts(w, m->updated_at);
+    jw_obj_end(w);
+}
+
+char *memory_text(const memory_row *m)
+{
+    jsonw w;
+    jw_init(&w);
+    write_memory(&w, m);
+    return jw_finish(&w);
 }

@@ -1,14 +1,14 @@
-/* memory_json.h — JSON of memories (shared by memories, search, imports
- * and MCP handlers). Each returns a new reference. */
+/* memory_json.h — the Memory shape (API.md §4 with D1), written with the
+ * streaming writer: lists carry hundreds of vectors of 384 numbers. */
 #ifndef CHIMERA_API_MEMORY_JSON_H
 #define CHIMERA_API_MEMORY_JSON_H
 
 #include "store/memories.h"
+#include "util/jsonw.h"
 
-#include <jansson.h>
+void write_memory(jsonw *w, const memory_row *m);
 
-json_t *memory_json(const memory_row *m);
-json_t *memory_metadata_json(const memory_row *m);
-json_t *memory_vector_json(const float *v, size_t dim);
+/* A whole answer holding one memory (caller frees). */
+char *memory_text(const memory_row *m);
 
 #endif

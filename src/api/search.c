@@ -227,12 +227,16 @@ void api_relevance_list(http_req *r, const char *wid, const char *search, page p
     }
     if (order)
         qsort(order, n, sizeof *order, scored_cmp);
-    json_t *items = json_array();
     size_t from = (size_t)pg.offset, to = pg.limit > 0 ? from + (size_t)pg.limit : n;
-    for (size_t i = from; order && i < n && i < to; i++)
-        json_array_append_new(items, memory_json(&rows[order[i].i]));
+    size_t *pick = calloc(n + 1, sizeof *pick), npick = 0;
+    for (size_t i = from; order && pick && i < n && i < to; i++)
+        pick[npick++] = order[i].i;
+    if (order && pick)
+        api_reply_memories(r, rows, pick, npick, (int64_t)n);
+    else
+        resp_error(r, 500, "Internal server error");
+    free(pick);
     free(order);
     embedded_vec_free(&ev);
     memory_rows_free(rows, n);
-    resp_data(r, 200, json_pack("{s:o,s:I}", "memories", items, "total", (json_int_t)n));
 }

@@ -28,31 +28,59 @@ json_t *user_json(const user_row *u)
     return o;
 }
 
-json_t *member_json(const member_row *m)
+void jw_ts(jsonw *w, int64_t us)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:{s:s,s:s,s:s}}",
-                     "id", m->id, "userId", m->user_id, "workspaceId", m->workspace_id,
-                     "role", m->role, "status", m->status, "joinedAt", json_ts(m->joined_at),
-                     "user", "id", m->user_id, "name", m->name, "email", m->email);
+    char b[ISOTIME_MAX];
+    time_iso_z(us, b);
+    jw_str(w, b);
 }
 
-json_t *workspace_json(const ws_row *w)
+void write_member(jsonw *w, const member_row *m)
 {
-    json_t *members = json_array();
-    for (size_t i = 0; i < w->nmembers; i++)
-        json_array_append_new(members, member_json(&w->members[i]));
-    int64_t load = w->memories + 5 * w->conversations;
-    json_t *stats = json_pack("{s:I,s:I,s:I,s:I,s:o}",
-                              "totalMemories", (json_int_t)w->memories,
-                              "totalEmbeddings", (json_int_t)w->embeddings,
-                              "totalConversations", (json_int_t)w->conversations,
-                              "systemLoad", (json_int_t)(load > 100 ? 100 : load),
-                              "lastActivity", json_ts(w->last_activity));
-    return json_pack("{s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:o}",
-                     "id", w->id, "name", w->name,
-                     "description", w->description ? json_string(w->description) : json_null(),
-                     "ownerId", w->owner_id, "members", members, "stats", stats,
-                     "createdAt", json_ts(w->created_at), "updatedAt", json_ts(w->updated_at));
+    jw_obj(w);
+    jw_kstr(w, "id", m->id);
+    jw_kstr(w, "userId", m->user_id);
+    jw_kstr(w, "workspaceId", m->workspace_id);
+    jw_kstr(w, "role", m->role);
+    jw_kstr(w, "status", m->status);
+    jw_key(w, "joinedAt");
+    jw_ts(w, m->joined_at);
+    jw_key(w, "user");
+    jw_obj(w);
+    jw_kstr(w, "id", m->user_id);
+    jw_kstr(w, "name", m->name);
+    jw_kstr(w, "email", m->email);
+    jw_obj_end(w);
+    jw_obj_end(w);
+}
+
+void write_workspace(jsonw *w, const ws_row *ws)
+{
+    int64_t load = ws->memories + 5 * ws->conversations;
+    jw_obj(w);
+    jw_kstr(w, "id", ws->id);
+    jw_kstr(w, "name", ws->name);
+    jw_kstr(w, "description", ws->description);
+    jw_kstr(w, "ownerId", ws->owner_id);
+    jw_key(w, "members");
+    jw_arr(w);
+    for (size_t i = 0; i < ws->nmembers; i++)
+        write_member(w, &ws->members[i]);
+    jw_arr_end(w);
+    jw_key(w, "stats");
+    jw_obj(w);
+    jw_kint(w, "totalMemories", ws->memories);
+    jw_kint(w, "totalEmbeddings", ws->embeddings);
+    jw_kint(w, "totalConversations", ws->conversations);
+    jw_kint(w, "systemLoad", load > 100 ? 100 : load);
+    jw_key(w, "lastActivity");
+    jw_ts(w, ws->last_activity);
+    jw_obj_end(w);
+    jw_key(w, "createdAt");
+    jw_ts(w, ws->created_at);
+    jw_key(w, "updatedAt");
+    jw_ts(w, ws->updated_at);
+    jw_obj_end(w);
 }
 
 json_t *service_stats_json(const ws_stats *s)

@@ -9,6 +9,8 @@
 #include "store/users.h"
 #include "store/workspaces.h"
 
+#include "util/jsonw.h"
+
 #include <jansson.h>
 #include <stdint.h>
 
@@ -20,11 +22,14 @@ json_t *json_ts_offset(int64_t us);
 /* User: {id, name, email, avatar, createdAt} */
 json_t *user_json(const user_row *u);
 
+/* Writers for the hot shapes (see util/jsonw.h). */
+void jw_ts(jsonw *w, int64_t us);
+
 /* TeamMember: {id, userId, workspaceId, role, status, joinedAt, user{…}} */
-json_t *member_json(const member_row *m);
+void write_member(jsonw *w, const member_row *m);
 
 /* Workspace with members and the embedded (simple) stats of §7.1. */
-json_t *workspace_json(const ws_row *w);
+void write_workspace(jsonw *w, const ws_row *ws);
 
 /* WorkspaceStats with the service formulas of §7.2. */
 json_t *service_stats_json(const ws_stats *s);

@@ -30,11 +30,18 @@ void h_team_list(http_req *r)
         api_store_error(r, st, NULL);
         return;
     }
-    json_t *items = json_array();
+    jsonw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "members");
+    jw_arr(&w);
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, member_json(&rows[i]));
+        write_member(&w, &rows[i]);
+    jw_arr_end(&w);
+    jw_kint(&w, "total", total);
+    jw_obj_end(&w);
     member_rows_free(rows, n);
-    resp_data(r, 200, json_pack("{s:o,s:I}", "members", items, "total", (json_int_t)total));
+    resp_data_text(r, 200, jw_finish(&w));
 }
 
 /* Reads a choice field: absent → dflt; otherwise it must be one of choices. */
@@ -121,7 +128,10 @@ static void reply_member(http_req *r, st_rc st, member_row *m)
         api_store_error(r, st, MSG_MEMBER_NOT_FOUND);
         return;
     }
-    resp_data(r, 200, member_json(m));
+    jsonw w;
+    jw_init(&w);
+    write_member(&w, m);
+    resp_data_text(r, 200, jw_finish(&w));
     member_row_free(m);
 }
 

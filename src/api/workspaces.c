@@ -27,10 +27,17 @@ void h_workspaces_list(http_req *r)
         api_store_error(r, st, NULL);
         return;
     }
-    json_t *items = json_array();
+    jsonw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "workspaces");
+    jw_arr(&w);
     for (size_t i = 0; i < l.n; i++)
-        json_array_append_new(items, workspace_json(&l.items[i]));
-    resp_data(r, 200, json_pack("{s:o,s:I}", "workspaces", items, "total", (json_int_t)l.total));
+        write_workspace(&w, &l.items[i]);
+    jw_arr_end(&w);
+    jw_kint(&w, "total", l.total);
+    jw_obj_end(&w);
+    resp_data_text(r, 200, jw_finish(&w));
     ws_list_free(&l);
 }
 
@@ -41,7 +48,10 @@ static void reply_workspace(http_req *r, int status, st_rc st, ws_row *w)
         api_store_error(r, st, MSG_WS_NOT_FOUND);
         return;
     }
-    resp_data(r, status, workspace_json(w));
+    jsonw jw;
+    jw_init(&jw);
+    write_workspace(&jw, w);
+    resp_data_text(r, status, jw_finish(&jw));
     ws_row_free(w);
 }
 

@@ -38,6 +38,7 @@ typedef struct http_req {
     /* The answer. */
     int status;
     json_t *data;                   /* success payload (owned) */
+    char *data_text;                /* or the payload already serialised (owned) */
     json_t *error;                  /* string or field-error object (owned) */
     json_t *fail_data;              /* `data` on failure (send-message), owned */
     char *raw;                      /* non-enveloped body (export), owned */

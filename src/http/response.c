@@ -18,6 +18,8 @@ static void resp_clear(http_req *r)
     json_decref(r->fail_data);
     free(r->raw);
     free(r->disposition);
+    free(r->data_text);
+    r->data_text = NULL;
     r->data = r->error = r->fail_data = NULL;
     r->raw = r->disposition = NULL;
     r->raw_len = 0;
@@ -28,6 +30,18 @@ void resp_data(http_req *r, int status, json_t *data)
     resp_clear(r);
     r->status = status;
     r->data = data ? data : json_object();
+    r->responded = true;
+}
+
+void resp_data_text(http_req *r, int status, char *json)
+{
+    if (!json) {
+        resp_error(r, 500, "Internal server error");
+        return;
+    }
+    resp_clear(r);
+    r->status = status;
+    r->data_text = json;
     r->responded = true;
 }
 
@@ -98,6 +112,18 @@ void resp_throttled(http_req *r, int retry_after)
 int resp_render(const http_req *r, char **out, size_t *len)
 {
     bool ok = r->status >= 200 && r->status < 300;
+    if (ok && r->data_text) {
+        static const char head[] = "{\"ok\":true,\"data\":", tail[] = ",\"error\":null}";
+        size_t n = strlen(r->data_text);
+        *out = malloc(sizeof head - 1 + n + sizeof tail);
+        if (!*out)
+            return -1;
+        memcpy(*out, head, sizeof head - 1);
+        memcpy(*out + sizeof head - 1, r->data_text, n);
+        memcpy(*out + sizeof head - 1 + n, tail, sizeof tail);
+        *len = sizeof head - 1 + n + sizeof tail - 1;
+        return 0;
+    }
     json_t *env = json_object();
     json_object_set_new(env, "ok", json_boolean(ok));
     json_t *data = ok ? r->data : r->fail_data;

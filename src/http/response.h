@@ -7,6 +7,9 @@
 #include "http/request.h"
 
 void resp_data(http_req *r, int status, json_t *data);
+/* As resp_data with the payload already serialised (takes ownership;
+ * NULL answers 500). */
+void resp_data_text(http_req *r, int status, char *json);
 void resp_error(http_req *r, int status, const char *msg);
 void resp_errorf(http_req *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A field-error object {"field": ["message", …]} with status 400. */

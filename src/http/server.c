@@ -123,6 +123,7 @@ static void req_free(http_req *r)
     json_decref(r->error);
     json_decref(r->fail_data);
     free(r->raw);
+    free(r->data_text);
     free(r->disposition);
     if (r->stream_free && r->stream_cls)
         r->stream_free(r->stream_cls);

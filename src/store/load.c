@@ -24,10 +24,15 @@ static st_rc stats_on(db *d, const char *wid, int64_t now, ws_stats *out)
         "  AND c.status = 'active'),"
         " (SELECT COUNT(*) FROM messages m WHERE m.workspace_id = w.id AND m.timestamp >= $2),"
         " w.updated_at,"
-        " (SELECT MAX(m.updated_at) FROM memories m WHERE m.workspace_id = w.id),"
-        " (SELECT MAX(c.updated_at) FROM conversations c WHERE c.workspace_id = w.id),"
-        " (SELECT MAX(m.timestamp) FROM messages m WHERE m.workspace_id = w.id),"
-        " (SELECT MAX(a.timestamp) FROM activities a WHERE a.workspace_id = w.id)"
+        /* newest of each: one index probe (see WS_COLS in workspaces.c) */
+        " (SELECT m.updated_at FROM memories m WHERE m.workspace_id = w.id"
+        "  ORDER BY m.updated_at DESC LIMIT 1),"
+        " (SELECT c.updated_at FROM conversations c WHERE c.workspace_id = w.id"
+        "  ORDER BY c.updated_at DESC LIMIT 1),"
+        " (SELECT m.timestamp FROM messages m WHERE m.workspace_id = w.id"
+        "  ORDER BY m.timestamp DESC LIMIT 1),"
+        " (SELECT a.timestamp FROM activities a WHERE a.workspace_id = w.id"
+        "  ORDER BY a.timestamp DESC LIMIT 1)"
         " FROM workspaces w WHERE w.id = $1");
     if (!st)
         return ST_DB_ERROR;

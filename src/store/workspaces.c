@@ -6,18 +6,23 @@
 #include "util/ids.h"
 #include "util/isotime.h"
 
-/* Workspaces a user can see: owner or member. $1 = user id. */
+/* Workspaces a user can see: member (the owner always has a membership row)
+ * or owner. $1 = user id. Written as IN so both engines drive the query
+ * from the user's memberships instead of scanning workspaces. */
 #define WS_VISIBLE \
-    "(w.owner_id = $1 OR EXISTS (SELECT 1 FROM team_members t" \
-    " WHERE t.workspace_id = w.id AND t.user_id = $1))"
+    "(w.id IN (SELECT me.workspace_id FROM team_members me WHERE me.user_id = $1)" \
+    " OR w.owner_id = $1)"
 
 /* Columns of a ws_row; lastActivity = newest of the workspace, its
- * memories and its conversations (index range maxima, no counting). */
+ * memories and its conversations: one index probe each (ORDER BY … LIMIT 1,
+ * which SQLite, unlike MAX() with a WHERE, answers without a range scan). */
 #define WS_COLS \
     "w.id, w.name, w.description, w.owner_id, w.created_at, w.updated_at," \
     " w.memory_count, w.embedding_count, w.conversation_count," \
-    " (SELECT MAX(m.updated_at) FROM memories m WHERE m.workspace_id = w.id)," \
-    " (SELECT MAX(c.updated_at) FROM conversations c WHERE c.workspace_id = w.id)"
+    " (SELECT m.updated_at FROM memories m WHERE m.workspace_id = w.id" \
+    "  ORDER BY m.updated_at DESC LIMIT 1)," \
+    " (SELECT c.updated_at FROM conversations c WHERE c.workspace_id = w.id" \
+    "  ORDER BY c.updated_at DESC LIMIT 1)"
 
 ws_role ws_role_parse(const char *s)
 {
@@ -174,10 +179,9 @@ st_rc ws_list_for_user(const char *user_id, page pg, ws_list *out)
     db_reset(st);
     st_rc res = rc == DB_DONE ? ST_OK : ST_DB_ERROR;
     if (res == ST_OK && out->n)
-        res = load_members("SELECT " MEMBER_COLS " FROM team_members t JOIN users u"
-                           " ON u.id = t.user_id WHERE t.workspace_id IN"
-                           " (SELECT w.id FROM workspaces w WHERE " WS_VISIBLE ")"
-                           " ORDER BY t.workspace_id, t.joined_at, t.id",
+        res = load_members("SELECT " MEMBER_COLS " FROM team_members me JOIN team_members t"
+                           " ON t.workspace_id = me.workspace_id JOIN users u ON u.id = t.user_id"
+                           " WHERE me.user_id = $1 ORDER BY t.workspace_id, t.joined_at, t.id",
                            user_id, out->items, out->n);
     out->total = (int64_t)out->n;
     if (res == ST_OK && (pg.limit > 0 || pg.offset > 0))

@@ -67,19 +67,27 @@ int buf_printf(buf *b, const char *fmt, ...)
 int buf_json_str(buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        /* Copy the longest run that needs no escaping in one append. */
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p != '"' && *p != '\\')
+            p++;
+        if (p > run && buf_append(b, run, (size_t)(p - run)) != 0)
+            return -1;
+        if (!*p)
+            break;
         int rc;
         if (*p == '"' || *p == '\\') {
             char esc[2] = { '\\', (char)*p };
             rc = buf_append(b, esc, 2);
-        } else if (*p < 0x20) {
+        } else {
             char esc[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
             rc = buf_append(b, esc, 6);
-        } else {
-            rc = buf_putc(b, (char)*p);
         }
         if (rc != 0)
             return -1;
+        p++;
     }
     return 0;
 }

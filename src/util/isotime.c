@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #define US_PER_SEC  INT64_C(1000000)
@@ -109,13 +110,45 @@ int64_t time_mono_us(void)
 
 /* ---- formatting -------------------------------------------------------- */
 
-/* Renders us followed by the zone suffix; the fraction only when non-zero. */
+/* Writes v as exactly width digits (v >= 0 and fits). */
+static char *put_digits(char *p, long long v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+/* Renders us followed by the zone suffix; the fraction only when non-zero.
+ * Hand-rolled for years 0..9999 (timestamps are formatted by the hundred
+ * per list answer); snprintf covers everything else. */
 static size_t iso_format(int64_t us, const char *zone, char out[ISOTIME_MAX])
 {
     iso_fields f;
     int n;
 
     iso_split(us, &f);
+    size_t zl = strlen(zone);
+    if (f.year >= 0 && f.year <= 9999 && zl < 8) {
+        char *p = put_digits(out, f.year, 4);
+        *p++ = '-';
+        p = put_digits(p, f.month, 2);
+        *p++ = '-';
+        p = put_digits(p, f.day, 2);
+        *p++ = 'T';
+        p = put_digits(p, f.hour, 2);
+        *p++ = ':';
+        p = put_digits(p, f.min, 2);
+        *p++ = ':';
+        p = put_digits(p, f.sec, 2);
+        if (f.usec != 0) {
+            *p++ = '.';
+            p = put_digits(p, f.usec, 6);
+        }
+        memcpy(p, zone, zl + 1);
+        return (size_t)(p - out) + zl;
+    }
     if (f.usec != 0)
         n = snprintf(out, ISOTIME_MAX, "%04lld-%02d-%02dT%02d:%02d:%02d.%06d%s",
                      (long long)f.year, f.month, f.day, f.hour, f.min, f.sec,
