@@ -164,10 +164,11 @@ void h_conversation_inject(http_req *r)
     }
     /* The memory must live in the conversation's own workspace. */
     st_rc st = memory_get(json_string_value(mid), &m);
-    if (st == ST_OK && strcmp(m.workspace_id, c.workspace_id) != 0)
-        st = ST_NOT_FOUND;
-    if (st == ST_OK)
+    if (st == ST_OK) {
+        if (strcmp(m.workspace_id, c.workspace_id) != 0)
+            st = ST_NOT_FOUND;
         memory_row_free(&m);
+    }
     if (st == ST_OK)
         st = inject_add(c.id, json_string_value(mid));
     if (st != ST_OK)

@@ -58,3 +58,68 @@ int gzip_compress(const char *in, size_t len, char **out, size_t *outlen)
     *outlen = zs.total_out;
     return 0;
 }
+
+#define GZ_IN 65536
+
+struct gzip_stream {
+    z_stream zs;
+    long (*fill)(void *cls, char *buf, size_t max);
+    void *cls;
+    char in[GZ_IN];
+    int eof;            /* fill reported the end */
+    int done;           /* Z_STREAM_END written */
+};
+
+gzip_stream *gzip_stream_new(long (*fill)(void *cls, char *buf, size_t max), void *cls)
+{
+    gzip_stream *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    if (deflateInit2(&g->zs, 4, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(g);
+        return NULL;
+    }
+    g->fill = fill;
+    g->cls = cls;
+    return g;
+}
+
+long gzip_stream_read(gzip_stream *g, char *out, size_t max)
+{
+    if (g->done)
+        return -1;
+    g->zs.next_out = (Bytef *)out;
+    g->zs.avail_out = (uInt)(max > UINT32_MAX / 2 ? UINT32_MAX / 2 : max);
+    while (g->zs.avail_out > 0) {
+        if (g->zs.avail_in == 0 && !g->eof) {
+            long n = g->fill(g->cls, g->in, sizeof g->in);
+            if (n == -2)
+                return -2;
+            if (n < 0)
+                g->eof = 1;
+            else {
+                g->zs.next_in = (Bytef *)g->in;
+                g->zs.avail_in = (uInt)n;
+            }
+        }
+        int rc = deflate(&g->zs, g->eof ? Z_FINISH : Z_NO_FLUSH);
+        if (rc == Z_STREAM_END) {
+            g->done = 1;
+            break;
+        }
+        if (rc != Z_OK && rc != Z_BUF_ERROR)
+            return -2;
+        if (g->zs.avail_out == 0)
+            break;
+    }
+    long produced = (long)(max - g->zs.avail_out);
+    return produced > 0 || !g->done ? produced : -1;
+}
+
+void gzip_stream_free(gzip_stream *g)
+{
+    if (!g)
+        return;
+    deflateEnd(&g->zs);
+    free(g);
+}

@@ -50,6 +50,7 @@ typedef struct http_req {
     long (*stream_fill)(void *cls, char *buf, size_t max);
     void (*stream_free)(void *cls);
     void *stream_cls;
+    struct gzip_stream *gz;         /* compressing the stream, when accepted */
     bool responded;
 
     /* Deferred work (slow outbound calls): a handler that sets defer_start

@@ -125,6 +125,7 @@ static void req_free(http_req *r)
     free(r->raw);
     free(r->data_text);
     free(r->disposition);
+    gzip_stream_free(r->gz);
     if (r->stream_free && r->stream_cls)
         r->stream_free(r->stream_cls);
     free(r->path);
@@ -156,23 +157,30 @@ static void log_request(const http_req *r, unsigned sql)
 }
 
 /* Builds the MHD response for what the handler left in r. */
-/* MHD's content reader for streamed bodies; ownership of cls moved to MHD. */
+/* MHD's content reader for streamed bodies (gzip-compressed on the way
+ * when the client accepts it). The request outlives the response. */
 static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 {
     (void)pos;
     http_req *r = cls;
-    long n = r->stream_fill(r->stream_cls, out, max);
+    long n = r->gz ? gzip_stream_read(r->gz, out, max)
+                   : r->stream_fill(r->stream_cls, out, max);
     if (n == RESP_STREAM_END)
         return MHD_CONTENT_READER_END_OF_STREAM;
+    /* 0 bytes would make MHD poll again: deflate may hold output back */
     return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : (ssize_t)n;
 }
 
 static struct MHD_Response *build_stream(http_req *r)
 {
+    if (gzip_accepted(req_header(r, "Accept-Encoding")))
+        r->gz = gzip_stream_new(r->stream_fill, r->stream_cls);
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_reader, r, NULL);
     if (!resp)
         return NULL;
+    if (r->gz)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
     MHD_add_response_header(resp, "Content-Type", "application/json");
     if (r->disposition)
         MHD_add_response_header(resp, "Content-Disposition", r->disposition);

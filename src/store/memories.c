@@ -320,7 +320,8 @@ static char *like_pattern(const char *s)
 }
 
 #define MEM_MATCH \
-    " WHERE workspace_id = $1 AND ($2 IS NULL OR LOWER(title) LIKE LOWER($2) ESCAPE '\\'" \
+    " WHERE workspace_id = $1 AND (CAST($2 AS TEXT) IS NULL" \
+    " OR LOWER(title) LIKE LOWER($2) ESCAPE '\\'" \
     " OR LOWER(content) LIKE LOWER($2) ESCAPE '\\')"
 
 st_rc memory_list(const char *wid, const char *search, memory_sort sort, page pg,
