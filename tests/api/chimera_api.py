@@ -10,6 +10,7 @@ tests never assume an empty database and always use unique emails).
 Only stdlib + requests + pytest + hypothesis.
 """
 import base64
+import errno
 import hashlib
 import hmac
 import json
@@ -57,7 +58,7 @@ settings.load_profile("chimera")
 SECRETS = set()
 
 # What AddressSanitizer / UBSan / glibc print when something went wrong.
-SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "LeakSanitizer", "runtime error:",
                      "WARNING: ThreadSanitizer", "*** stack smashing detected",
                      "double free or corruption", "Segmentation fault")
 
@@ -98,7 +99,13 @@ DEFAULT_ENV = {
 
 
 class Server:
-    """One chimerad process. `Server(env_overrides).start()`; `.stop()`."""
+    """One chimerad process. `Server(env_overrides).start()`; `.stop()`.
+
+    `stop()` (also on leaving a `with` block) fails the calling test if the
+    server logged a sanitizer report or crash, needed SIGKILL, had died on its
+    own, or did not exit with status 0 after SIGTERM (`make asan` runs this
+    suite against an ASan/UBSan build, so every server is a sanitizer probe).
+    """
 
     def __init__(self, env_overrides=None, name="server"):
         self.env_overrides = dict(env_overrides or {})
@@ -115,6 +122,8 @@ class Server:
         return "http://127.0.0.1:%d" % self.port
 
     def database_url(self):
+        if self.env_overrides.get("DATABASE_URL"):
+            return self.env_overrides["DATABASE_URL"]
         url = os.environ.get("CHIMERA_TEST_DATABASE_URL", "")
         if url in ("", "sqlite"):
             return "sqlite:///" + os.path.join(self.dir, "chimera.db")
@@ -134,8 +143,7 @@ class Server:
             env.update(self.env_overrides)
             self._err = open(self.log_path, "ab")
             self._out = open(self.out_path, "ab")
-            self.proc = subprocess.Popen([BIN, "serve"], env=env, stdout=self._out,
-                                         stderr=self._err, stdin=subprocess.DEVNULL)
+            self.proc = self._spawn(env)
             if self not in ALL_SERVERS:
                 ALL_SERVERS.append(self)
             try:
@@ -143,9 +151,23 @@ class Server:
                 return self
             except RuntimeError as e:
                 last_err = e
-                self.stop()
+                self.stop(check=False)
         pytest.fail("chimerad did not become healthy: %s\n--- stderr ---\n%s"
                     % (last_err, self.read_log()[-4000:]))
+
+    def _spawn(self, env):
+        # A binary being relinked right now (make in another shell) is briefly
+        # not executable (EACCES) or busy (ETXTBSY): wait for the linker.
+        for _ in range(50):
+            try:
+                return subprocess.Popen([BIN, "serve"], env=env, stdout=self._out,
+                                        stderr=self._err, stdin=subprocess.DEVNULL)
+            except (PermissionError, OSError) as e:
+                if not isinstance(e, PermissionError) and e.errno != errno.ETXTBSY:
+                    raise
+                time.sleep(0.2)
+        return subprocess.Popen([BIN, "serve"], env=env, stdout=self._out,
+                                stderr=self._err, stdin=subprocess.DEVNULL)
 
     def _wait_healthy(self, timeout):
         deadline = time.monotonic() + timeout
@@ -164,12 +186,16 @@ class Server:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self):
-        """SIGTERM, then wait (SIGKILL after 10 s, remembered in needed_kill)."""
+    def stop(self, check=True):
+        """SIGTERM, then wait (SIGKILL after 10 s, remembered in needed_kill).
+
+        With check (the default) asserts that the shutdown was clean: see
+        problems(). A server already stopped is not checked again."""
         if self.proc is None or self._err.closed:
             return
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
+            self.sent_term = True
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -180,9 +206,13 @@ class Server:
             self.died_early = True
         self._err.close()
         self._out.close()
+        if check:
+            problems = self.problems()
+            assert not problems, "\n\n".join(problems)
 
     def problems(self):
-        """Sanitizer reports, crashes, or a shutdown that needed SIGKILL."""
+        """Sanitizer reports, crashes, a shutdown that needed SIGKILL, a non-zero
+        exit status after SIGTERM."""
         out = []
         log = self.read_log()
         for marker in SANITIZER_MARKERS:
@@ -191,6 +221,9 @@ class Server:
                 out.append("%s: %s" % (self.log_path, log[max(0, i - 200):i + 800]))
         if getattr(self, "needed_kill", False):
             out.append("%s: did not exit within 10 s of SIGTERM" % self.log_path)
+        elif getattr(self, "sent_term", False) and self.proc.returncode != 0:
+            out.append("%s: exited with status %s after SIGTERM (expected 0)\n%s"
+                       % (self.log_path, self.proc.returncode, log[-1500:]))
         if getattr(self, "died_early", False):
             out.append("%s: had exited (status %s) before the suite stopped it"
                        % (self.log_path, self.proc.returncode))
@@ -230,8 +263,13 @@ class Server:
     def __enter__(self):
         return self.start()
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, *exc):
+        # An exception already on its way out is the more useful report.
+        self.stop(check=exc_type is None)
+
+    def db(self):
+        """Direct access to this server's database (see Database)."""
+        return Database(self.database_url())
 
 
 _MISSING = object()
@@ -563,3 +601,407 @@ def django_email_valid(value):
     if not _EMAIL_USER_RE.match(user):
         return False
     return domain == "localhost" or bool(_EMAIL_DOMAIN_RE.match(domain))
+
+
+# ---------------------------------------------------------------- the database, directly
+
+# Every table of the schema (migrations 001..); cascade tests count them all.
+TABLES = ("users", "tokens", "workspaces", "team_members", "invitations", "integrations",
+          "conversations", "messages", "memories", "memory_tags", "conversation_memories",
+          "activities", "load_snapshots", "schema_version")
+
+
+def now_us():
+    return time.time_ns() // 1000
+
+
+def hex12():
+    return uuid.uuid4().hex[:12]
+
+
+class Database:
+    """A server's database seen from outside: SQLite through the sqlite3 module
+    (reads on a read-only connection), PostgreSQL through psql.
+
+    Used to count rows (cascade checks) and to create rows no endpoint can
+    create yet (old load snapshots, conversations, messages, memories,
+    activities, integrations). Row writers keep the workspace counters
+    (memory_count, embedding_count, conversation_count) the way the server
+    does when asked to (`counters=True`), so embedded stats stay truthful."""
+
+    def __init__(self, url):
+        self.url = url
+        self.sqlite = url.startswith("sqlite://")
+        # sqlite:///abs/path and sqlite:////abs/path both name /abs/path
+        self.path = "/" + url[len("sqlite://"):].lstrip("/") if self.sqlite else None
+
+    # -- literals (only for values the suite controls)
+    def lit(self, v):
+        if v is None:
+            return "NULL"
+        if isinstance(v, bool):
+            return "1" if v else "0"
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, bytes):
+            return ("X'%s'" % v.hex()) if self.sqlite else ("'\\x%s'::bytea" % v.hex())
+        v = str(v)
+        assert "\x00" not in v
+        return "'" + v.replace("'", "''") + "'"
+
+    def in_list(self, values):
+        values = list(values)
+        return "(" + ", ".join(self.lit(v) for v in values) + ")" if values else "(NULL)"
+
+    # -- running SQL
+    def query(self, sql):
+        """Rows of one SELECT; values as the engine gives them (psql: strings)."""
+        if self.sqlite:
+            import sqlite3
+            con = sqlite3.connect("file:%s?mode=ro" % self.path, uri=True, timeout=15)
+            try:
+                return [tuple(r) for r in con.execute(sql).fetchall()]
+            finally:
+                con.close()
+        out = self._psql(sql, tuples=True)
+        return [tuple(line.split("\t")) for line in out]
+
+    def scalar(self, sql):
+        rows = self.query(sql)
+        assert len(rows) == 1 and len(rows[0]) == 1, rows
+        v = rows[0][0]
+        return int(v) if isinstance(v, str) and re.match(r"^-?\d+$", v) else v
+
+    def execute(self, sql):
+        """Runs statements (separated by ';') in one transaction."""
+        if self.sqlite:
+            import sqlite3
+            con = sqlite3.connect(self.path, timeout=15, isolation_level=None)
+            try:
+                con.execute("PRAGMA foreign_keys=ON")
+                con.executescript("BEGIN IMMEDIATE;\n" + sql + ";\nCOMMIT;")
+            finally:
+                con.close()
+        else:
+            self._psql("BEGIN;\n" + sql + ";\nCOMMIT;", tuples=False)
+
+    def _psql(self, sql, tuples):
+        return _psql_session(self.url).run(sql)
+
+    # -- counting
+    def counts(self, where=None):
+        """{table: row count} for every table; `where` maps a table to a SQL
+        condition restricting what is counted (tables not in it: all rows)."""
+        where = where or {}
+        parts = []
+        for t in TABLES:
+            cond = where.get(t)
+            parts.append("(SELECT COUNT(*) FROM %s%s)" % (t, " WHERE " + cond if cond else ""))
+        row = self.query("SELECT " + ", ".join(parts))[0]
+        return dict(zip(TABLES, (int(v) for v in row)))
+
+    def orphans(self):
+        """Rows whose parent row is gone, per child table and key (all must be 0)."""
+        links = [("tokens", "user_id", "users"), ("workspaces", "owner_id", "users"),
+                 ("team_members", "user_id", "users"), ("team_members", "workspace_id", "workspaces"),
+                 ("invitations", "workspace_id", "workspaces"), ("invitations", "inviter_id", "users"),
+                 ("invitations", "invitee_id", "users"), ("integrations", "user_id", "users"),
+                 ("conversations", "workspace_id", "workspaces"),
+                 ("messages", "conversation_id", "conversations"),
+                 ("messages", "workspace_id", "workspaces"), ("memories", "workspace_id", "workspaces"),
+                 ("memory_tags", "memory_id", "memories"),
+                 ("conversation_memories", "conversation_id", "conversations"),
+                 ("conversation_memories", "memory_id", "memories"),
+                 ("activities", "workspace_id", "workspaces"),
+                 ("load_snapshots", "workspace_id", "workspaces")]
+        parts = ["(SELECT COUNT(*) FROM %s c WHERE NOT EXISTS (SELECT 1 FROM %s p WHERE p.id = c.%s))"
+                 % (child, parent, col) for child, col, parent in links]
+        row = self.query("SELECT " + ", ".join(parts))[0]
+        return {"%s.%s" % (child, col): int(v) for (child, col, _), v in zip(links, row)
+                if int(v) != 0}
+
+    # -- rows no endpoint creates yet
+    def bump_counters(self, wid, conversations=0, memories=0, embeddings=0):
+        # a memory change also moves the workspace's generation (vector index)
+        return ("UPDATE workspaces SET conversation_count = conversation_count + %d,"
+                " memory_count = memory_count + %d, embedding_count = embedding_count + %d,"
+                " generation = generation + %d WHERE id = %s"
+                % (conversations, memories, embeddings, 1 if memories else 0, self.lit(wid)))
+
+    def conversation_sql(self, wid, cid=None, status="active", title="Seeded", ts=None,
+                         counters=True):
+        cid = cid or "conv-" + hex12()
+        ts = now_us() if ts is None else ts
+        sql = ("INSERT INTO conversations (id, workspace_id, title, model_id, status, created_at,"
+               " updated_at) VALUES (%s, %s, %s, 'model-echo', %s, %d, %d)"
+               % (self.lit(cid), self.lit(wid), self.lit(title), self.lit(status), ts, ts))
+        if counters:
+            sql += ";\n" + self.bump_counters(wid, conversations=1)
+        return cid, sql
+
+    def message_sql(self, wid, cid, ts=None, role="user", content="hello", mid=None,
+                    pinned=False, metadata="{}"):
+        mid = mid or "msg-" + hex12()
+        ts = now_us() if ts is None else ts
+        return mid, ("INSERT INTO messages (id, conversation_id, workspace_id, role, content,"
+                     " is_pinned, metadata, timestamp) VALUES (%s, %s, %s, %s, %s, %s, %s, %d)"
+                     % (self.lit(mid), self.lit(cid), self.lit(wid), self.lit(role),
+                        self.lit(content), self.lit(pinned), self.lit(metadata), ts))
+
+    def memory_sql(self, wid, embedded=True, title="Seeded memory", content="seeded content",
+                   tags=(), ts=None, mid=None, counters=True):
+        mid = mid or "memory-" + hex12()
+        ts = now_us() if ts is None else ts
+        vec = bytes(4 * 384) if embedded else None
+        sql = ("INSERT INTO memories (id, workspace_id, title, content, snippet, tags, metadata,"
+               " embedding, embedding_model, embedding_dim, version, created_at, updated_at)"
+               " VALUES (%s, %s, %s, %s, %s, %s, '{}', %s, %s, %s, 1, %d, %d)"
+               % (self.lit(mid), self.lit(wid), self.lit(title), self.lit(content),
+                  self.lit(content[:150]), self.lit(json.dumps(list(tags))), self.lit(vec),
+                  self.lit("test" if embedded else None), self.lit(384 if embedded else None),
+                  ts, ts))
+        for tag in tags:
+            sql += ";\nINSERT INTO memory_tags (memory_id, tag) VALUES (%s, %s)" % (
+                self.lit(mid), self.lit(tag))
+        if counters:
+            sql += ";\n" + self.bump_counters(wid, memories=1, embeddings=1 if embedded else 0)
+        return mid, sql
+
+    def injection_sql(self, cid, mid, ts=None):
+        ts = now_us() if ts is None else ts
+        return ("INSERT INTO conversation_memories (conversation_id, memory_id, is_active,"
+                " injected_at) VALUES (%s, %s, 1, %d)" % (self.lit(cid), self.lit(mid), ts))
+
+    def activity_sql(self, wid, ts, type_="memory_created", message="Seeded activity",
+                     metadata="{}", aid=None):
+        aid = aid or "activity-" + hex12()
+        return aid, ("INSERT INTO activities (id, workspace_id, type, description, metadata,"
+                     " timestamp) VALUES (%s, %s, %s, %s, %s, %d)"
+                     % (self.lit(aid), self.lit(wid), self.lit(type_), self.lit(message),
+                        self.lit(metadata), ts))
+
+    def snapshot_sql(self, wid, value, ts, sid=None):
+        sid = sid or "load-" + hex12()
+        return sid, ("INSERT INTO load_snapshots (id, workspace_id, value, timestamp)"
+                     " VALUES (%s, %s, %d, %d)" % (self.lit(sid), self.lit(wid), value, ts))
+
+    def integration_sql(self, user_id, provider="openai", iid=None, ts=None):
+        iid = iid or "int-" + hex12()
+        ts = now_us() if ts is None else ts
+        # api_key holds ciphertext in real rows; any text will do for export tests.
+        return iid, ("INSERT INTO integrations (id, user_id, provider, model_id, model_name,"
+                     " api_key, status, last_tested, error_message, created_at, updated_at)"
+                     " VALUES (%s, %s, %s, NULL, NULL, %s, 'disconnected', NULL, NULL, %d, %d)"
+                     % (self.lit(iid), self.lit(user_id), self.lit(provider),
+                        self.lit("gAAAAA-not-a-real-key-" + uuid.uuid4().hex), ts, ts))
+
+
+class _Psql:
+    """One long-lived psql process (a fresh psql per statement costs ~0.1 s):
+    statements go to its stdin, each batch followed by an echo marker; rows
+    come back unaligned, tab-separated; any ERROR line fails the batch."""
+
+    def __init__(self, url):
+        import threading
+        self.lock = threading.Lock()
+        self.proc = subprocess.Popen(
+            ["psql", url, "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=0"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, bufsize=1)
+        self.n = 0
+        self.run("SET client_min_messages = warning")
+
+    def run(self, sql):
+        with self.lock:
+            self.n += 1
+            marker = "__chimera_end_%d__" % self.n
+            sql = sql.strip()
+            if not sql.endswith(";"):
+                sql += ";"
+            self.proc.stdin.write(sql + "\n\\echo " + marker + "\n")
+            self.proc.stdin.flush()
+            rows, errors = [], []
+            while True:
+                line = self.proc.stdout.readline()
+                if line == "":
+                    raise AssertionError("psql exited (%s); output so far: %s\n%s"
+                                         % (self.proc.poll(), rows + errors, sql[:2000]))
+                line = line.rstrip("\n")
+                if line == marker:
+                    break
+                if line.startswith("psql:") or line.startswith("ERROR:"):
+                    errors.append(line)
+                else:
+                    rows.append(line)
+            if errors:
+                # leave no transaction open behind a failed batch
+                self.proc.stdin.write("ROLLBACK;\n\\echo " + marker + "r\n")
+                self.proc.stdin.flush()
+                while self.proc.stdout.readline().rstrip("\n") != marker + "r":
+                    pass
+                raise AssertionError("psql: %s\n%s" % ("\n".join(errors + rows), sql[:2000]))
+            return rows
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+
+
+_PSQL_SESSIONS = {}
+
+
+def _psql_session(url):
+    s = _PSQL_SESSIONS.get(url)
+    if s is None or s.proc.poll() is not None:
+        s = _PSQL_SESSIONS[url] = _Psql(url)
+    return s
+
+
+def close_databases():
+    for s in _PSQL_SESSIONS.values():
+        s.close()
+    _PSQL_SESSIONS.clear()
+
+
+def ts_us(s):
+    """A response timestamp as integer epoch microseconds (exact)."""
+    import datetime
+    dt = parse_ts(s)
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    return (dt - epoch) // datetime.timedelta(microseconds=1)
+
+
+# ---------------------------------------------------------------- workspaces and teams
+
+class User:
+    """A registered user: token, id, email, name, password."""
+
+    def __init__(self, api, name=None):
+        d = register_full(api, name=name or "User " + uuid.uuid4().hex[:8])
+        self.token = d["token"]
+        self.refresh = d["refresh"]
+        self.user = d["user"]
+        self.id = d["user"]["id"]
+        self.email = d["email"]
+        self.name = d["user"]["name"]
+        self.password = d["password"]
+
+    def __repr__(self):
+        return "User(%s)" % self.name
+
+
+def create_workspace(api, user, name=None, description=_MISSING):
+    body = {"name": name or "WS " + uuid.uuid4().hex[:8]}
+    if description is not _MISSING:
+        body["description"] = description
+    return ok_data(api.post("/workspaces", body, token=user.token), 201)
+
+
+def invite(api, inviter, wid, invitee, role=None):
+    body = {"email": invitee.email}
+    if role is not None:
+        body["role"] = role
+    return ok_data(api.post("/workspaces/%s/team/invite" % wid, body, token=inviter.token), 201)
+
+
+def accept(api, invitee, inv_id):
+    return ok_data(api.post("/invitations/%s/accept" % inv_id, token=invitee.token))
+
+
+def add_member(api, inviter, wid, member, role="researcher"):
+    """Invites and accepts: member joins wid with role."""
+    inv = invite(api, inviter, wid, member, role)
+    got = accept(api, member, inv["id"])
+    assert got["workspaceId"] == wid
+    return inv
+
+
+def team(api, user, wid):
+    return ok_data(api.get("/workspaces/%s/team" % wid, token=user.token))["members"]
+
+
+def delete_workspace(api, owner, wid):
+    return ok_data(api.delete("/workspaces/%s" % wid, token=owner.token))
+
+
+# ---------------------------------------------------------------- workspace shapes
+
+def id_re(prefix):
+    return re.compile(r"^%s-[0-9a-f]{12}$" % prefix)
+
+
+WS_ID_RE = id_re("workspace")
+TM_ID_RE = id_re("tm")
+INV_ID_RE = id_re("inv")
+ACT_ID_RE = id_re("activity")
+WORKSPACE_KEYS = {"id", "name", "description", "ownerId", "members", "stats", "createdAt",
+                  "updatedAt"}
+MEMBER_KEYS = {"id", "userId", "workspaceId", "role", "status", "joinedAt", "user"}
+STATS_KEYS = {"totalMemories", "totalEmbeddings", "totalConversations", "systemLoad",
+              "lastActivity"}
+ACTIVITY_KEYS = {"id", "type", "message", "timestamp", "metadata"}
+INVITATION_KEYS = {"id", "workspaceId", "workspaceName", "inviterName", "inviterEmail",
+                   "status", "createdAt"}
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_stats(s):
+    assert isinstance(s, dict) and set(s) == STATS_KEYS, s
+    for k in ("totalMemories", "totalEmbeddings", "totalConversations", "systemLoad"):
+        assert is_int(s[k]) and s[k] >= 0, s
+    assert s["systemLoad"] <= 100, s
+    parse_ts(s["lastActivity"])
+    return s
+
+
+def check_member(m, wid=None):
+    assert isinstance(m, dict) and set(m) == MEMBER_KEYS, m
+    assert TM_ID_RE.match(m["id"]), m
+    assert UUID4_RE.match(m["userId"]), m
+    assert m["role"] in ("admin", "researcher", "observer"), m
+    assert m["status"] in ("online", "away", "offline"), m
+    parse_ts(m["joinedAt"])
+    assert set(m["user"]) == {"id", "name", "email"}, m
+    assert m["user"]["id"] == m["userId"], m
+    if wid is not None:
+        assert m["workspaceId"] == wid, m
+    return m
+
+
+def check_workspace(w):
+    assert isinstance(w, dict) and set(w) == WORKSPACE_KEYS, w
+    assert WS_ID_RE.match(w["id"]), w
+    assert isinstance(w["name"], str) and w["name"], w
+    assert w["description"] is None or isinstance(w["description"], str), w
+    assert UUID4_RE.match(w["ownerId"]), w
+    assert isinstance(w["members"], list), w
+    for m in w["members"]:
+        check_member(m, w["id"])
+    check_stats(w["stats"])
+    assert parse_ts(w["createdAt"]) <= parse_ts(w["updatedAt"]), w
+    return w
+
+
+def check_activity(a):
+    assert isinstance(a, dict) and set(a) == ACTIVITY_KEYS, a
+    assert ACT_ID_RE.match(a["id"]), a
+    assert isinstance(a["type"], str) and isinstance(a["message"], str), a
+    assert isinstance(a["metadata"], dict), a
+    parse_ts(a["timestamp"])
+    return a
+
+
+def check_invitation(i):
+    # "role" (D6) is the one key beyond API.md §4's Invitation
+    assert isinstance(i, dict) and INVITATION_KEYS <= set(i) <= INVITATION_KEYS | {"role"}, i
+    assert INV_ID_RE.match(i["id"]), i
+    assert WS_ID_RE.match(i["workspaceId"]), i
+    assert i["status"] == "pending", i
+    parse_ts(i["createdAt"])
+    return i

@@ -13,10 +13,9 @@ from chimera_api import Api, Server, register  # noqa: F401  (register re-export
 def server():
     s = Server(name="session").start()
     yield s
+    # reported as an error at teardown: sanitizer output, crash, hung shutdown,
+    # non-zero exit status
     s.stop()
-    # reported as an error at teardown: sanitizer output, crash, hung shutdown
-    problems = s.problems()
-    assert not problems, "\n\n".join(problems)
 
 
 @pytest.fixture(scope="session")
@@ -24,13 +23,38 @@ def api(server):
     return Api(server)
 
 
+@pytest.fixture(scope="session")
+def db(server):
+    """The session server's database, directly (chimera_api.Database)."""
+    return server.db()
+
+
+@pytest.fixture(scope="session")
+def pool(api):
+    """Registered users shared by the whole session (registration hashes a
+    password; tests that only need distinct identities reuse these)."""
+    users = []
+
+    def get(n):
+        while len(users) < n:
+            users.append(ca.User(api, name="Pool %d" % len(users)))
+        return users[:n]
+    return get
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cleanup_tmp():
     yield
+    ca.close_databases()
+    problems = []
     for s in ca.ALL_SERVERS:
-        s.stop()
+        if s.proc is not None and not s._err.closed:
+            s.stop(check=False)
+            problems += s.problems()
     if ca._BASE_TMP and not os.environ.get("CHIMERA_KEEP_TMP"):
         shutil.rmtree(ca._BASE_TMP, ignore_errors=True)
+    # servers left running by a test: checked here, at the end of the session
+    assert not problems, "\n\n".join(problems)
 
 
 def pytest_configure(config):
