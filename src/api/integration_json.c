@@ -11,7 +11,7 @@ static json_t *str_or_null(const char *s)
 
 json_t *integration_json(const integration_row *in)
 {
-    char masked[16];
+    char masked[SECRETS_MASK_MAX];
     secrets_mask(in->api_key, masked, sizeof masked);
     return json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:o}", "id", in->id,
                      "userId", in->user_id, "provider", in->provider,

@@ -183,7 +183,14 @@ static test_job *read_integration_body(http_req *r, json_t *body, bool create)
             llm_provider_parse(provider, &j->provider);
         }
     }
-    val_str(body, "apiKey", create ? V_REQUIRED : 0, 10, 500, errs, &j->key);
+    if (val_str(body, "apiKey", create ? V_REQUIRED : 0, 10, 500, errs, &j->key) > 0) {
+        /* keys travel in HTTP headers: control characters can never be valid */
+        for (const unsigned char *p = (const unsigned char *)j->key; *p; p++)
+            if (*p < 0x20 || *p == 0x7f) {
+                val_error(errs, "apiKey", "API keys may not contain control characters.");
+                break;
+            }
+    }
     val_str(body, "modelId", V_NULL_OK | V_BLANK_OK, 0, 100, errs, &j->model_id);
     val_str(body, "modelName", V_NULL_OK | V_BLANK_OK, 0, 100, errs, &j->model_name);
     free(provider);

@@ -63,7 +63,15 @@ static st_rc remember_one(const char *wid, json_t *item, memory_row *out)
 {
     const char *text = json_string_value(json_object_get(item, "text"));
     const char *title = json_string_value(json_object_get(item, "title"));
-    char deftitle[260];
+    char deftitle[260], cut_title[1100];
+    size_t tstart;
+    if (title && utf8_strip(title, strlen(title), &tstart) == 0)
+        title = NULL;       /* a blank title falls back to the text */
+    if (title && utf8_count(title, strlen(title)) > 255) {     /* the title limit */
+        snprintf(cut_title, sizeof cut_title, "%.*s",
+                 (int)utf8_prefix(title, strlen(title), 255), title);
+        title = cut_title;
+    }
     if (!title || !*title) {
         size_t len = strlen(text), cut = utf8_prefix(text, len, 50);
         snprintf(deftitle, sizeof deftitle, "%.*s%s", (int)cut, text, cut < len ? "..." : "");
@@ -99,10 +107,13 @@ static st_rc remember_one(const char *wid, json_t *item, memory_row *out)
     return st;
 }
 
+/* text must hold something besides whitespace (the content rule of §5.6). */
 static int text_ok(json_t *item)
 {
     json_t *t = json_object_get(item, "text");
-    return json_is_string(t) && json_string_length(t) > 0;
+    size_t start;
+    return json_is_string(t) &&
+           utf8_strip(json_string_value(t), json_string_length(t), &start) > 0;
 }
 
 void h_mcp_remember(http_req *r)

@@ -2,6 +2,7 @@
 #include "api/secrets.h"
 
 #include "auth/fernet.h"
+#include "util/utf8.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -47,10 +48,14 @@ void secrets_wipe(char *plain)
 void secrets_mask(const char *token, char *out, size_t outsz)
 {
     char *plain = secrets_decrypt(token);
-    size_t n = plain ? strlen(plain) : 0;
-    if (n < 6)
+    size_t len = plain ? strlen(plain) : 0;
+    size_t chars = plain && utf8_valid(plain, len) ? utf8_count(plain, len) : 0;
+    if (chars < 6) {
         snprintf(out, outsz, "***");
-    else
-        snprintf(out, outsz, "%.3s...%s", plain, plain + n - 3);
+    } else {
+        /* first and last three characters, never a split UTF-8 sequence */
+        size_t head = utf8_prefix(plain, len, 3), tail = utf8_prefix(plain, len, chars - 3);
+        snprintf(out, outsz, "%.*s...%s", (int)head, plain, plain + tail);
+    }
     secrets_wipe(plain);
 }

@@ -19,7 +19,8 @@ char *secrets_decrypt(const char *token);
 void secrets_wipe(char *plain);
 
 /* "sk-...xyz": first 3 + "..." + last 3 characters; "***" for keys shorter
- * than 6 characters or that do not decrypt. Writes into out. */
+ * than 6 characters or that do not decrypt. Writes into out (SECRETS_MASK_MAX). */
+#define SECRETS_MASK_MAX 40
 void secrets_mask(const char *token, char *out, size_t outsz);
 
 #endif

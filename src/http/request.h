@@ -61,6 +61,7 @@ typedef struct http_req {
     void (*defer_start)(struct http_req *r);
     void (*defer_finish)(struct http_req *r);
     void *defer_ctx;
+    bool deferred;                  /* was suspended (counted for draining) */
 } http_req;
 
 /* Wakes a suspended request (any thread); see defer_start above. */

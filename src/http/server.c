@@ -316,7 +316,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->defer_finish) {          /* resumed after deferred work */
         void (*finish)(http_req *) = r->defer_finish;
         r->defer_finish = NULL;
-        atomic_fetch_sub(&deferred, 1);
         finish(r);                  /* may defer again (a retry) */
     } else if (r->too_large) {
         resp_error(r, 413, "Request body too large");
@@ -326,7 +325,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->defer_start && !r->responded) {
         void (*start)(http_req *) = r->defer_start;
         r->defer_start = NULL;
-        atomic_fetch_add(&deferred, 1);
+        if (!r->deferred) {         /* counted until its answer is sent */
+            r->deferred = true;
+            atomic_fetch_add(&deferred, 1);
+        }
         /* Suspend first: the work may finish (and resume) at once. */
         MHD_suspend_connection(conn);
         start(r);
@@ -346,6 +348,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     http_req *r = *con_cls;
     if (!r)
         return;
+    if (r->deferred)
+        atomic_fetch_sub(&deferred, 1);
     log_request(r, db_take_count());
     req_free(r);
     *con_cls = NULL;

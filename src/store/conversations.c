@@ -205,7 +205,7 @@ static st_rc finish(db *d, st_rc res)
 st_rc conv_create(const char *wid, const char *title, const char *model_id, conv_row *out)
 {
     db *d = db_thread();
-    char id[ID_MAX], msg[400];
+    char id[ID_MAX], msg[1400];     /* titles: 255 characters of up to 4 bytes */
     int64_t now = time_now_us();
     id_prefixed("conv", id, sizeof id);
     if (!d || db_begin(d) != 0)
@@ -312,7 +312,7 @@ st_rc msg_get(const char *cid, const char *mid, message_row *out)
 static void sent_message(const conv_row *c, const char *content, char *msg, size_t msgsz)
 {
     size_t len = strlen(content), cut = utf8_prefix(content, len, 50);
-    snprintf(msg, msgsz, "Message sent in '%.300s': %.*s%s", c->title, (int)cut, content,
+    snprintf(msg, msgsz, "Message sent in '%s': %.*s%s", c->title, (int)cut, content,
              cut < len ? "..." : "");
 }
 
@@ -320,7 +320,7 @@ st_rc msg_add(const conv_row *c, const char *role, const char *content, const ch
               message_row *out)
 {
     db *d = db_thread();
-    char id[ID_MAX], msg[1024];
+    char id[ID_MAX], msg[1600];     /* title (≤ 1020 bytes) + 50 characters */
     int64_t now = time_now_us();
     id_prefixed("msg", id, sizeof id);
     if (!d || db_begin(d) != 0)

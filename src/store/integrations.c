@@ -133,7 +133,7 @@ st_rc integration_create(const char *user_id, const char *provider, const char *
     db_stmt *st = db_prepare(db_thread(),
         "INSERT INTO integrations (id, user_id, provider, model_id, model_name, api_key, status,"
         " error_message, last_tested, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6,"
-        " COALESCE($7, 'disconnected'), $8, $9, $11, $11)");
+        " CASE WHEN $10 = 1 THEN $7 ELSE 'disconnected' END, $8, $9, $11, $11)");
     if (!st)
         return ST_DB_ERROR;
     db_bind_text(st, 1, id);

@@ -187,7 +187,7 @@ static st_rc insert_memory(db *d, const char *id, const char *wid, const memory_
 st_rc memory_insert_on(db *d, const char *wid, const memory_input *in, bool activity,
                        char *id, size_t idsz)
 {
-    char msg[400];
+    char msg[1400];     /* titles: 255 characters of up to 4 bytes */
     int64_t now = time_now_us();
     char *snippet = memory_snippet(in->content);
     if (!snippet)

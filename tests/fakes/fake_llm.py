@@ -141,6 +141,7 @@ def error_answer(mode, kind, cfg):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True      # replies are small: no 40 ms delayed-ACK stalls
     server_version = "fake-llm/1"
 
     def log_message(self, fmt, *args):          # quiet unless -v
