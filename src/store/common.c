@@ -21,6 +21,16 @@ st_rc st_exec(db_stmt *st)
     return st_from_db(rc);
 }
 
+st_rc st_exec_changed(db_stmt *st)
+{
+    if (!st)
+        return ST_DB_ERROR;
+    db_rc rc = db_step(st);
+    int64_t n = db_changes(st);
+    db_reset(st);
+    return rc != DB_DONE ? ST_DB_ERROR : n ? ST_OK : ST_NOT_FOUND;
+}
+
 st_rc st_count(const char *sql, const char *arg, int64_t *out)
 {
     db_stmt *st = db_prepare(db_thread(), sql);

@@ -362,10 +362,7 @@ st_rc msg_set_pinned(const char *cid, const char *mid, bool pinned, message_row 
         db_bind_text(st, 1, mid);
         db_bind_text(st, 2, cid);
         db_bind_int(st, 3, pinned);
-        db_rc rc = db_step(st);
-        int64_t n = db_changes(st);
-        db_reset(st);
-        res = rc != DB_DONE ? ST_DB_ERROR : n ? ST_OK : ST_NOT_FOUND;
+        res = st_exec_changed(st);
     }
     if (res == ST_OK)
         res = touch(d, cid, time_now_us());
@@ -383,10 +380,7 @@ st_rc msg_delete(const char *cid, const char *mid)
     if (st) {
         db_bind_text(st, 1, mid);
         db_bind_text(st, 2, cid);
-        db_rc rc = db_step(st);
-        int64_t n = db_changes(st);
-        db_reset(st);
-        res = rc != DB_DONE ? ST_DB_ERROR : n ? ST_OK : ST_NOT_FOUND;
+        res = st_exec_changed(st);
     }
     if (res == ST_OK)
         res = touch(d, cid, time_now_us());

@@ -124,10 +124,7 @@ static st_rc link_change(const char *sql, const char *cid, const char *memory_id
         return ST_DB_ERROR;
     db_bind_text(st, 1, cid);
     db_bind_text(st, 2, memory_id);
-    db_rc rc = db_step(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    return rc != DB_DONE ? ST_DB_ERROR : n ? ST_OK : ST_NOT_FOUND;
+    return st_exec_changed(st);
 }
 
 st_rc inject_remove(const char *cid, const char *memory_id)

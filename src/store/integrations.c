@@ -184,8 +184,5 @@ st_rc integration_delete(const char *id, const char *user_id)
         return ST_DB_ERROR;
     db_bind_text(st, 1, id);
     db_bind_text(st, 2, user_id);
-    db_rc rc = db_step(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    return rc != DB_DONE ? ST_DB_ERROR : n ? ST_OK : ST_NOT_FOUND;
+    return st_exec_changed(st);
 }

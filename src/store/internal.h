@@ -20,6 +20,10 @@ st_rc st_from_db(db_rc rc);
 /* Runs a bound statement to completion (no rows expected) and resets it. */
 st_rc st_exec(db_stmt *st);
 
+/* Runs a bound INSERT/UPDATE/DELETE and resets it: ST_NOT_FOUND when it
+ * changed no row. */
+st_rc st_exec_changed(db_stmt *st);
+
 /* Runs a one-parameter COUNT query ($1 = arg) into *out. */
 st_rc st_count(const char *sql, const char *arg, int64_t *out);
 

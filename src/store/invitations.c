@@ -192,10 +192,7 @@ static st_rc mark_accepted(db *d, const char *inv_id, const char *user_id, int64
     db_bind_text(st, 1, inv_id);
     db_bind_text(st, 2, user_id);
     db_bind_int(st, 3, now);
-    db_rc rc = db_step(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    return rc != DB_DONE ? ST_DB_ERROR : n ? ST_OK : ST_NOT_FOUND;
+    return st_exec_changed(st);
 }
 
 st_rc invitation_accept(const char *inv_id, const char *user_id, invitation_row *out)
@@ -228,8 +225,5 @@ st_rc invitation_decline(const char *inv_id, const char *user_id)
         return ST_DB_ERROR;
     db_bind_text(st, 1, inv_id);
     db_bind_text(st, 2, user_id);
-    db_rc rc = db_step(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    return rc != DB_DONE ? ST_DB_ERROR : n ? ST_OK : ST_NOT_FOUND;
+    return st_exec_changed(st);
 }

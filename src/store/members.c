@@ -108,10 +108,7 @@ st_rc member_remove(const char *wid, const char *user_id)
     if (st) {
         db_bind_text(st, 1, wid);
         db_bind_text(st, 2, user_id);
-        db_rc rc = db_step(st);
-        int64_t n = db_changes(st);
-        db_reset(st);
-        res = rc != DB_DONE ? ST_DB_ERROR : n ? ST_OK : ST_NOT_FOUND;
+        res = st_exec_changed(st);
     }
     if (res == ST_OK) {
         st = db_prepare(d, "DELETE FROM invitations WHERE workspace_id = $1 AND invitee_id = $2");
