@@ -186,6 +186,78 @@ def wire_bytes(base, path, token, gzip):
     return n
 
 
+def start_fake():
+    fake = subprocess.Popen([sys.executable, "-u", os.path.join(ROOT, "tests/fakes/fake_llm.py")],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    port = int(fake.stdout.readline().split()[1])
+    return fake, port
+
+
+def bench_chats(tmp):
+    """500 chats in flight against a provider that answers after 2 s, while
+    GET /api/workspaces is measured; then the echo provider's send path."""
+    from client import Client, register
+    import http.client
+    fake, fport = start_fake()
+    port = free_port()
+    sub = os.path.join(tmp, "chats")
+    os.makedirs(sub, exist_ok=True)
+    proc, _ = start_server(sub, port, {"CHIMERA_OPENAI_BASE_URL": "http://127.0.0.1:%d/v1" % fport,
+                                       "CHIMERA_MAX_CONNECTIONS": "4096"})
+    base = "http://127.0.0.1:%d/api" % port
+    rows, notes = [], []
+    try:
+        token, _ = register(port, "Chat", "chat@example.com")
+        c = Client(port, token)
+        wid = c.call("POST", "/workspaces", {"name": "Chats"})["id"]
+        c.call("POST", "/integrations", {"provider": "openai", "apiKey": "sk-bench-0123456789"})
+        slow = c.call("POST", "/workspaces/%s/conversations" % wid, {"modelId": "model-gpt-4o"})["id"]
+        echo = c.call("POST", "/workspaces/%s/conversations" % wid, {"modelId": "model-echo"})["id"]
+        c.close()
+        fc = http.client.HTTPConnection("127.0.0.1", fport)
+        fc.request("POST", "/_config", body='{"mode":"slow","delay_ms":2000}',
+                   headers={"Content-Type": "application/json"})
+        fc.getresponse().read()
+        unloaded = wrk(base + "/workspaces", 32, token)
+        rows.append(("GET /api/workspaces (no chats in flight)", 32, unloaded, 1.0))
+        chat_lua = os.path.join(tmp, "chat.lua")
+        with open(chat_lua, "w") as f:
+            f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                    'wrk.body = \'{"content":"hello from the benchmark"}\'\n')
+        cmd = ["wrk", "-t2", "-c500", "-d8s", "--timeout", "10s", "--latency", "-s", chat_lua,
+               "-H", "Authorization: Bearer " + token, base + "/conversations/%s/messages" % slow]
+        chats = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        time.sleep(2.5)
+        loaded = wrk(base + "/workspaces", 32, token)
+        rss_during = rss_kib(proc.pid)
+        out = chats.communicate(timeout=120)[0]
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        done = int(re.search(r"(\d+) requests in", out).group(1))
+        p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)\b", out)
+        p99s = float(p99.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[p99.group(2)]
+        rows.append(("GET /api/workspaces (500 chats in flight)", 32, loaded,
+                     loaded["rps"] / unloaded["rps"]))
+        fc.request("POST", "/_config", body='{"mode":"ok"}', headers={"Content-Type": "application/json"})
+        fc.getresponse().read()
+        send_lua = os.path.join(tmp, "echo.lua")
+        with open(send_lua, "w") as f:
+            f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                    'wrk.body = \'{"content":"ping"}\'\n')
+        es = wrk(base + "/conversations/%s/messages" % echo, 32, token, script=send_lua)
+        rows.append(("POST /api/conversations/{id}/messages (echo)", 32, es, None))
+        notes.append("chats: wrk -c500 on POST …/messages against a fake provider answering after "
+                     "2 s: %d chats completed in 8 s (%.0f/s), p99 %.2f s each; RSS during the "
+                     "run %.1f MiB." % (done, rps, p99s, rss_during / 1024))
+        notes.append("command for the chats: `%s`" % " ".join(
+            x if "Bearer" not in x else "Authorization: Bearer $TOKEN" for x in cmd))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=90)
+        fake.terminate()
+        fake.wait(timeout=10)
+    return ("Chats: non-blocking provider calls", rows, notes)
+
+
 def bench_memories(port, base, token, tmp, pid):
     from client import Client
     c = Client(port, token)
@@ -239,7 +311,6 @@ def main():
     port = free_port()
     proc, first_ms = start_server(tmp, port)
     base = "http://127.0.0.1:%d/api" % port
-    sections = []
     try:
         time.sleep(0.5)
         idle_rss = rss_kib(proc.pid)
@@ -262,7 +333,7 @@ def main():
             "login is bound by Argon2id by design (libsodium interactive cost: opslimit 2, "
             "memlimit 64 MiB per hash; settings CHIMERA_ARGON2_OPSLIMIT / CHIMERA_ARGON2_MEMLIMIT).",
         ]
-        sections.append(("Foundation: auth reads", rows, notes))
+        report("Foundation: auth reads", rows, notes)
 
         if os.environ.get("BENCH_SKIP_WORKSPACES") != "1":
             others = [register(port, "Member %d" % i, "member%d@example.com" % i) for i in range(4)]
@@ -289,14 +360,14 @@ def main():
                 % (ex["seconds"], ex["bytes"] / 1048576, ex["rss_before"] / 1024,
                    ex["rss_after"] / 1024, ex["peak"] / 1024),
             ]
-            sections.append(("Workspaces: list and dashboard", rows, notes))
+            report("Workspaces: list and dashboard", rows, notes)
+        if os.environ.get("BENCH_SKIP_CHATS") != "1":
+            report(*bench_chats(tmp))
         if os.environ.get("BENCH_SKIP_MEMORIES") != "1":
-            sections.append(bench_memories(port, base, token, tmp, proc.pid))
+            report(*bench_memories(port, base, token, tmp, proc.pid))
     finally:
         proc.terminate()
         proc.wait(timeout=90)
-    for title, rows, notes in sections:
-        report(title, rows, notes)
 
 
 def report(title, rows, notes):

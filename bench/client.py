@@ -15,8 +15,14 @@ class Client:
         if self.token:
             headers["Authorization"] = "Bearer " + self.token
         data = json.dumps(body) if body is not None else None
-        self.conn.request(method, "/api" + path, body=data, headers=headers)
-        resp = self.conn.getresponse()
+        try:
+            self.conn.request(method, "/api" + path, body=data, headers=headers)
+            resp = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # the server closes keep-alive connections idle past its timeout
+            self.conn.close()
+            self.conn.request(method, "/api" + path, body=data, headers=headers)
+            resp = self.conn.getresponse()
         raw = resp.read()
         doc = json.loads(raw) if raw else None
         if resp.status >= 300:
