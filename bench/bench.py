@@ -396,7 +396,7 @@ def report(title, rows, notes):
     if marker in old:
         start = old.index(marker)
         nxt = old.find("\n## ", start + 1)
-        old = old[:start] + text + (old[nxt + 1:] if nxt >= 0 else "")
+        old = old[:start] + text + ("\n" + old[nxt + 1:] if nxt >= 0 else "")
     else:
         old = old.rstrip("\n") + "\n\n" + text
     with open(RESULTS, "w") as f:
