@@ -26,6 +26,11 @@ cd "$root"
 
 read -r -a engines <<<"${CHIMERA_TEST_ENGINES:-sqlite postgres}"
 read -r -a extra <<<"${CHIMERA_PYTEST_ARGS:-}"
+# Test paths among the extra arguments replace the default (the whole suite).
+target=(tests/api)
+for a in ${extra[@]+"${extra[@]}"}; do
+  case "$a" in tests/*) target=() ;; esac
+done
 [ ${#engines[@]} -gt 0 ] || { echo "run-api.sh: CHIMERA_TEST_ENGINES is empty" >&2; exit 2; }
 
 # /usr/bin/python3: Debian's, which has python3-pytest etc. (not a pyenv one on PATH).
@@ -33,7 +38,7 @@ read -r -a extra <<<"${CHIMERA_PYTEST_ARGS:-}"
 export PYTHONDONTWRITEBYTECODE=1
 pytest_run() {
   local rc=0
-  /usr/bin/python3 -m pytest -q tests/api -p no:cacheprovider ${extra[@]+"${extra[@]}"} || rc=$?
+  /usr/bin/python3 -m pytest -q ${target[@]+"${target[@]}"} -p no:cacheprovider ${extra[@]+"${extra[@]}"} || rc=$?
   [ "$rc" -ne 5 ] || echo "run-api.sh: no tests collected in tests/api" >&2
   return "$rc"
 }
