@@ -75,8 +75,9 @@ asan:
 
 coverage:
 	rm -rf build/cov
-	$(MAKE) BUILD=build/cov OPT='-O0 -g --coverage' LDFLAGS='--coverage' test
+	$(MAKE) BUILD=build/cov OPT='-O0 -g --coverage -fprofile-update=atomic' LDFLAGS='--coverage' test
 	gcovr --root . --object-directory build/cov --filter src/ --exclude-unreachable-branches \
+	  --gcov-ignore-parse-errors \
 	  --print-summary --txt build/cov/coverage.txt --html-details build/cov/index.html
 	@cat build/cov/coverage.txt | tail -n 5
 
