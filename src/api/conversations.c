@@ -98,18 +98,6 @@ void h_conversation_get(http_req *r)
         reply_conv(r, 200, ST_OK, &c);
 }
 
-/* A choice among a NULL-terminated list, as DRF's ChoiceField. */
-static void check_choice(const char *v, const char *name, const char *const *choices,
-                         json_t *errs)
-{
-    for (size_t i = 0; choices[i]; i++)
-        if (strcmp(v, choices[i]) == 0)
-            return;
-    char msg[160];
-    snprintf(msg, sizeof msg, "\"%.100s\" is not a valid choice.", v);
-    val_error(errs, name, msg);
-}
-
 void h_conversation_update(http_req *r)
 {
     json_t *body = NULL, *errs = json_object();
@@ -121,8 +109,7 @@ void h_conversation_update(http_req *r)
     if (!(body = val_body(r)))
         goto out;
     val_str(body, "title", 0, 0, TITLE_MAX, errs, &title);
-    if (val_str(body, "status", 0, 0, 0, errs, &status) > 0)
-        check_choice(status, "status", STATUSES, errs);
+    val_choice(body, "status", STATUSES, 0, errs, &status);
     if (json_object_size(errs)) {
         resp_fields(r, json_incref(errs));
         goto out;

@@ -171,18 +171,8 @@ static test_job *read_integration_body(http_req *r, json_t *body, bool create)
     json_t *errs = json_object();
     char *provider = NULL;
     test_job *j = calloc(1, sizeof *j);
-    if (create && val_str(body, "provider", V_REQUIRED, 0, 0, errs, &provider) > 0) {
-        int ok = 0;
-        for (size_t i = 0; PROVIDERS[i]; i++)
-            ok |= strcmp(provider, PROVIDERS[i]) == 0;
-        if (!ok) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "\"%.100s\" is not a valid choice.", provider);
-            val_error(errs, "provider", msg);
-        } else {
-            llm_provider_parse(provider, &j->provider);
-        }
-    }
+    if (create && val_choice(body, "provider", PROVIDERS, V_REQUIRED, errs, &provider) > 0)
+        llm_provider_parse(provider, &j->provider);
     if (val_str(body, "apiKey", create ? V_REQUIRED : 0, 10, 500, errs, &j->key) > 0) {
         /* keys travel in HTTP headers: control characters can never be valid */
         for (const unsigned char *p = (const unsigned char *)j->key; *p; p++)

@@ -22,21 +22,6 @@
 #define TAG_MAX 100
 #define TAGS_MAX 100
 
-/* Python's type() name for DRF's "Expected a list …" messages. */
-static const char *py_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_ARRAY: return "list";
-    case JSON_STRING: return "str";
-    case JSON_INTEGER: return "int";
-    case JSON_REAL: return "float";
-    case JSON_TRUE:
-    case JSON_FALSE: return "bool";
-    case JSON_NULL: return "NoneType";
-    default: return "dict";
-    }
-}
-
 /* tags: a list of non-blank strings (trimmed). On success *out is a new
  * array of strings (absent → NULL). Errors per index, as DRF's ListField. */
 static int read_tags(json_t *body, json_t *errs, json_t **out)
@@ -50,7 +35,7 @@ static int read_tags(json_t *body, json_t *errs, json_t **out)
         snprintf(msg, sizeof msg, "%s", json_is_null(v) ? "This field may not be null." : "");
         if (!json_is_null(v))
             snprintf(msg, sizeof msg, "Expected a list of items but got type \"%s\".",
-                     py_type_name(v));
+                     val_py_type(v));
         val_error(errs, "tags", msg);
         return -1;
     }
@@ -99,7 +84,7 @@ static int read_metadata(json_t *body, json_t *errs, json_t **out)
             snprintf(msg, sizeof msg, "This field may not be null.");
         else
             snprintf(msg, sizeof msg, "Expected a dictionary of items but got type \"%s\".",
-                     py_type_name(v));
+                     val_py_type(v));
         val_error(errs, "metadata", msg);
         return -1;
     }

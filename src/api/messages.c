@@ -24,16 +24,7 @@ static int read_send(http_req *r, json_t *body, char **content, bool *ai)
     *ai = true;
     val_str(body, "content", V_REQUIRED, 0, 0, errs, content);
     val_bool(body, "getAiResponse", false, errs, ai);
-    if (val_str(body, "role", 0, 0, 0, errs, &role) > 0) {
-        bool ok = false;
-        for (size_t i = 0; ROLES[i]; i++)
-            ok |= strcmp(role, ROLES[i]) == 0;
-        if (!ok) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "\"%.100s\" is not a valid choice.", role);
-            val_error(errs, "role", msg);
-        }
-    }
+    val_choice(body, "role", ROLES, 0, errs, &role);    /* validated, then ignored */
     free(role);
     if (json_object_size(errs)) {
         resp_fields(r, errs);

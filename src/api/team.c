@@ -44,24 +44,6 @@ void h_team_list(http_req *r)
     resp_data_text(r, 200, jw_finish(&w));
 }
 
-/* Reads a choice field: absent → dflt; otherwise it must be one of choices. */
-static int choice(json_t *body, const char *name, const char *const *choices, bool required,
-                  json_t *errs, char **out)
-{
-    int rc = val_str(body, name, required ? V_REQUIRED : 0, 0, 0, errs, out);
-    if (rc <= 0)
-        return rc;
-    for (size_t i = 0; choices[i]; i++)
-        if (strcmp(*out, choices[i]) == 0)
-            return 1;
-    char msg[160];
-    snprintf(msg, sizeof msg, "\"%.100s\" is not a valid choice.", *out);
-    val_error(errs, name, msg);
-    free(*out);
-    *out = NULL;
-    return -1;
-}
-
 static const char *const ROLES[] = { "admin", "researcher", "observer", NULL };
 static const char *const STATUSES[] = { "online", "away", "offline", NULL };
 
@@ -97,7 +79,7 @@ void h_team_invite(http_req *r)
         resp_error(r, 400, "Email is required");
         goto out;
     }
-    if (choice(body, "role", ROLES, false, errs, &role) < 0) {
+    if (val_choice(body, "role", ROLES, 0, errs, &role) < 0) {
         resp_fields(r, json_incref(errs));
         goto out;
     }
@@ -150,7 +132,7 @@ void h_team_role(http_req *r)
     }
     if (!(body = val_body(r)))
         goto out;
-    if (choice(body, "role", ROLES, true, errs, &role) < 0) {
+    if (val_choice(body, "role", ROLES, V_REQUIRED, errs, &role) < 0) {
         resp_fields(r, json_incref(errs));
         goto out;
     }
@@ -180,7 +162,7 @@ void h_team_status(http_req *r)
     member_row m;
     if (api_ws_member(r, wid, &me) != 0 || !(body = val_body(r)))
         goto out;
-    if (choice(body, "status", STATUSES, true, errs, &status) < 0) {
+    if (val_choice(body, "status", STATUSES, V_REQUIRED, errs, &status) < 0) {
         resp_fields(r, json_incref(errs));
         goto out;
     }

@@ -14,7 +14,7 @@
 #include <strings.h>
 
 /* Python's type() name, for DRF's "Expected a dictionary" message. */
-static const char *py_type(const json_t *v)
+const char *val_py_type(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_ARRAY: return "list";
@@ -76,7 +76,7 @@ json_t *val_body(http_req *r)
     if (!json_is_object(v)) {
         json_t *errs = json_object();
         char msg[96];
-        snprintf(msg, sizeof msg, "Invalid data. Expected a dictionary, but got %s.", py_type(v));
+        snprintf(msg, sizeof msg, "Invalid data. Expected a dictionary, but got %s.", val_py_type(v));
         val_error(errs, "non_field_errors", msg);
         resp_fields(r, errs);
         json_decref(v);
@@ -201,6 +201,23 @@ int val_str(json_t *body, const char *name, unsigned flags, size_t min, size_t m
     }
     *out = s;
     return 1;
+}
+
+int val_choice(json_t *body, const char *name, const char *const *choices, unsigned flags,
+               json_t *errs, char **out)
+{
+    int rc = val_str(body, name, flags, 0, 0, errs, out);
+    if (rc <= 0)
+        return rc;
+    for (size_t i = 0; choices[i]; i++)
+        if (strcmp(*out, choices[i]) == 0)
+            return 1;
+    char msg[160];
+    snprintf(msg, sizeof msg, "\"%.100s\" is not a valid choice.", *out);
+    val_error(errs, name, msg);
+    free(*out);
+    *out = NULL;
+    return -1;
 }
 
 /* DRF accepts each word in lower case, Title case or UPPER case only. */

@@ -33,6 +33,14 @@ void val_error(json_t *errs, const char *field, const char *msg);
 int val_str(json_t *body, const char *name, unsigned flags, size_t min, size_t max,
             json_t *errs, char **out);
 
+/* DRF ChoiceField over a NULL-terminated list: reads like val_str, and a
+ * value outside the list records "\"<value>\" is not a valid choice.". */
+int val_choice(json_t *body, const char *name, const char *const *choices, unsigned flags,
+               json_t *errs, char **out);
+
+/* Python's type() name of a JSON value (for DRF's "got type" messages). */
+const char *val_py_type(const json_t *v);
+
 /* DRF BooleanField: true/false, 1/0, "true"/"false", "yes"/"no", "on"/"off"
  * … Returns 1 when read, 0 when absent, -1 on error ("Must be a valid
  * boolean."). */
