@@ -1,15 +1,18 @@
 # chimerad — one Makefile: build, run, test, asan, coverage, bench.
 # Flags come from pkg-config; generated sources live under build/.
 
-PKGS    := libmicrohttpd jansson libjwt libsodium libcrypto sqlite3 libpq zlib libcurl
+PKGS    := libmicrohttpd jansson libjwt libsodium libcrypto sqlite3 libpq zlib libcurl \
+           libxml-2.0 libzip poppler-glib openblas
 CC      ?= cc
 BUILD   ?= build
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wcast-qual
 HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 OPT     ?= -O2 -g
+# Library headers as system headers: -Werror applies to our code, not to glib's.
 CFLAGS  += $(WARN) $(OPT) $(HARDEN) -D_GNU_SOURCE -Isrc -I$(BUILD)/gen \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
+LDFLAGS += -Wl,--as-needed
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 PYTHON  := /usr/bin/python3
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -82,6 +85,7 @@ coverage:
 	@cat build/cov/coverage.txt | tail -n 5
 
 bench: all
+	@scripts/deps.sh bench
 	$(PYTHON) bench/bench.py $(BUILD)/chimerad
 
 clean:

@@ -9,8 +9,12 @@ set -euo pipefail
 # TEST_PKGS: needed only by `make test`, `make bench`, `make coverage`.
 BUILD_PKGS=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libjwt-dev
             libsodium-dev libssl-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
-            libxml2-dev zlib1g-dev libcmocka-dev)
-TEST_PKGS=(python3 python3-pytest python3-hypothesis python3-requests postgresql wrk gcovr)
+            libxml2-dev zlib1g-dev libzip-dev libpoppler-glib-dev libopenblas-dev
+            libcmocka-dev)
+TEST_PKGS=(python3 python3-pytest python3-hypothesis python3-requests python3-numpy postgresql wrk
+           gcovr)
+# `deps.sh bench` also wants PyTorch, for the embedder comparison only (large, so not for CI).
+[ "${1:-}" = bench ] && TEST_PKGS+=(python3-torch)
 
 [ "${CHIMERA_SKIP_DEPS:-0}" = 1 ] && exit 0
 
