@@ -203,6 +203,10 @@ static int load_numbers(void)
     NUM(register_window_s, "CHIMERA_REGISTER_WINDOW", 3600, 1, 86400 * 30);
     NUM(user_rate_limit, "CHIMERA_USER_RATE_LIMIT", 1200, 1, 1000000000);
     NUM(outbound_max_body, "CHIMERA_OUTBOUND_MAX_BODY", 5 << 20, 1024, 1LL << 30);
+    NUM(embed_batch, "CHIMERA_EMBED_BATCH", 64, 1, 2048);
+    NUM(embed_timeout_s, "CHIMERA_EMBED_TIMEOUT", 30, 1, 600);
+    NUM(import_max_body, "CHIMERA_IMPORT_MAX_BODY", 5 << 20, 1024, 1LL << 30);
+    NUM(import_timeout_s, "CHIMERA_IMPORT_TIMEOUT", 15, 1, 600);
 #undef NUM
     return bad ? -1 : 0;
 }
@@ -222,6 +226,12 @@ int config_load(bool secrets)
     };
     for (int i = 0; i < 5; i++)
         cfg.provider_base[i] = env_dup(bases[i], NULL);
+    cfg.embedder = env_dup("CHIMERA_EMBEDDER", "hash");
+    cfg.embed_url = env_dup("CHIMERA_EMBED_URL", NULL);
+    cfg.embed_model = env_dup("CHIMERA_EMBED_MODEL", "text-embedding-3-small");
+    cfg.embed_key = env_dup("CHIMERA_EMBED_API_KEY", NULL);
+    cfg.embed_model_dir = env_dup("CHIMERA_EMBED_MODEL_DIR", NULL);
+    cfg.import_allow_private = env_bool("CHIMERA_IMPORT_ALLOW_PRIVATE", false);
     if (load_numbers() != 0)
         return -1;
     if (mkdir_p(cfg.data_dir) != 0) {
@@ -274,5 +284,10 @@ void config_free(void)
     free_list(cfg.allowed_hosts);
     for (int i = 0; i < 5; i++)
         free(cfg.provider_base[i]);
+    free(cfg.embedder);
+    free(cfg.embed_url);
+    free(cfg.embed_model);
+    free(cfg.embed_key);
+    free(cfg.embed_model_dir);
     memset(&cfg, 0, sizeof cfg);
 }

@@ -37,6 +37,16 @@ typedef struct config {
     bool echo_model;              /* CHIMERA_ECHO_MODEL: list the echo model in production */
     char *provider_base[5];       /* CHIMERA_{OPENAI,ANTHROPIC,GOOGLE,DEEPSEEK,GROQ}_BASE_URL */
     size_t outbound_max_body;     /* CHIMERA_OUTBOUND_MAX_BODY bytes (5 MiB) */
+    char *embedder;               /* CHIMERA_EMBEDDER: hash (default) | remote | minilm */
+    char *embed_url;              /* CHIMERA_EMBED_URL: base of an OpenAI-compatible API (remote) */
+    char *embed_model;            /* CHIMERA_EMBED_MODEL (remote: text-embedding-3-small) */
+    char *embed_key;              /* CHIMERA_EMBED_API_KEY (remote; optional for local servers) */
+    char *embed_model_dir;        /* CHIMERA_EMBED_MODEL_DIR (minilm: the model folder) */
+    int embed_batch;              /* CHIMERA_EMBED_BATCH texts per request (remote: 64) */
+    int embed_timeout_s;          /* CHIMERA_EMBED_TIMEOUT seconds per request (remote: 30) */
+    bool import_allow_private;    /* CHIMERA_IMPORT_ALLOW_PRIVATE: import-url may fetch private addresses */
+    size_t import_max_body;       /* CHIMERA_IMPORT_MAX_BODY bytes fetched by import-url (5 MiB) */
+    int import_timeout_s;         /* CHIMERA_IMPORT_TIMEOUT seconds for import-url (15) */
     bool log_requests;            /* CHIMERA_LOG_REQUESTS (1) */
     bool log_debug;               /* CHIMERA_LOG_DEBUG (0): adds SQL counts to request lines */
 } config;

@@ -7,6 +7,7 @@
 #include "db/migrate.h"
 #include "embed/embedder.h"
 #include "embed/index.h"
+#include "embed/select.h"
 #include "api/embedding.h"
 #include "api/secrets.h"
 #include "llm/outbound.h"
@@ -85,9 +86,10 @@ static int cmd_serve(void)
     if (open_and_migrate(0) != 0)
         return 1;
     password_set_cost(cfg.pwhash_ops, cfg.pwhash_mem);
-    embedder *emb = emb_hash_new();
+    char why[256];
+    embedder *emb = emb_from_config(why, sizeof why);
     if (!emb) {
-        fprintf(stderr, "chimerad: cannot create the embedder\n");
+        fprintf(stderr, "chimerad: cannot create the embedder: %s\n", why);
         return 1;
     }
     api_set_embedder(emb);
