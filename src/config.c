@@ -203,6 +203,7 @@ static int load_numbers(void)
     NUM(register_window_s, "CHIMERA_REGISTER_WINDOW", 3600, 1, 86400 * 30);
     NUM(user_rate_limit, "CHIMERA_USER_RATE_LIMIT", 1200, 1, 1000000000);
     NUM(outbound_max_body, "CHIMERA_OUTBOUND_MAX_BODY", 5 << 20, 1024, 1LL << 30);
+    NUM(embed_dims, "CHIMERA_EMBED_DIMENSIONS", 0, 0, 16384);
     NUM(embed_batch, "CHIMERA_EMBED_BATCH", 64, 1, 2048);
     NUM(embed_timeout_s, "CHIMERA_EMBED_TIMEOUT", 30, 1, 600);
     NUM(import_max_body, "CHIMERA_IMPORT_MAX_BODY", 5 << 20, 1024, 1LL << 30);

@@ -42,6 +42,7 @@ typedef struct config {
     char *embed_model;            /* CHIMERA_EMBED_MODEL (remote: text-embedding-3-small) */
     char *embed_key;              /* CHIMERA_EMBED_API_KEY (remote; optional for local servers) */
     char *embed_model_dir;        /* CHIMERA_EMBED_MODEL_DIR (minilm: the model folder) */
+    size_t embed_dims;            /* CHIMERA_EMBED_DIMENSIONS (remote: 0 = the model's known length) */
     int embed_batch;              /* CHIMERA_EMBED_BATCH texts per request (remote: 64) */
     int embed_timeout_s;          /* CHIMERA_EMBED_TIMEOUT seconds per request (remote: 30) */
     bool import_allow_private;    /* CHIMERA_IMPORT_ALLOW_PRIVATE: import-url may fetch private addresses */

@@ -76,57 +76,91 @@ static json_t *summary_metadata(const conv_row *c)
                      "autoSummarized", 1, "closedAt", closed);
 }
 
-void h_conversation_close(http_req *r)
+/* What a close keeps while the summary memory's vector is being made. */
+typedef struct close_job {
+    conv_row c;
+    char *content;              /* the transcript; NULL without messages */
+} close_job;
+
+static void close_job_free(void *p)
 {
-    conv_row c, updated = { 0 };
+    close_job *j = p;
+    conv_row_free(&j->c);
+    free(j->content);
+    free(j);
+}
+
+/* n is 0 for a conversation without messages (no memory is made). */
+static void close_embedded(http_req *r, void *ctx, embedded_vec *ev, size_t n)
+{
+    close_job *j = ctx;
+    conv_row *c = &j->c, updated = { 0 };
     memory_row mem = { 0 };
     memory_input in;
-    embedded_vec ev = { 0 };
     json_t *tags = NULL, *meta = NULL;
-    char *content = NULL, *tags_text = NULL, *meta_text = NULL;
+    char *tags_text = NULL, *meta_text = NULL;
     const char **tag_list = NULL;
-    if (conv_load(r, true, true, &c) != 0)
-        return;
     memset(&in, 0, sizeof in);
-    if (c.nmessages > 0) {
-        content = transcript(&c);
-        tags = summary_tags(content);
-        meta = summary_metadata(&c);
+    if (n) {
+        tags = summary_tags(j->content);
+        meta = summary_metadata(c);
         tags_text = json_dumps(tags, JSON_COMPACT);
         tag_list = calloc(json_array_size(tags), sizeof *tag_list);
         for (size_t i = 0; tag_list && i < json_array_size(tags); i++)
             tag_list[i] = json_string_value(json_array_get(tags, i));
-        in.title = c.title;
-        in.content = content;
+        in.title = c->title;
+        in.content = j->content;
         in.tags = tags_text;
         in.tag_list = tag_list;
         in.ntags = json_array_size(tags);
-        api_embed_memory(c.title, content, &ev);
-        api_embed_apply(&ev, &meta, &meta_text, &in);
+        api_embed_apply(&ev[0], &meta, &meta_text, &in);
         if (!meta_text)
             meta_text = json_dumps(meta, JSON_COMPACT);
         in.metadata = meta_text;
     }
-    st_rc st = conv_close(c.id, c.nmessages ? &in : NULL, &mem);
+    st_rc st = conv_close(c->id, n ? &in : NULL, &mem);
     if (st == ST_OK)
-        st = conv_get(c.id, true, &updated);
+        st = conv_get(c->id, true, &updated);
     if (st != ST_OK) {
         api_store_error(r, st, MSG_CONV_NOT_FOUND);
     } else {
-        json_t *m = c.nmessages ? json_pack("{s:s,s:s,s:s}", "id", mem.id, "title", mem.title,
-                                            "snippet", mem.snippet) : json_null();
+        json_t *m = n ? json_pack("{s:s,s:s,s:s}", "id", mem.id, "title", mem.title,
+                                  "snippet", mem.snippet) : json_null();
         resp_data(r, 200, json_pack("{s:o,s:o,s:s}", "conversation", conversation_json(&updated),
                                     "memory", m,
                                     "message", "Conversation closed and summarized successfully"));
     }
     conv_row_free(&updated);
     memory_row_free(&mem);
-    conv_row_free(&c);
-    embedded_vec_free(&ev);
     json_decref(tags);
     json_decref(meta);
-    free(content);
     free(tags_text);
     free(meta_text);
     free(tag_list);
+}
+
+void h_conversation_close(http_req *r)
+{
+    close_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        resp_error(r, 500, "Out of memory");
+        return;
+    }
+    if (conv_load(r, true, true, &j->c) != 0) {
+        free(j);
+        return;
+    }
+    if (j->c.nmessages == 0) {
+        close_embedded(r, j, NULL, 0);
+        close_job_free(j);
+        return;
+    }
+    char *text = NULL;
+    if (!(j->content = transcript(&j->c)) || !(text = api_memory_text(j->c.title, j->content))) {
+        resp_error(r, 500, "Out of memory");
+        close_job_free(j);
+        return;
+    }
+    api_embed_then(r, (const char *const *)&text, 1, close_embedded, j, close_job_free);
+    free(text);
 }

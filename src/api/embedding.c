@@ -1,6 +1,9 @@
 /* embedding.c — see embedding.h. */
 #include "api/embedding.h"
 
+#include "http/response.h"
+#include "llm/outbound.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,28 +20,178 @@ const embedder *api_embedder(void)
     return api_emb;
 }
 
-void api_embed_memory(const char *title, const char *content, embedded_vec *ev)
+char *api_memory_text(const char *title, const char *content)
 {
-    memset(ev, 0, sizeof *ev);
     size_t tl = strlen(title), cl = strlen(content);
     char *text = malloc(tl + cl + 2);
-    float *vec = api_emb ? malloc(api_emb->dim * sizeof *vec) : NULL;
-    if (!text || !vec) {
-        snprintf(ev->err, sizeof ev->err, "%s", api_emb ? "out of memory" : "no embedder configured");
-        free(text);
-        free(vec);
+    if (text) {
+        memcpy(text, title, tl);
+        text[tl] = '\n';
+        memcpy(text + tl + 1, content, cl + 1);
+    }
+    return text;
+}
+
+typedef struct embed_job {
+    http_req *r;
+    char **texts;
+    size_t n;
+    size_t next;                /* first text not answered yet */
+    size_t inflight;            /* texts in the request being answered */
+    embedded_vec *vecs;
+    api_embed_cont cont;
+    void *ctx;
+    void (*ctx_free)(void *);
+} embed_job;
+
+static void job_free(embed_job *j)
+{
+    for (size_t i = 0; i < j->n; i++) {
+        free(j->texts[i]);
+        embedded_vec_free(&j->vecs[i]);
+    }
+    free(j->texts);
+    free(j->vecs);
+    if (j->ctx_free)
+        j->ctx_free(j->ctx);
+    free(j);
+}
+
+/* Marks texts [from, to) failed with msg. */
+static void fail_texts(embed_job *j, size_t from, size_t to, const char *msg)
+{
+    for (size_t i = from; i < to; i++)
+        snprintf(j->vecs[i].err, sizeof j->vecs[i].err, "%s", msg);
+}
+
+/* Local embedders: all texts in one call. */
+static void embed_local(embed_job *j)
+{
+    const embedder *e = api_emb;
+    float *all = e ? malloc(j->n * e->dim * sizeof *all) : NULL;
+    char err[sizeof j->vecs[0].err] = "no embedder configured";
+    if (e && !all)
+        snprintf(err, sizeof err, "out of memory");
+    if (!all || e->embed(e, (const char *const *)j->texts, j->n, all, err, sizeof err) != 0) {
+        fail_texts(j, 0, j->n, err);
+        free(all);
         return;
     }
-    memcpy(text, title, tl);
-    text[tl] = '\n';
-    memcpy(text + tl + 1, content, cl + 1);
-    if (emb_one(api_emb, text, vec, ev->err, sizeof ev->err) == 0) {
-        ev->vec = vec;
-        ev->dim = api_emb->dim;
-    } else {
-        free(vec);
+    for (size_t i = 0; i < j->n; i++) {
+        if (!(j->vecs[i].vec = malloc(e->dim * sizeof(float)))) {
+            fail_texts(j, i, i + 1, "out of memory");
+            continue;
+        }
+        memcpy(j->vecs[i].vec, all + i * e->dim, e->dim * sizeof(float));
+        j->vecs[i].dim = e->dim;
     }
-    free(text);
+    free(all);
+}
+
+static void embed_done(void *ctx, const ob_result *res);
+
+/* Sends the next batch; 0, or -1 when it could not be sent (texts marked). */
+static int send_batch(embed_job *j)
+{
+    const embedder *e = api_emb;
+    size_t k = j->n - j->next < e->batch ? j->n - j->next : e->batch;
+    llm_request *req = calloc(1, sizeof *req);
+    if (!req || e->request(e, (const char *const *)j->texts + j->next, k, req) != 0) {
+        free(req);
+        fail_texts(j, j->next, j->n, "could not build the embeddings request");
+        return -1;
+    }
+    j->inflight = k;
+    if (outbound_submit(req, embed_done, j) != 0) {
+        llm_request_free(req);
+        free(req);
+        fail_texts(j, j->next, j->n, "server shutting down");
+        return -1;
+    }
+    return 0;
+}
+
+/* Engine thread: read one batch's answer, send the next or wake r. */
+static void embed_done(void *ctx, const ob_result *res)
+{
+    embed_job *j = ctx;
+    const embedder *e = api_emb;
+    size_t k = j->inflight;
+    char err[sizeof j->vecs[0].err];
+    float *rows = malloc(k * e->dim * sizeof *rows);
+    int ok = -1;
+    if (!rows)
+        snprintf(err, sizeof err, "out of memory");
+    else if (res->timed_out)
+        snprintf(err, sizeof err, "embedding service timed out");
+    else if (res->transport_failed)
+        snprintf(err, sizeof err, "embedding service unreachable: %.150s", res->error);
+    else if (res->too_large)
+        snprintf(err, sizeof err, "embedding service reply too large");
+    else
+        ok = e->parse(e, res->status, res->body, res->len, k, rows, err, sizeof err);
+    for (size_t i = 0; i < k; i++) {
+        embedded_vec *v = &j->vecs[j->next + i];
+        if (ok == 0 && (v->vec = malloc(e->dim * sizeof(float)))) {
+            memcpy(v->vec, rows + i * e->dim, e->dim * sizeof(float));
+            v->dim = e->dim;
+        } else {
+            snprintf(v->err, sizeof v->err, "%s", ok == 0 ? "out of memory" : err);
+        }
+    }
+    free(rows);
+    j->next += k;
+    if (j->next < j->n && send_batch(j) == 0)
+        return;
+    http_resume(j->r);
+}
+
+static void embed_start(http_req *r)
+{
+    if (send_batch(r->defer_ctx) != 0)
+        http_resume(r);
+}
+
+static void embed_finish(http_req *r)
+{
+    embed_job *j = r->defer_ctx;
+    r->defer_ctx = NULL;
+    j->cont(r, j->ctx, j->vecs, j->n);
+    job_free(j);
+}
+
+void api_embed_then(http_req *r, const char *const *texts, size_t n, api_embed_cont cont,
+                    void *ctx, void (*ctx_free)(void *))
+{
+    embed_job *j = calloc(1, sizeof *j);
+    if (j) {
+        j->r = r;
+        j->cont = cont;
+        j->ctx = ctx;
+        j->ctx_free = ctx_free;
+    }
+    int bad = !j || !(j->texts = calloc(n + 1, sizeof *j->texts)) ||
+              !(j->vecs = calloc(n + 1, sizeof *j->vecs));
+    for (size_t i = 0; !bad && i < n; i++, j->n = i)
+        bad = !(j->texts[i] = strdup(texts[i]));
+    if (bad) {
+        resp_error(r, 500, "Out of memory");
+        if (j)
+            job_free(j);
+        else if (ctx_free)
+            ctx_free(ctx);
+        return;
+    }
+    j->n = n;
+    if (api_emb && api_emb->request && n > 0) {
+        r->defer_ctx = j;
+        r->defer_start = embed_start;
+        r->defer_finish = embed_finish;
+        return;
+    }
+    embed_local(j);
+    cont(r, ctx, j->vecs, n);
+    job_free(j);
 }
 
 void api_embed_apply(const embedded_vec *ev, json_t **meta, char **meta_text, memory_input *in)

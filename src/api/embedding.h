@@ -22,7 +22,22 @@ typedef struct embedded_vec {
     char err[200];
 } embedded_vec;
 
-void api_embed_memory(const char *title, const char *content, embedded_vec *ev);
+/* The text a memory's vector is made from: "<title>\n<content>" (malloc). */
+char *api_memory_text(const char *title, const char *content);
+
+/* The rest of a handler that needed vectors: vecs[i] belongs to the i-th
+ * text (vector, or NULL with err). Runs on a worker thread and must answer
+ * r (or defer it again, taking from ctx what it keeps). */
+typedef void (*api_embed_cont)(http_req *r, void *ctx, embedded_vec *vecs, size_t n);
+
+/* Embeds texts[0..n) (copied) with the configured embedder, then calls
+ * cont(r, ctx, …) and afterwards ctx_free(ctx). A local embedder does this
+ * before returning; the remote one hands the texts to the outbound engine
+ * in batches while r is suspended, so no worker waits on the network, and
+ * calls cont after the last reply. Answers 500 itself (and frees ctx)
+ * when out of memory. */
+void api_embed_then(http_req *r, const char *const *texts, size_t n, api_embed_cont cont,
+                    void *ctx, void (*ctx_free)(void *));
 
 /* Points in at the vector (or marks it cleared) and records or clears
  * metadata.embeddingError in *meta (created when needed), refreshing

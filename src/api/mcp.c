@@ -58,25 +58,29 @@ static int mcp_workspace(http_req *r, json_t *body, bool write, char wid[40])
     return write ? api_ws_writer(r, wid, &role) : 0;
 }
 
-/* Stores one remembered text; returns the new row via out. */
-static st_rc remember_one(const char *wid, json_t *item, memory_row *out)
+/* The title a remembered item gets: its own (cut to 255 characters), or
+ * the first 50 characters of its text. malloc'd. */
+static char *remember_title(json_t *item)
 {
     const char *text = json_string_value(json_object_get(item, "text"));
     const char *title = json_string_value(json_object_get(item, "title"));
-    char deftitle[260], cut_title[1100];
     size_t tstart;
-    if (title && utf8_strip(title, strlen(title), &tstart) == 0)
-        title = NULL;       /* a blank title falls back to the text */
-    if (title && utf8_count(title, strlen(title)) > 255) {     /* the title limit */
-        snprintf(cut_title, sizeof cut_title, "%.*s",
-                 (int)utf8_prefix(title, strlen(title), 255), title);
-        title = cut_title;
+    if (title && utf8_strip(title, strlen(title), &tstart) > 0) {
+        size_t len = strlen(title);
+        return strndup(title, utf8_prefix(title, len, 255));    /* the title limit */
     }
-    if (!title || !*title) {
-        size_t len = strlen(text), cut = utf8_prefix(text, len, 50);
-        snprintf(deftitle, sizeof deftitle, "%.*s%s", (int)cut, text, cut < len ? "..." : "");
-        title = deftitle;
-    }
+    size_t len = strlen(text), cut = utf8_prefix(text, len, 50);
+    char *t = malloc(cut + 4);
+    if (t)
+        snprintf(t, cut + 4, "%.*s%s", (int)cut, text, cut < len ? "..." : "");
+    return t;
+}
+
+/* Stores one remembered item with its vector; returns the new row via out. */
+static st_rc remember_store(const char *wid, json_t *item, const char *title,
+                            const embedded_vec *ev, memory_row *out)
+{
+    const char *text = json_string_value(json_object_get(item, "text"));
     json_t *tags = json_object_get(item, "tags"), *meta = json_object_get(item, "metadata");
     json_t *clean = json_array();
     size_t i;
@@ -92,13 +96,10 @@ static st_rc remember_one(const char *wid, json_t *item, memory_row *out)
     char *tags_text = json_dumps(clean, JSON_COMPACT), *meta_text = NULL;
     memory_input in = { .title = title, .content = text, .tags = tags_text, .tag_list = list,
                         .ntags = json_array_size(clean) };
-    embedded_vec ev;
-    api_embed_memory(title, text, &ev);
-    api_embed_apply(&ev, &m, &meta_text, &in);
+    api_embed_apply(ev, &m, &meta_text, &in);
     if (!meta_text)
         in.metadata = meta_text = json_dumps(m, JSON_COMPACT);
     st_rc st = list && tags_text ? memory_create(wid, &in, out) : ST_DB_ERROR;
-    embedded_vec_free(&ev);
     free(tags_text);
     free(meta_text);
     free(list);
@@ -116,25 +117,95 @@ static int text_ok(json_t *item)
            utf8_strip(json_string_value(t), json_string_length(t), &start) > 0;
 }
 
+/* What remember and batch-remember keep while the vectors are being made. */
+typedef struct remember_job {
+    char wid[40];
+    json_t *items;              /* the items (objects with text) */
+    char **titles;
+    bool batch;                 /* answer as batch-remember */
+} remember_job;
+
+static void remember_job_free(void *p)
+{
+    remember_job *j = p;
+    for (size_t i = 0; j->titles && i < json_array_size(j->items); i++)
+        free(j->titles[i]);
+    free(j->titles);
+    json_decref(j->items);
+    free(j);
+}
+
+static void remember_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
+{
+    remember_job *j = ctx;
+    json_t *created = json_array();
+    memory_row m;
+    st_rc st = ST_OK;
+    for (size_t i = 0; i < n; i++) {
+        if ((st = remember_store(j->wid, json_array_get(j->items, i), j->titles[i], &v[i],
+                                 &m)) != ST_OK)
+            continue;
+        json_array_append_new(created, j->batch
+            ? json_pack("{s:s,s:s,s:s}", "id", m.id, "title", m.title, "status", "saved")
+            : json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", m.id, "title", m.title, "status", "saved",
+                        "workspace_id", m.workspace_id, "created_at", json_ts(m.created_at)));
+        memory_row_free(&m);
+    }
+    if (j->batch)
+        resp_data(r, 201, json_pack("{s:I,s:o}", "created", (json_int_t)json_array_size(created),
+                                    "memories", created));
+    else if (st != ST_OK)
+        api_store_error(r, st, NULL);
+    else
+        resp_data(r, 201, json_incref(json_array_get(created, 0)));
+    if (!j->batch)
+        json_decref(created);
+}
+
+/* Titles and texts of every item, then the vectors, then remember_embedded. */
+static void remember_items(http_req *r, const char *wid, json_t *items, bool batch)
+{
+    size_t n = json_array_size(items);
+    remember_job *j = calloc(1, sizeof *j);
+    const char **texts = calloc(n + 1, sizeof *texts);
+    char **owned = calloc(n + 1, sizeof *owned);
+    int bad = !j || !texts || !owned || !(j->titles = calloc(n + 1, sizeof *j->titles));
+    if (j)
+        j->items = json_incref(items);
+    for (size_t i = 0; !bad && i < n; i++) {
+        json_t *item = json_array_get(items, i);
+        bad = !(j->titles[i] = remember_title(item)) ||
+              !(owned[i] = api_memory_text(j->titles[i],
+                                           json_string_value(json_object_get(item, "text"))));
+        texts[i] = owned[i];
+    }
+    if (bad) {
+        resp_error(r, 500, "Out of memory");
+        if (j)
+            remember_job_free(j);
+    } else {
+        snprintf(j->wid, sizeof j->wid, "%s", wid);
+        j->batch = batch;
+        api_embed_then(r, texts, n, remember_embedded, j, remember_job_free);
+    }
+    for (size_t i = 0; owned && i < n; i++)
+        free(owned[i]);
+    free(owned);
+    free(texts);
+}
+
 void h_mcp_remember(http_req *r)
 {
     json_t *body = val_body(r);
     char wid[40];
-    memory_row m;
     if (!body)
         return;
     if (!text_ok(body))
         resp_error(r, 400, "text required");
     else if (mcp_workspace(r, body, true, wid) == 0) {
-        st_rc st = remember_one(wid, body, &m);
-        if (st != ST_OK)
-            api_store_error(r, st, NULL);
-        else {
-            resp_data(r, 201, json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", m.id, "title", m.title,
-                                        "status", "saved", "workspace_id", m.workspace_id,
-                                        "created_at", json_ts(m.created_at)));
-            memory_row_free(&m);
-        }
+        json_t *one = json_pack("[O]", body);
+        remember_items(r, wid, one, false);
+        json_decref(one);
     }
     json_decref(body);
 }
@@ -157,21 +228,10 @@ void h_mcp_batch_remember(http_req *r)
             goto out;
         }
     }
-    json_t *created = json_array();
-    if (json_array_size(items) && mcp_workspace(r, body, true, wid) != 0) {
-        json_decref(created);
-        goto out;
-    }
-    json_array_foreach(items, i, item) {
-        memory_row m;
-        if (remember_one(wid, item, &m) != ST_OK)
-            continue;
-        json_array_append_new(created, json_pack("{s:s,s:s,s:s}", "id", m.id, "title", m.title,
-                                                 "status", "saved"));
-        memory_row_free(&m);
-    }
-    resp_data(r, 201, json_pack("{s:I,s:o}", "created", (json_int_t)json_array_size(created),
-                                "memories", created));
+    if (json_array_size(items) == 0)
+        resp_data(r, 201, json_pack("{s:i,s:[]}", "created", 0, "memories"));
+    else if (mcp_workspace(r, body, true, wid) == 0)
+        remember_items(r, wid, items, true);
 out:
     json_decref(body);
 }

@@ -203,25 +203,70 @@ void h_memories_list(http_req *r)
     memory_rows_free(rows, n);
 }
 
+/* What create, update and re-embed keep while the vector is being made. */
+typedef struct memory_job {
+    char wid[40];               /* create: the workspace */
+    memory_row old;             /* update, re-embed: the stored memory */
+    memory_body b;
+} memory_job;
+
+static memory_job *memory_job_new(void)
+{
+    return calloc(1, sizeof(memory_job));
+}
+
+static void memory_job_free(void *p)
+{
+    memory_job *j = p;
+    memory_row_free(&j->old);
+    memory_body_free(&j->b);
+    free(j);
+}
+
+/* Hands the job's memory text to the embedder; cont answers r. */
+static void embed_then(http_req *r, memory_job *j, const char *title, const char *content,
+                       api_embed_cont cont)
+{
+    char *text = api_memory_text(title, content);
+    if (!text) {
+        resp_error(r, 500, "Out of memory");
+        memory_job_free(j);
+        return;
+    }
+    api_embed_then(r, (const char *const *)&text, 1, cont, j, memory_job_free);
+    free(text);
+}
+
+static void create_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
+{
+    memory_job *j = ctx;
+    memory_input in;
+    memory_row m;
+    (void)n;
+    fill_input(&j->b, &in);
+    api_embed_apply(&v[0], &j->b.metadata, &j->b.metadata_text, &in);
+    reply_memory(r, 201, memory_create(j->wid, &in, &m), &m);
+}
+
 void h_memories_create(http_req *r)
 {
     const char *wid = req_param(r, 0);
     ws_role role;
     json_t *body = NULL;
-    memory_body b = { 0 };
-    memory_input in;
-    memory_row m;
-    if (api_ws_writer(r, wid, &role) != 0 || !(body = val_body(r)) ||
-        read_memory_body(r, body, true, &b) != 0)
+    memory_job *j = NULL;
+    if (api_ws_writer(r, wid, &role) != 0 || !(body = val_body(r)))
         goto out;
-    fill_input(&b, &in);
-    embedded_vec ev;
-    api_embed_memory(b.title, b.content, &ev);
-    api_embed_apply(&ev, &b.metadata, &b.metadata_text, &in);
-    reply_memory(r, 201, memory_create(wid, &in, &m), &m);
-    embedded_vec_free(&ev);
+    if (!(j = memory_job_new())) {
+        resp_error(r, 500, "Out of memory");
+        goto out;
+    }
+    if (read_memory_body(r, body, true, &j->b) != 0) {
+        memory_job_free(j);
+        goto out;
+    }
+    snprintf(j->wid, sizeof j->wid, "%s", wid);
+    embed_then(r, j, j->b.title, j->b.content, create_embedded);
 out:
-    memory_body_free(&b);
     json_decref(body);
 }
 
@@ -250,33 +295,46 @@ void h_memory_get(http_req *r)
         reply_memory(r, 200, ST_OK, &m);
 }
 
+/* n is 0 when the text did not change and a vector is already stored. */
+static void update_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
+{
+    memory_job *j = ctx;
+    memory_input in;
+    memory_row m;
+    fill_input(&j->b, &in);
+    if (n) {
+        if (!j->b.metadata)
+            j->b.metadata = json_from_text(j->old.metadata);
+        api_embed_apply(&v[0], &j->b.metadata, &j->b.metadata_text, &in);
+    }
+    reply_memory(r, 200, memory_update(j->old.id, &in, &m), &m);
+}
+
 void h_memory_update(http_req *r)
 {
-    memory_row old, m;
     json_t *body = NULL;
-    memory_body b = { 0 };
-    memory_input in;
-    embedded_vec ev = { 0 };
-    if (memory_access(r, true, &old) != 0)
+    memory_job *j = memory_job_new();
+    if (!j) {
+        resp_error(r, 500, "Out of memory");
         return;
-    if (!(body = val_body(r)) || read_memory_body(r, body, false, &b) != 0)
-        goto out;
-    fill_input(&b, &in);
-    bool text_changed = (b.title && strcmp(b.title, old.title) != 0) ||
-                        (b.content && strcmp(b.content, old.content) != 0);
-    if (text_changed || !old.embedding) {
-        api_embed_memory(b.title ? b.title : old.title, b.content ? b.content : old.content,
-                         &ev);
-        if (!b.metadata)
-            b.metadata = json_from_text(old.metadata);
-        api_embed_apply(&ev, &b.metadata, &b.metadata_text, &in);
     }
-    reply_memory(r, 200, memory_update(old.id, &in, &m), &m);
-out:
-    embedded_vec_free(&ev);
-    memory_row_free(&old);
-    memory_body_free(&b);
+    if (memory_access(r, true, &j->old) != 0 || !(body = val_body(r)) ||
+        read_memory_body(r, body, false, &j->b) != 0) {
+        memory_job_free(j);
+        json_decref(body);
+        return;
+    }
     json_decref(body);
+    const memory_body *b = &j->b;
+    bool text_changed = (b->title && strcmp(b->title, j->old.title) != 0) ||
+                        (b->content && strcmp(b->content, j->old.content) != 0);
+    if (!text_changed && j->old.embedding) {
+        update_embedded(r, j, NULL, 0);
+        memory_job_free(j);
+        return;
+    }
+    embed_then(r, j, b->title ? b->title : j->old.title, b->content ? b->content : j->old.content,
+               update_embedded);
 }
 
 void h_memory_delete(http_req *r)
@@ -292,22 +350,28 @@ void h_memory_delete(http_req *r)
         resp_data(r, 200, json_pack("{s:s}", "message", "Memory deleted successfully"));
 }
 
+static void reembed_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
+{
+    memory_job *j = ctx;
+    memory_input in;
+    memory_row m;
+    (void)n;
+    memset(&in, 0, sizeof in);
+    j->b.metadata = json_from_text(j->old.metadata);
+    api_embed_apply(&v[0], &j->b.metadata, &j->b.metadata_text, &in);
+    reply_memory(r, 200, memory_update(j->old.id, &in, &m), &m);
+}
+
 void h_memory_reembed(http_req *r)
 {
-    memory_row old, m;
-    memory_input in;
-    embedded_vec ev = { 0 };
-    json_t *meta = NULL;
-    char *meta_text = NULL;
-    if (memory_access(r, true, &old) != 0)
+    memory_job *j = memory_job_new();
+    if (!j) {
+        resp_error(r, 500, "Out of memory");
         return;
-    memset(&in, 0, sizeof in);
-    api_embed_memory(old.title, old.content, &ev);
-    meta = json_from_text(old.metadata);
-    api_embed_apply(&ev, &meta, &meta_text, &in);
-    reply_memory(r, 200, memory_update(old.id, &in, &m), &m);
-    embedded_vec_free(&ev);
-    json_decref(meta);
-    free(meta_text);
-    memory_row_free(&old);
+    }
+    if (memory_access(r, true, &j->old) != 0) {
+        memory_job_free(j);
+        return;
+    }
+    embed_then(r, j, j->old.title, j->old.content, reembed_embedded);
 }

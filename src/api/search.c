@@ -109,16 +109,14 @@ static void recent_results(const char (*wids)[40], size_t nw, size_t k, json_t *
     }
 }
 
-static int vector_results(const char (*wids)[40], size_t nw, const char *query, size_t k,
+static int vector_results(const char (*wids)[40], size_t nw, const float *q, size_t k,
                           json_t *results, int64_t *pending)
 {
-    embedded_vec ev;
-    api_embed_memory("", query, &ev);
-    ws_hit *hits = ev.vec ? malloc((nw * k + 1) * sizeof *hits) : NULL;
+    ws_hit *hits = malloc((nw * k + 1) * sizeof *hits);
     size_t nhits = 0;
     int rc = hits ? 0 : -1;
     for (size_t w = 0; w < nw && rc == 0; w++)
-        rc = scan_workspace(wids[w], ev.vec, k, hits, &nhits, pending);
+        rc = scan_workspace(wids[w], q, k, hits, &nhits, pending);
     if (rc == 0) {
         qsort(hits, nhits, sizeof *hits, hit_cmp);
         for (size_t i = 0; i < nhits && i < k; i++) {
@@ -130,7 +128,6 @@ static int vector_results(const char (*wids)[40], size_t nw, const char *query, 
         }
     }
     free(hits);
-    embedded_vec_free(&ev);
     return rc;
 }
 
@@ -156,13 +153,49 @@ static int search_scope(http_req *r, const char *wid, char (**wids)[40], size_t 
     return 0;
 }
 
+/* What a search keeps while the query's vector is being made. */
+typedef struct search_job {
+    char (*wids)[40];
+    size_t nw, k;
+} search_job;
+
+static void search_job_free(void *p)
+{
+    search_job *j = p;
+    free(j->wids);
+    free(j);
+}
+
+static void search_answer(http_req *r, json_t *results, int64_t pending)
+{
+    const embedder *e = api_embedder();
+    resp_data(r, 200, json_pack("{s:O,s:I,s:s,s:I}", "results", results, "total",
+                                (json_int_t)json_array_size(results), "embedder",
+                                e ? e->name : "", "pendingEmbeddings", (json_int_t)pending));
+}
+
+static void search_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
+{
+    search_job *j = ctx;
+    json_t *results = json_array();
+    int64_t pending = 0;
+    (void)n;
+    if (!v[0].vec)
+        resp_errorf(r, 502, "Search failed: could not embed the query: %s", v[0].err);
+    else if (vector_results((const char (*)[40])j->wids, j->nw, v[0].vec, j->k, results,
+                            &pending) != 0)
+        resp_error(r, 500, "Search failed");
+    else
+        search_answer(r, results, pending);
+    json_decref(results);
+}
+
 void h_memories_search(http_req *r)
 {
     json_t *body = val_body(r), *errs = json_object(), *results = json_array();
-    char *query = NULL, *wid = NULL, (*wids)[40] = NULL;
+    char *query = NULL, *wid = NULL;
     long long k = 5;
-    size_t nw = 0;
-    int64_t pending = 0;
+    search_job *j = NULL;
     if (!body)
         goto out;
     val_str(body, "query", V_REQUIRED | V_BLANK_OK, 0, 10000, errs, &query);
@@ -172,23 +205,25 @@ void h_memories_search(http_req *r)
         resp_fields(r, json_incref(errs));
         goto out;
     }
-    if (search_scope(r, wid, &wids, &nw) != 0)
-        goto out;
-    if (!*query)
-        recent_results((const char (*)[40])wids, nw, (size_t)k, results);
-    else if (vector_results((const char (*)[40])wids, nw, query, (size_t)k, results,
-                            &pending) != 0) {
-        resp_error(r, 500, "Search failed");
+    if (!(j = calloc(1, sizeof *j))) {
+        resp_error(r, 500, "Out of memory");
         goto out;
     }
-    const embedder *e = api_embedder();
-    resp_data(r, 200, json_pack("{s:O,s:I,s:s,s:I}", "results", results, "total",
-                                (json_int_t)json_array_size(results), "embedder",
-                                e ? e->name : "", "pendingEmbeddings", (json_int_t)pending));
+    j->k = (size_t)k;
+    if (search_scope(r, wid, &j->wids, &j->nw) != 0)
+        goto out;
+    if (!*query) {
+        recent_results((const char (*)[40])j->wids, j->nw, j->k, results);
+        search_answer(r, results, 0);
+        goto out;
+    }
+    api_embed_then(r, (const char *const *)&query, 1, search_embedded, j, search_job_free);
+    j = NULL;
 out:
+    if (j)
+        search_job_free(j);
     free(query);
     free(wid);
-    free(wids);
     json_decref(results);
     json_decref(body);
     json_decref(errs);
@@ -207,27 +242,43 @@ static int scored_cmp(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-void api_relevance_list(http_req *r, const char *wid, const char *search, page pg)
+/* What a relevance-ordered list keeps while the search text's vector is
+ * being made. */
+typedef struct relevance_job {
+    char wid[40];
+    char *search;
+    page pg;
+} relevance_job;
+
+static void relevance_job_free(void *p)
 {
+    relevance_job *j = p;
+    free(j->search);
+    free(j);
+}
+
+static void relevance_embedded(http_req *r, void *ctx, embedded_vec *v, size_t nv)
+{
+    relevance_job *j = ctx;
     memory_row *rows = NULL;
     size_t n = 0;
     int64_t total = 0;
-    embedded_vec ev;
-    st_rc st = memory_list(wid, search, SORT_CREATED, (page){ 0, 0 }, &rows, &n, &total);
+    const embedded_vec *ev = &v[0];
+    (void)nv;
+    st_rc st = memory_list(j->wid, j->search, SORT_CREATED, (page){ 0, 0 }, &rows, &n, &total);
     if (st != ST_OK) {
         api_store_error(r, st, NULL);
         return;
     }
-    api_embed_memory("", search, &ev);
     scored *order = calloc(n + 1, sizeof *order);
     for (size_t i = 0; order && i < n; i++) {
         order[i].i = i;
-        order[i].score = ev.vec && rows[i].embedding && rows[i].dim == ev.dim
-                       ? vec_dot(ev.vec, rows[i].embedding, ev.dim) : -2.0f;
+        order[i].score = ev->vec && rows[i].embedding && rows[i].dim == ev->dim
+                       ? vec_dot(ev->vec, rows[i].embedding, ev->dim) : -2.0f;
     }
     if (order)
         qsort(order, n, sizeof *order, scored_cmp);
-    size_t from = (size_t)pg.offset, to = pg.limit > 0 ? from + (size_t)pg.limit : n;
+    size_t from = (size_t)j->pg.offset, to = j->pg.limit > 0 ? from + (size_t)j->pg.limit : n;
     size_t *pick = calloc(n + 1, sizeof *pick), npick = 0;
     for (size_t i = from; order && pick && i < n && i < to; i++)
         pick[npick++] = order[i].i;
@@ -237,6 +288,18 @@ void api_relevance_list(http_req *r, const char *wid, const char *search, page p
         resp_error(r, 500, "Internal server error");
     free(pick);
     free(order);
-    embedded_vec_free(&ev);
     memory_rows_free(rows, n);
+}
+
+void api_relevance_list(http_req *r, const char *wid, const char *search, page pg)
+{
+    relevance_job *j = calloc(1, sizeof *j);
+    if (!j || !(j->search = strdup(search))) {
+        resp_error(r, 500, "Out of memory");
+        free(j);
+        return;
+    }
+    snprintf(j->wid, sizeof j->wid, "%s", wid);
+    j->pg = pg;
+    api_embed_then(r, &search, 1, relevance_embedded, j, relevance_job_free);
 }

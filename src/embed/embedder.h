@@ -11,6 +11,7 @@
 #define EMB_NAME_MAX 96
 
 typedef struct embedder embedder;
+struct llm_request;
 
 struct embedder {
     /* Identifies the vectors this embedder makes, stored with each vector:
@@ -25,10 +26,38 @@ struct embedder {
                  char *err, size_t errsz);
     void (*destroy)(embedder *e);
     void *impl;
+    /* Remote embedders only (NULL otherwise). The server never calls their
+     * embed() on a worker thread: it sends request() through the outbound
+     * engine and reads the answer with parse(), at most `batch` texts per
+     * request. request() fills out (a heap-owned llm_request) and returns
+     * 0 or -1; parse() writes n rows like embed() or returns -1 with the
+     * reason in err. */
+    size_t batch;
+    int (*request)(const embedder *e, const char *const *texts, size_t n,
+                   struct llm_request *out);
+    int (*parse)(const embedder *e, long status, const char *body, size_t len, size_t n,
+                 float *out, char *err, size_t errsz);
 };
 
 /* The built-in offline embedder: 384 dimensions, deterministic. */
 embedder *emb_hash_new(void);
+
+/* An OpenAI-compatible /embeddings endpoint: base is the API root that
+ * ends in /v1 (the request goes to <base>/embeddings), key may be NULL
+ * (local servers), dim is the vector length the model returns; with
+ * send_dim the request asks for that length ("dimensions", OpenAI's
+ * text-embedding-3 models). NULL with the reason in err. */
+typedef struct emb_remote_opts {
+    const char *base, *model, *key;
+    size_t dim;
+    int send_dim;
+    long timeout_s;
+    size_t batch;
+} emb_remote_opts;
+embedder *emb_remote_new(const emb_remote_opts *o, char *err, size_t errsz);
+
+/* The vector length of a well-known embedding model, 0 if unknown. */
+size_t emb_remote_known_dim(const char *model);
 
 /* Convenience: embed one text. */
 int emb_one(const embedder *e, const char *text, float *out, char *err, size_t errsz);

@@ -15,6 +15,15 @@ embedder *emb_from_config(char *err, size_t errsz)
             snprintf(err, errsz, "out of memory");
         return e;
     }
+    if (strcmp(kind, "remote") == 0) {
+        emb_remote_opts o = {
+            .base = cfg.embed_url, .model = cfg.embed_model, .key = cfg.embed_key,
+            .dim = cfg.embed_dims ? cfg.embed_dims : emb_remote_known_dim(cfg.embed_model),
+            .send_dim = cfg.embed_dims > 0, .timeout_s = cfg.embed_timeout_s,
+            .batch = (size_t)cfg.embed_batch,
+        };
+        return emb_remote_new(&o, err, errsz);
+    }
     snprintf(err, errsz, "CHIMERA_EMBEDDER must be hash, remote or minilm (got \"%s\")", kind);
     return NULL;
 }

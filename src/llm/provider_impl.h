@@ -1,6 +1,7 @@
 /* provider_impl.h — helpers shared by the provider files (provider.c,
- * catalog.c, openai.c, anthropic.c, google.c); only src/llm/ and its unit
- * tests see it. Strings returned here are owned by the caller. */
+ * catalog.c, openai.c, anthropic.c, google.c) and the remote embedder
+ * (src/embed/remote.c), which builds its requests the same way. Strings
+ * returned here are owned by the caller. */
 #ifndef CHIMERA_LLM_PROVIDER_IMPL_H
 #define CHIMERA_LLM_PROVIDER_IMPL_H
 

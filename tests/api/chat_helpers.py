@@ -125,9 +125,10 @@ class FakeLLM:
     def reset(self):
         assert requests.post(self.base + "/_reset", timeout=10).status_code == 200
 
-    def config(self, mode="ok", delay_ms=0, reply=None, status=None):
+    def config(self, mode="ok", delay_ms=0, reply=None, status=None, dim=None):
         r = requests.post(self.base + "/_config", json={"mode": mode, "delay_ms": delay_ms,
-                                                        "reply": reply, "status": status},
+                                                        "reply": reply, "status": status,
+                                                        "dim": dim},
                           timeout=10)
         assert r.status_code == 200, r.text
 

@@ -17,11 +17,13 @@ Provider endpoints (every call is recorded):
     POST /v1/messages                                   (Anthropic)
     POST /v1beta/models/<model>:generateContent         (Gemini)
     GET  /v1beta/models                                 (Gemini)
+    POST /v1/embeddings        /embeddings                   (OpenAI embeddings)
 
 Control endpoints (not recorded):
     GET  /_requests   recorded calls: [{method, path, query, headers, body}]
     POST /_reset      forget the calls, back to mode "ok"
-    POST /_config     {"mode": ..., "delay_ms": int, "reply": "text", "status": int}
+    POST /_config     {"mode": ..., "delay_ms": int, "reply": "text", "status": int,
+                       "dim": int}
 
 Modes: ok (answer "fake reply: <last user message>", or "reply" if set),
 slow (ok after delay_ms; delay_ms also delays every other mode), error500,
@@ -29,7 +31,14 @@ ratelimit (429), unauthorized (401; Gemini answers 400 as the real one
 does), malformed (200, not JSON), endless (200, bytes until the client hangs
 up, at most 60 s), drop (close without answering). "status" overrides the
 HTTP status of error500/ratelimit/unauthorized (e.g. 402 for deepseek).
+
+Embeddings: each input's vector has "dim" numbers (default: the request's
+"dimensions", else 8): word counts hashed into buckets (SHA-256 of the
+lower-cased word), not normalised, listed in reverse input order with their
+"index". Extra modes: short_vectors (one number too few), missing_vectors
+(one vector too few).
 """
+import hashlib
 import json
 import socket
 import sys
@@ -38,7 +47,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-DEFAULTS = {"mode": "ok", "delay_ms": 0, "reply": None, "status": None}
+DEFAULTS = {"mode": "ok", "delay_ms": 0, "reply": None, "status": None, "dim": None}
 MAX_RECORDED = 10000
 ENDLESS_CAP_S = 60
 
@@ -48,6 +57,7 @@ lock = threading.Lock()
 
 OPENAI_CHAT = ("/v1/chat/completions", "/chat/completions", "/openai/v1/chat/completions")
 OPENAI_MODELS = ("/v1/models", "/models", "/openai/v1/models")
+OPENAI_EMBEDDINGS = ("/v1/embeddings", "/embeddings")
 
 
 def words(text):
@@ -110,6 +120,29 @@ def gemini_chat(body, cfg, model):
         "usageMetadata": {"candidatesTokenCount": words(text)},
         "modelVersion": model,
     }
+
+
+def fake_vector(text, dim):
+    vec = [0.0] * dim
+    for word in str(text).lower().split():
+        vec[hashlib.sha256(word.encode()).digest()[0] % dim] += 1.0
+    return vec
+
+
+def openai_embeddings(body, cfg):
+    inputs = body.get("input")
+    inputs = [inputs] if isinstance(inputs, str) else list(inputs or [])
+    dim = cfg["dim"] or body.get("dimensions") or 8
+    data = [{"object": "embedding", "index": i, "embedding": fake_vector(t, dim)}
+            for i, t in enumerate(inputs)]
+    if cfg["mode"] == "short_vectors":
+        for d in data:
+            d["embedding"] = d["embedding"][:-1]
+    if cfg["mode"] == "missing_vectors":
+        data = data[:-1]
+    return 200, {"object": "list", "data": data[::-1], "model": body.get("model", "fake"),
+                 "usage": {"prompt_tokens": sum(len(str(t).split()) for t in inputs),
+                           "total_tokens": sum(len(str(t).split()) for t in inputs)}}
 
 
 def openai_models():
@@ -229,6 +262,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(*openai_chat(body, cfg))
         if kind == "anthropic":
             return self.send_json(*anthropic_chat(body, cfg))
+        if kind == "embeddings":
+            return self.send_json(*openai_embeddings(body, cfg))
         if kind == "gemini":
             return self.send_json(*gemini_chat(body, cfg, model))
         if kind == "gemini-models":
@@ -254,6 +289,8 @@ def route(method, path):
     """(kind, model) for a provider endpoint, (None, None) otherwise."""
     if method == "POST" and path in OPENAI_CHAT:
         return "openai", None
+    if method == "POST" and path in OPENAI_EMBEDDINGS:
+        return "embeddings", None
     if method == "GET" and path in OPENAI_MODELS:
         return "openai-models", None
     if method == "POST" and path == "/v1/messages":

@@ -1,0 +1,285 @@
+/* remote.c — the "remote" embedder (see embedder.h): any OpenAI-compatible
+ * POST <base>/embeddings (OpenAI, Ollama, vLLM, llama.cpp server,
+ * text-embeddings-inference). Request:
+ *   {"model": m, "input": [texts…], "encoding_format": "float"[, "dimensions": d]}
+ * Reply: {"data": [{"index": i, "embedding": [numbers…]}, …]} in any order.
+ * Every reply row is checked (count, indices, length, finite numbers) and
+ * L2-normalised here, since not every server normalises.
+ *
+ * The server sends request() through the outbound engine and reads the
+ * answer with parse(); embed() is the same exchange done blocking with
+ * libcurl's easy interface, for the command line (`chimerad embed`). The
+ * embedder owns copies of its settings; the key is wiped on destroy. */
+#include "embed/embedder.h"
+
+#include "llm/provider_impl.h"
+#include "util/buf.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REMOTE_MAX_REPLY ((size_t)256 << 20)   /* blocking path only */
+#define REMOTE_ERR_CHARS 120
+
+typedef struct remote {
+    char *base, *model, *key;
+    int send_dim;
+    long timeout_s;
+} remote;
+
+static const struct { const char *model; size_t dim; } KNOWN_DIMS[] = {
+    { "text-embedding-3-small", 1536 }, { "text-embedding-3-large", 3072 },
+    { "text-embedding-ada-002", 1536 }, { "nomic-embed-text", 768 },
+    { "mxbai-embed-large", 1024 },      { "all-minilm", 384 },
+    { "bge-m3", 1024 },                 { "snowflake-arctic-embed", 1024 },
+};
+
+size_t emb_remote_known_dim(const char *model)
+{
+    for (size_t i = 0; i < sizeof KNOWN_DIMS / sizeof KNOWN_DIMS[0]; i++) {
+        size_t n = strlen(KNOWN_DIMS[i].model);
+        /* Ollama names carry tags: "nomic-embed-text:latest". */
+        if (strncmp(model, KNOWN_DIMS[i].model, n) == 0 && (model[n] == '\0' || model[n] == ':'))
+            return KNOWN_DIMS[i].dim;
+    }
+    return 0;
+}
+
+static int remote_request(const embedder *e, const char *const *texts, size_t n,
+                          struct llm_request *out)
+{
+    const remote *rm = e->impl;
+    json_t *input = json_array();
+    for (size_t i = 0; input && i < n; i++)
+        if (json_array_append_new(input, json_string(texts[i])) != 0) {
+            json_decref(input);
+            input = NULL;
+        }
+    json_t *body = input ? json_pack("{s:s,s:o,s:s}", "model", rm->model, "input", input,
+                                     "encoding_format", "float")
+                         : NULL;
+    if (body && rm->send_dim)
+        json_object_set_new(body, "dimensions", json_integer((json_int_t)e->dim));
+    if (!body || llm_req_init(out, rm->base, "/embeddings", rm->timeout_s) != 0) {
+        json_decref(body);
+        return -1;
+    }
+    if (llm_req_header(out, "Content-Type: application/json") != 0 ||
+        (rm->key && llm_req_header(out, "Authorization: Bearer %s", rm->key) != 0)) {
+        json_decref(body);
+        return -1;
+    }
+    return llm_req_json(out, body);
+}
+
+/* The error text of a non-2xx answer: error.message, error, or the body. */
+static void http_error(long status, const json_t *root, const char *body, size_t len,
+                       char *err, size_t errsz)
+{
+    const json_t *e = json_object_get(root, "error");
+    const char *msg = json_is_string(e) ? json_string_value(e)
+                    : json_string_value(json_object_get(e, "message"));
+    if (msg)
+        snprintf(err, errsz, "embedding service answered %ld: %.*s", status, REMOTE_ERR_CHARS, msg);
+    else if (len)
+        snprintf(err, errsz, "embedding service answered %ld: %.*s", status,
+                 (int)(len < REMOTE_ERR_CHARS ? len : REMOTE_ERR_CHARS), body);
+    else
+        snprintf(err, errsz, "embedding service answered %ld", status);
+}
+
+/* One reply row into out (dim floats), L2-normalised. */
+static int read_row(const json_t *vec, size_t dim, float *out, char *err, size_t errsz)
+{
+    if (!json_is_array(vec) || json_array_size(vec) != dim) {
+        snprintf(err, errsz, "embedding service returned %zu numbers, expected %zu",
+                 json_is_array(vec) ? json_array_size(vec) : 0, dim);
+        return -1;
+    }
+    double sum = 0;
+    for (size_t i = 0; i < dim; i++) {
+        const json_t *x = json_array_get(vec, i);
+        double v = json_number_value(x);
+        if (!json_is_number(x) || !isfinite(v) || fabs(v) > 1e30) {
+            snprintf(err, errsz, "embedding service returned a value that is not a number");
+            return -1;
+        }
+        out[i] = (float)v;
+        sum += v * v;
+    }
+    if (sum > 0) {
+        float inv = (float)(1.0 / sqrt(sum));
+        for (size_t i = 0; i < dim; i++)
+            out[i] *= inv;
+    }
+    return 0;
+}
+
+static int remote_parse(const embedder *e, long status, const char *body, size_t len, size_t n,
+                        float *out, char *err, size_t errsz)
+{
+    json_t *root = llm_json_parse(body ? body : "", len);
+    int rc = -1;
+    if (status < 200 || status > 299) {
+        http_error(status, root, body, len, err, errsz);
+        goto out;
+    }
+    const json_t *data = json_object_get(root, "data");
+    if (!json_is_array(data) || json_array_size(data) != n) {
+        snprintf(err, errsz, "embedding service returned %zu vectors for %zu texts",
+                 json_is_array(data) ? json_array_size(data) : 0, n);
+        goto out;
+    }
+    unsigned char *seen = calloc(n ? n : 1, 1);
+    if (!seen) {
+        snprintf(err, errsz, "out of memory");
+        goto out;
+    }
+    size_t i;
+    const json_t *item;
+    json_array_foreach(data, i, item) {
+        const json_t *ix = json_object_get(item, "index");
+        json_int_t at = ix ? (json_is_integer(ix) ? json_integer_value(ix) : -1) : (json_int_t)i;
+        if (at < 0 || (size_t)at >= n || seen[at]) {
+            snprintf(err, errsz, "embedding service returned a bad or repeated index");
+            break;
+        }
+        seen[at] = 1;
+        if (read_row(json_object_get(item, "embedding"), e->dim, out + (size_t)at * e->dim,
+                     err, errsz) != 0)
+            break;
+    }
+    free(seen);
+    rc = i == n ? 0 : -1;
+out:
+    json_decref(root);
+    return rc;
+}
+
+/* ---- the blocking path (command line) ------------------------------------ */
+
+static size_t collect(char *data, size_t size, size_t nmemb, void *userp)
+{
+    size_t n = size * nmemb;
+    return buf_append(userp, data, n) == 0 ? n : 0;
+}
+
+static int exchange(const embedder *e, const char *const *texts, size_t n, float *out,
+                    char *err, size_t errsz)
+{
+    llm_request req;
+    buf reply = BUF_INIT(REMOTE_MAX_REPLY);
+    struct curl_slist *hdrs = NULL;
+    CURL *c = curl_easy_init();
+    long status = 0;
+    int rc = -1;
+    if (!c || remote_request(e, texts, n, &req) != 0) {
+        snprintf(err, errsz, "could not build the embeddings request");
+        if (c)
+            curl_easy_cleanup(c);
+        return -1;
+    }
+    for (char **h = req.headers; h && *h; h++)
+        hdrs = curl_slist_append(hdrs, *h);
+    curl_easy_setopt(c, CURLOPT_URL, req.url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, req.timeout_s);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply);
+    CURLcode cc = curl_easy_perform(c);
+    if (cc != CURLE_OK) {
+        snprintf(err, errsz, "embedding service unreachable: %s", curl_easy_strerror(cc));
+    } else {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        rc = remote_parse(e, status, reply.p, reply.len, n, out, err, errsz);
+    }
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    llm_request_free(&req);
+    buf_free(&reply);
+    return rc;
+}
+
+static int remote_embed(const embedder *e, const char *const *texts, size_t n, float *out,
+                        char *err, size_t errsz)
+{
+    for (size_t at = 0; at < n; at += e->batch) {
+        size_t k = n - at < e->batch ? n - at : e->batch;
+        if (exchange(e, texts + at, k, out + at * e->dim, err, errsz) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void remote_destroy(embedder *e)
+{
+    remote *rm = e->impl;
+    if (rm) {
+        if (rm->key)
+            sodium_memzero(rm->key, strlen(rm->key));
+        free(rm->key);
+        free(rm->base);
+        free(rm->model);
+        free(rm);
+    }
+    free(e);
+}
+
+static int base_ok(const char *base)
+{
+    return strncmp(base, "http://", 7) == 0 || strncmp(base, "https://", 8) == 0;
+}
+
+embedder *emb_remote_new(const emb_remote_opts *o, char *err, size_t errsz)
+{
+    if (!o->base || !base_ok(o->base)) {
+        snprintf(err, errsz, "CHIMERA_EMBED_URL must be an http:// or https:// URL");
+        return NULL;
+    }
+    if (!o->model || !*o->model || strlen(o->model) + 8 >= EMB_NAME_MAX) {
+        snprintf(err, errsz, "CHIMERA_EMBED_MODEL must name the model (at most %d characters)",
+                 EMB_NAME_MAX - 9);
+        return NULL;
+    }
+    if (o->key && !llm_key_ok(o->key)) {
+        snprintf(err, errsz, "CHIMERA_EMBED_API_KEY contains characters a header cannot carry");
+        return NULL;
+    }
+    if (o->dim == 0) {
+        snprintf(err, errsz, "the vector length of model \"%s\" is not known: set "
+                 "CHIMERA_EMBED_DIMENSIONS", o->model);
+        return NULL;
+    }
+    embedder *e = calloc(1, sizeof *e);
+    remote *rm = e ? calloc(1, sizeof *rm) : NULL;
+    if (e)
+        e->impl = rm;
+    if (!rm || !(rm->base = strdup(o->base)) || !(rm->model = strdup(o->model)) ||
+        (o->key && *o->key && !(rm->key = strdup(o->key)))) {
+        snprintf(err, errsz, "out of memory");
+        if (e)
+            remote_destroy(e);
+        return NULL;
+    }
+    size_t bl = strlen(rm->base);
+    while (bl > 0 && rm->base[bl - 1] == '/')
+        rm->base[--bl] = '\0';
+    rm->send_dim = o->send_dim;
+    rm->timeout_s = o->timeout_s > 0 ? o->timeout_s : 30;
+    snprintf(e->name, sizeof e->name, "remote:%s", o->model);
+    e->dim = o->dim;
+    e->batch = o->batch ? o->batch : 64;
+    e->impl = rm;
+    e->embed = remote_embed;
+    e->destroy = remote_destroy;
+    e->request = remote_request;
+    e->parse = remote_parse;
+    return e;
+}

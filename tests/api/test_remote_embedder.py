@@ -1,0 +1,245 @@
+"""The `remote` embedder (CHIMERA_EMBEDDER=remote): an OpenAI-compatible
+/v1/embeddings endpoint, here tests/fakes/fake_llm.py. Checks the exact
+requests it receives (URL, headers, body, batching), that vectors are
+normalised and tagged with the embedder, that a failure stores the memory
+with a null vector and metadata.embeddingError which re-embed clears, that
+searches embed the query remotely, and that a slow embedding service holds
+no worker thread (the server runs one)."""
+import hashlib
+import math
+import threading
+import time
+
+import pytest
+import requests
+
+import chimera_api as ca
+from chat_helpers import FakeLLM
+from chimera_api import Api, Server, User, ok_data
+
+DIM = 16
+MODEL = "fake-embed"
+KEY = "sk-embed-test-123"
+
+
+def fake_vector(text, dim=DIM):
+    """The fake's vector for a text, normalised as chimerad stores it."""
+    vec = [0.0] * dim
+    for word in text.lower().split():
+        vec[hashlib.sha256(word.encode()).digest()[0] % dim] += 1.0
+    n = math.sqrt(sum(x * x for x in vec))
+    return [x / n for x in vec] if n else vec
+
+
+def embed_calls(fake):
+    return [c for c in fake.requests() if c["path"].endswith("/embeddings")]
+
+
+@pytest.fixture(scope="module")
+def env():
+    fake = FakeLLM()
+    server = None
+    try:
+        server = Server({"CHIMERA_EMBEDDER": "remote",
+                         "CHIMERA_EMBED_URL": fake.base + "/v1",
+                         "CHIMERA_EMBED_MODEL": MODEL,
+                         "CHIMERA_EMBED_DIMENSIONS": str(DIM),
+                         "CHIMERA_EMBED_API_KEY": KEY,
+                         "CHIMERA_EMBED_BATCH": "2",
+                         "CHIMERA_EMBED_TIMEOUT": "2",
+                         "CHIMERA_THREADS": "1"}, name="remote-emb").start()
+        api = Api(server)
+        user = User(api)
+        wid = ca.create_workspace(api, user)["id"]
+        yield fake, api, user, wid
+    finally:
+        if server:
+            server.stop()
+        fake.stop()
+
+
+@pytest.fixture
+def fake(env):
+    env[0].reset()
+    yield env[0]
+    env[0].reset()
+
+
+def create(api, user, wid, title, content, expect=201):
+    return ok_data(api.post("/workspaces/%s/memories" % wid, {"title": title, "content": content},
+                            token=user.token), expect)
+
+
+def check_vector(m, text):
+    assert m["embedding"] is not None, m
+    assert len(m["embedding"]) == DIM
+    want = fake_vector(text)
+    assert all(abs(a - b) < 1e-4 for a, b in zip(m["embedding"], want)), (m["embedding"], want)
+    assert m["metadata"]["embeddingModel"] == "remote:%s/%d" % (MODEL, DIM)
+    assert "embeddingError" not in m["metadata"]
+
+
+def test_create_sends_the_exact_request(env, fake):
+    _, api, user, wid = env
+    m = create(api, user, wid, "Deploy notes", "blue green deploys on fridays")
+    check_vector(m, "Deploy notes\nblue green deploys on fridays")
+    calls = embed_calls(fake)
+    assert len(calls) == 1, calls
+    c = calls[0]
+    assert c["method"] == "POST" and c["path"] == "/v1/embeddings"
+    assert c["headers"]["Authorization"] == "Bearer " + KEY
+    assert c["headers"]["Content-Type"] == "application/json"
+    assert c["body"] == {"model": MODEL, "input": ["Deploy notes\nblue green deploys on fridays"],
+                         "encoding_format": "float", "dimensions": DIM}
+
+
+def test_update_embeds_only_when_the_text_changes(env, fake):
+    _, api, user, wid = env
+    m = create(api, user, wid, "Alpha", "first text")
+    fake.reset()
+    u = ok_data(api.put("/memories/" + m["id"], {"tags": ["x"]}, token=user.token))
+    assert embed_calls(fake) == [] and u["embedding"] == m["embedding"]
+    u = ok_data(api.put("/memories/" + m["id"], {"content": "second text"}, token=user.token))
+    check_vector(u, "Alpha\nsecond text")
+    assert [c["body"]["input"] for c in embed_calls(fake)] == [["Alpha\nsecond text"]]
+
+
+def test_failure_keeps_the_memory_and_reembed_retries(env, fake):
+    _, api, user, wid = env
+    fake.config(mode="error500")
+    m = create(api, user, wid, "Gamma", "kept despite the failure")
+    assert m["embedding"] is None
+    assert m["metadata"]["embeddingError"] == "embedding service answered 500: boom"
+    assert "embeddingModel" not in m["metadata"]
+    got = ok_data(api.get("/memories/" + m["id"], token=user.token))
+    assert got["content"] == "kept despite the failure" and got["embedding"] is None
+    status = ok_data(api.get("/mcp/index/status", token=user.token))
+    assert status["dimension"] == DIM
+    fake.config(mode="ok")
+    r = ok_data(api.post("/memories/%s/re-embed" % m["id"], token=user.token))
+    check_vector(r, "Gamma\nkept despite the failure")
+    assert r["version"] == m["version"] + 1
+
+
+@pytest.mark.parametrize("mode,delay,error", [
+    ("short_vectors", 0, "embedding service returned 15 numbers, expected 16"),
+    ("missing_vectors", 0, "embedding service returned 0 vectors for 1 texts"),
+    ("malformed", 0, "embedding service returned 0 vectors for 1 texts"),
+    ("unauthorized", 0, "embedding service answered 401: Incorrect API key provided"),
+    ("ok", 3000, "embedding service timed out"),
+])
+def test_bad_answers_become_embedding_errors(env, fake, mode, delay, error):
+    _, api, user, wid = env
+    fake.config(mode=mode, delay_ms=delay)
+    m = create(api, user, wid, "Delta", "one two three")
+    assert m["embedding"] is None and m["metadata"]["embeddingError"] == error, m["metadata"]
+
+
+def test_unreachable_service(env, fake):
+    _, api, user, wid = env
+    fake.config(mode="drop")
+    m = create(api, user, wid, "Epsilon", "dropped connection")
+    assert m["embedding"] is None
+    assert m["metadata"]["embeddingError"].startswith("embedding service unreachable: ")
+
+
+def test_search_embeds_the_query_remotely(env, fake):
+    _, api, user, _ = env
+    wid = ca.create_workspace(api, user)["id"]
+    a = create(api, user, wid, "Cats", "cats purr and sleep")
+    create(api, user, wid, "Rockets", "rockets burn fuel")
+    fake.reset()
+    d = ok_data(api.post("/memories/search", {"query": "cats purr", "workspaceId": wid,
+                                              "top_k": 2}, token=user.token))
+    assert d["results"][0]["id"] == a["id"]
+    assert d["embedder"] == "remote:" + MODEL
+    want = sum(x * y for x, y in zip(fake_vector("cats purr"), fake_vector("Cats\ncats purr and sleep")))
+    assert abs(d["results"][0]["score"] - want) < 1e-4
+    assert [c["body"]["input"] for c in embed_calls(fake)] == [["cats purr"]]
+    fake.config(mode="error500")
+    ca.assert_error(api.post("/memories/search", {"query": "cats", "workspaceId": wid},
+                             token=user.token), 502,
+                    "Search failed: could not embed the query: embedding service answered 500: boom")
+
+
+def test_relevance_list_embeds_the_search_text(env, fake):
+    _, api, user, _ = env
+    wid = ca.create_workspace(api, user)["id"]
+    create(api, user, wid, "Tea", "green tea leaves")
+    b = create(api, user, wid, "Tea party", "tea tea party cups")
+    fake.reset()
+    d = ok_data(api.get("/workspaces/%s/memories" % wid, token=user.token,
+                        params={"search": "tea party", "sortBy": "relevance"}))
+    assert d["memories"][0]["id"] == b["id"]
+    assert [c["body"]["input"] for c in embed_calls(fake)] == [["tea party"]]
+
+
+def test_batch_remember_sends_batches_in_order(env, fake):
+    _, api, user, wid = env
+    items = [{"text": "item number %d" % i, "title": "T%d" % i} for i in range(5)]
+    d = ok_data(api.post("/mcp/batch-remember", {"memories": items, "workspace_id": wid},
+                         token=user.token), 201)
+    assert d["created"] == 5
+    inputs = [c["body"]["input"] for c in embed_calls(fake)]
+    assert inputs == [["T0\nitem number 0", "T1\nitem number 1"],
+                      ["T2\nitem number 2", "T3\nitem number 3"], ["T4\nitem number 4"]]
+    for item, made in zip(items, d["memories"]):
+        m = ok_data(api.get("/memories/" + made["id"], token=user.token))
+        check_vector(m, "%s\n%s" % (item["title"], item["text"]))
+
+
+def test_close_embeds_the_summary_memory(env, fake):
+    _, api, user, wid = env
+    c = ok_data(api.post("/workspaces/%s/conversations" % wid,
+                         {"title": "Chat", "modelId": "model-echo"}, token=user.token), 201)
+    ok_data(api.post("/conversations/%s/messages" % c["id"], {"content": "hello there"},
+                     token=user.token), 201)
+    fake.reset()
+    d = ok_data(api.post("/conversations/%s/close" % c["id"], token=user.token))
+    m = ok_data(api.get("/memories/" + d["memory"]["id"], token=user.token))
+    check_vector(m, "Chat\n" + m["content"])
+    assert len(embed_calls(fake)) == 1
+
+
+def test_a_slow_embedding_service_holds_no_worker(env, fake):
+    """One worker thread: while a create waits 1.5 s on the embedding service,
+    health checks are still answered at once."""
+    _, api, user, wid = env
+    fake.config(mode="ok", delay_ms=1500)
+    out = {}
+
+    def slow_create():
+        out["m"] = create(api, user, wid, "Slow", "slow embedding")
+
+    t = threading.Thread(target=slow_create)
+    t.start()
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    for _ in range(5):
+        assert requests.get(api.server.base + "/api/health", timeout=5).status_code == 200
+    assert time.monotonic() - t0 < 1.0
+    t.join(10)
+    check_vector(out["m"], "Slow\nslow embedding")
+
+
+@pytest.mark.parametrize("env_extra,message", [
+    ({"CHIMERA_EMBED_URL": ""}, "CHIMERA_EMBED_URL must be an http:// or https:// URL"),
+    ({"CHIMERA_EMBED_URL": "ftp://x/v1"}, "CHIMERA_EMBED_URL must be an http:// or https:// URL"),
+    ({"CHIMERA_EMBED_MODEL": "my-model"}, 'the vector length of model "my-model" is not known'),
+    ({"CHIMERA_EMBEDDER": "word2vec"}, 'CHIMERA_EMBEDDER must be hash, remote or minilm'),
+])
+def test_bad_settings_stop_the_start(tmp_path, env_extra, message):
+    import os
+    import subprocess
+    env = dict(os.environ)
+    env.update(ca.DEFAULT_ENV)
+    env.update({"CHIMERA_EMBEDDER": "remote", "CHIMERA_EMBED_URL": "http://127.0.0.1:9/v1",
+                "CHIMERA_EMBED_MODEL": "custom", "CHIMERA_EMBED_DIMENSIONS": "8",
+                "CHIMERA_DATA_DIR": str(tmp_path), "CHIMERA_PORT": str(ca.free_port()),
+                "DATABASE_URL": "sqlite:///" + str(tmp_path / "x.db")})
+    if "CHIMERA_EMBED_MODEL" in env_extra:
+        env.pop("CHIMERA_EMBED_DIMENSIONS")
+    env.update(env_extra)
+    p = subprocess.run([ca.BIN, "serve"], env=env, capture_output=True, text=True, timeout=20)
+    assert p.returncode == 1
+    assert message in p.stderr, p.stderr
