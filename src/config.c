@@ -250,6 +250,8 @@ int config_load(bool secrets)
     cfg.frontend_url = env_dup("FRONTEND_URL", NULL);
     const char *origins = env("CORS_ALLOWED_ORIGINS");
     cfg.cors_origins = split_list(origins ? origins : "");
+    const char *allow = env("CHIMERA_IMPORT_ALLOW_ADDRS");
+    cfg.import_allow_addrs = split_list(allow ? allow : "");
     const char *hosts = env("ALLOWED_HOSTS");
     cfg.allowed_hosts = split_list(hosts ? hosts : "*");
     return secrets ? load_secrets() : 0;
@@ -283,6 +285,7 @@ void config_free(void)
     free(cfg.frontend_url);
     free_list(cfg.cors_origins);
     free_list(cfg.allowed_hosts);
+    free_list(cfg.import_allow_addrs);
     for (int i = 0; i < 5; i++)
         free(cfg.provider_base[i]);
     free(cfg.embedder);

@@ -46,6 +46,7 @@ typedef struct config {
     int embed_batch;              /* CHIMERA_EMBED_BATCH texts per request (remote: 64) */
     int embed_timeout_s;          /* CHIMERA_EMBED_TIMEOUT seconds per request (remote: 30) */
     bool import_allow_private;    /* CHIMERA_IMPORT_ALLOW_PRIVATE: import-url may fetch private addresses */
+    char **import_allow_addrs;    /* CHIMERA_IMPORT_ALLOW_ADDRS: these addresses only (e.g. an intranet wiki) */
     size_t import_max_body;       /* CHIMERA_IMPORT_MAX_BODY bytes fetched by import-url (5 MiB) */
     int import_timeout_s;         /* CHIMERA_IMPORT_TIMEOUT seconds for import-url (15) */
     bool log_requests;            /* CHIMERA_LOG_REQUESTS (1) */

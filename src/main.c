@@ -1,4 +1,4 @@
-/* main.c — chimerad serve | migrate | version | gen-keys. */
+/* main.c — chimerad serve | migrate | embed | version | gen-keys. */
 #include "auth/fernet.h"
 #include "auth/password.h"
 #include "auth/token.h"
@@ -13,12 +13,14 @@
 #include "llm/outbound.h"
 #include "llm/provider.h"
 #include "http/server.h"
+#include "imports/init.h"
 #include "util/ids.h"
 #include "util/log.h"
 
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef CHIMERA_VERSION
@@ -31,6 +33,7 @@ static const char USAGE[] =
     "commands:\n"
     "  serve      migrate the database, then serve the API (default port 8000)\n"
     "  migrate    apply pending database migrations and exit\n"
+    "  embed      print the vector of a text with the configured embedder\n"
     "  version    print the version\n"
     "  gen-keys   print fresh SECRET_KEY, JWT_SECRET_KEY and ENCRYPTION_KEY lines\n"
     "\n"
@@ -46,6 +49,11 @@ static const char *const HELP[][2] = {
     { "migrate", "usage: chimerad migrate\n\n"
                  "Applies pending migrations to DATABASE_URL and prints the schema\n"
                  "version. Running it again is a no-op.\n" },
+    { "embed", "usage: chimerad embed TEXT [TEXT…]\n\n"
+               "Embeds the texts in one batch with the embedder the settings select\n"
+               "(CHIMERA_EMBEDDER, CHIMERA_EMBED_MODEL_DIR, …) and prints each vector\n"
+               "as one JSON array line, to compare with other implementations.\n"
+               "No database is opened.\n" },
     { "version", "usage: chimerad version\n\nPrints the program version.\n" },
     { "gen-keys", "usage: chimerad gen-keys\n\n"
                   "Prints SECRET_KEY, JWT_SECRET_KEY and ENCRYPTION_KEY (a Fernet key)\n"
@@ -70,6 +78,7 @@ static int open_and_migrate(int verbose)
         printf("schema version %d (%d migration%s applied)\n", db_schema_version(d), applied,
                applied == 1 ? "" : "s");
     db_thread_close();
+    db_writer_close();
     return 0;
 }
 
@@ -86,6 +95,7 @@ static int cmd_serve(void)
     if (open_and_migrate(0) != 0)
         return 1;
     password_set_cost(cfg.pwhash_ops, cfg.pwhash_mem);
+    imp_init();                 /* libxml2's globals, before the workers start */
     char why[256];
     embedder *emb = emb_from_config(why, sizeof why);
     if (!emb) {
@@ -112,10 +122,45 @@ static int cmd_serve(void)
     outbound_stop(SHUTDOWN_GRACE_S);
     server_drain(SHUTDOWN_GRACE_S);
     server_stop();
+    db_writer_close();
     idx_drop(NULL);
     api_set_embedder(NULL);
     emb_free(emb);
     return 0;
+}
+
+/* Prints one JSON array line per text (floats to 9 significant digits:
+ * exact for float32). */
+static int cmd_embed(int n, char **texts)
+{
+    char why[256];
+    embedder *emb = NULL;
+    float *out = NULL;
+    int rc = 1;
+    if (n < 1) {
+        fputs("usage: chimerad embed TEXT [TEXT…]\n", stderr);
+        return 2;
+    }
+    emb = emb_from_config(why, sizeof why);
+    if (!emb) {
+        fprintf(stderr, "chimerad: cannot create the embedder: %s\n", why);
+        goto out;
+    }
+    out = calloc((size_t)n * emb->dim, sizeof *out);
+    if (!out || emb->embed(emb, (const char *const *)texts, (size_t)n, out, why, sizeof why) != 0) {
+        fprintf(stderr, "chimerad: embedding failed: %s\n", out ? why : "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        for (size_t d = 0; d < emb->dim; d++)
+            printf("%s%.9g", d ? ", " : "[", (double)out[(size_t)i * emb->dim + d]);
+        printf("]\n");
+    }
+    rc = fflush(stdout) != 0;
+out:
+    free(out);
+    emb_free(emb);
+    return rc;
 }
 
 static int cmd_gen_keys(void)
@@ -156,6 +201,13 @@ int main(int argc, char **argv)
             return printf("chimerad %s\n", CHIMERA_VERSION) < 0;
         if (strcmp(cmd, "gen-keys") == 0)
             return cmd_gen_keys();
+        if (strcmp(cmd, "embed") == 0) {
+            if (config_load(false) != 0)
+                return 1;
+            int rc = cmd_embed(argc - 2, argv + 2);
+            config_free();
+            return rc;
+        }
         bool migrate_only = strcmp(cmd, "migrate") == 0;
         if (config_load(!migrate_only) != 0)
             return 1;

@@ -39,6 +39,8 @@ void h_invitation_decline(http_req *r);
 /* api/memories.c, api/search.c */
 void h_memories_list(http_req *r);
 void h_memories_create(http_req *r);
+void h_memories_import_url(http_req *r);       /* imports.c */
+void h_memories_import_file(http_req *r);
 void h_memory_get(http_req *r);
 void h_memory_update(http_req *r);
 void h_memory_delete(http_req *r);

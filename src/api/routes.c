@@ -60,6 +60,8 @@ static const route routes[] = {
 
     { "GET",    "/api/workspaces/{wid}/memories",           h_memories_list,         0, "member", "-",               "MemoryList" },
     { "POST",   "/api/workspaces/{wid}/memories",           h_memories_create,       0, "writer", "MemoryCreate",    "Memory" },
+    { "POST",   "/api/workspaces/{wid}/memories/import-url", h_memories_import_url, 0, "writer", "ImportUrl",       "UrlImport" },
+    { "POST",   "/api/workspaces/{wid}/memories/import-file", h_memories_import_file, ROUTE_UPLOAD, "writer", "ImportFile (multipart)", "FileImport" },
     { "POST",   "/api/memories/search",                     h_memories_search,       0, "-",      "MemorySearch",    "SearchResults" },
     { "GET",    "/api/memories/{memId}",                    h_memory_get,            0, "member", "-",               "Memory" },
     { "PUT",    "/api/memories/{memId}",                    h_memory_update,         0, "writer", "MemoryUpdate",    "Memory" },

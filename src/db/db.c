@@ -84,11 +84,43 @@ int db_exec(db *d, const char *sql) { return d->ops->exec(d, sql); }
  * Other processes on the same file still meet the busy timeout. */
 static pthread_mutex_t sqlite_writer = PTHREAD_MUTEX_INITIALIZER;
 
+/* …and they all write through one connection, used only under that
+ * mutex. In WAL mode a connection drops its whole page cache whenever
+ * another connection has written, so with a connection per thread every
+ * transaction re-read the pages it was about to change (pread calls,
+ * expensive on virtual machines); the writer's cache stays warm. */
+static db *sqlite_writer_db;
+static pthread_mutex_t sqlite_writer_open = PTHREAD_MUTEX_INITIALIZER;
+
+db *db_writer(void)
+{
+    if (db_engine_kind != DB_SQLITE || !db_target)
+        return db_thread();
+    pthread_mutex_lock(&sqlite_writer_open);
+    if (!sqlite_writer_db)
+        sqlite_writer_db = db_sqlite_open(db_target);
+    db *d = sqlite_writer_db;
+    pthread_mutex_unlock(&sqlite_writer_open);
+    return d;
+}
+
+void db_writer_close(void)
+{
+    pthread_mutex_lock(&sqlite_writer_open);
+    if (sqlite_writer_db)
+        sqlite_writer_db->ops->close(sqlite_writer_db);
+    sqlite_writer_db = NULL;
+    pthread_mutex_unlock(&sqlite_writer_open);
+}
+
+/* Clears in_tx before unlocking: the writer connection is shared, and the
+ * next holder sets it again as soon as the lock is free. */
 static void tx_end(db *d)
 {
-    if (d->in_tx && d->engine == DB_SQLITE)
-        pthread_mutex_unlock(&sqlite_writer);
+    int held = d->in_tx;
     d->in_tx = 0;
+    if (held && d->engine == DB_SQLITE)
+        pthread_mutex_unlock(&sqlite_writer);
 }
 
 int db_begin(db *d)

@@ -32,6 +32,13 @@ db_engine db_configured_engine(void);
 
 /* This thread's connection, opened on first use; NULL if it cannot open. */
 db *db_thread(void);
+
+/* The connection a multi-statement write runs on (db_begin … db_commit):
+ * the thread's own on PostgreSQL, one shared connection on SQLite (used
+ * only between db_begin and db_commit/db_rollback, which hold the
+ * process's writer lock). Closed by db_writer_close() at shutdown. */
+db *db_writer(void);
+void db_writer_close(void);
 /* Closes this thread's connection (thread exit, tests). */
 void db_thread_close(void);
 

@@ -2,6 +2,7 @@
 #include "embed/select.h"
 
 #include "config.h"
+#include "embed/minilm.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,14 @@ embedder *emb_from_config(char *err, size_t errsz)
             .batch = (size_t)cfg.embed_batch,
         };
         return emb_remote_new(&o, err, errsz);
+    }
+    if (strcmp(kind, "minilm") == 0) {
+        if (!cfg.embed_model_dir || !cfg.embed_model_dir[0]) {
+            snprintf(err, errsz, "CHIMERA_EMBEDDER=minilm needs CHIMERA_EMBED_MODEL_DIR "
+                                 "(a sentence-transformers model folder)");
+            return NULL;
+        }
+        return emb_minilm_new(cfg.embed_model_dir, err, errsz);
     }
     snprintf(err, errsz, "CHIMERA_EMBEDDER must be hash, remote or minilm (got \"%s\")", kind);
     return NULL;

@@ -25,7 +25,8 @@ typedef struct http_req {
     const char *method;             /* as received ("GET", …) */
     char *path;                     /* decoded path, one trailing slash removed */
     buf body;
-    bool too_large;                 /* body passed cfg.max_body */
+    bool too_large;                 /* body passed body.max (the route's limit) */
+    size_t discarded;               /* bytes dropped after that */
     const struct route *route;      /* matched route, NULL if none */
     const char *pattern;            /* route pattern for the log (also on 405) */
     char *params[REQ_MAX_PARAMS];   /* path parameters, in pattern order */

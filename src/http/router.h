@@ -10,8 +10,14 @@
 
 typedef void (*route_handler)(http_req *r);
 
+/* A file upload's limit (API.md D10: 10 MiB) plus room for the multipart
+ * framing and the other form fields. */
+#define HTTP_UPLOAD_MAX ((size_t)10 << 20)
+#define HTTP_UPLOAD_SLACK ((size_t)64 << 10)
+
 enum route_flags {
     ROUTE_PUBLIC = 1 << 0,      /* no token needed; Authorization ignored */
+    ROUTE_UPLOAD = 1 << 1,      /* a file upload: body up to HTTP_UPLOAD_MAX */
 };
 
 typedef struct route {

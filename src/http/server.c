@@ -276,7 +276,17 @@ static bool content_length_too_large(const http_req *r)
         return false;
     char *end;
     unsigned long long v = strtoull(cl, &end, 10);
-    return *end != '\0' || v > cfg.max_body;
+    return *end != '\0' || v > r->body.max;
+}
+
+/* The answer to a body past its limit; uploads say so in the words of
+ * API.md §8.3. */
+static void body_too_large(http_req *r)
+{
+    if (r->route && (r->route->flags & ROUTE_UPLOAD))
+        resp_error(r, 400, "File too large. Maximum size is 10MB");
+    else
+        resp_error(r, 413, "Request body too large");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -293,16 +303,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = r;
         if (strcmp(method, "OPTIONS") != 0)
             route_request(r);
+        if (r->route && (r->route->flags & ROUTE_UPLOAD))
+            r->body.max = HTTP_UPLOAD_MAX + HTTP_UPLOAD_SLACK;
         if (content_length_too_large(r)) {
             /* Answer at once and let MHD close: the body is never read. */
             r->too_large = true;
-            resp_error(r, 413, "Request body too large");
+            body_too_large(r);
             return send_response(r, 0);
         }
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!r->too_large && buf_append(&r->body, upload, *upload_size) != 0) {
+        /* A chunked body past the limit is dropped as it arrives and
+         * answered at its end (MHD queues no answer mid-body); one that
+         * goes on past twice the limit is cut off. */
+        if (r->too_large) {
+            r->discarded += *upload_size;
+            if (r->discarded > 2 * r->body.max)
+                return MHD_NO;
+        } else if (buf_append(&r->body, upload, *upload_size) != 0) {
             r->too_large = true;
             buf_free(&r->body);
         }
@@ -318,7 +337,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->defer_finish = NULL;
         finish(r);                  /* may defer again (a retry) */
     } else if (r->too_large) {
-        resp_error(r, 413, "Request body too large");
+        body_too_large(r);
     } else if (!r->responded) {
         api_handle(r);
     }

@@ -7,6 +7,7 @@
 #include "llm/outbound.h"
 
 #include "util/buf.h"
+#include "util/netaddr.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -33,6 +34,7 @@ typedef struct ob_job {
     buf body;
     int too_large;
     int out_of_memory;
+    char blocked[64];               /* the refused address, LLM_REQ_PUBLIC_ONLY */
     char errbuf[CURL_ERROR_SIZE];
 } ob_job;
 
@@ -56,7 +58,8 @@ static size_t ob_write(char *data, size_t size, size_t nmemb, void *userp)
 {
     ob_job *j = userp;
     size_t n = size * nmemb;
-    if (j->body.len + n > ob.max_body || j->body.len + n < j->body.len) {
+    size_t max = j->req->max_body ? j->req->max_body : ob.max_body;
+    if (j->body.len + n > max || j->body.len + n < j->body.len) {
         j->too_large = 1;
         return 0;                   /* aborts the transfer: CURLE_WRITE_ERROR */
     }
@@ -92,6 +95,27 @@ static int ob_set_protocols(CURL *e)
 #endif
 }
 
+/* Every connection a LLM_REQ_PUBLIC_ONLY job opens, redirects included,
+ * goes through here with the address it resolved to: the one checked is
+ * the one connected, so a DNS answer cannot change it in between. */
+static curl_socket_t ob_open_socket(void *clientp, curlsocktype purpose,
+                                    struct curl_sockaddr *addr)
+{
+    ob_job *j = clientp;
+    if (purpose == CURLSOCKTYPE_IPCXN && !net_addr_public(&addr->addr)) {
+        char text[64];
+        net_addr_text(&addr->addr, text, sizeof text);
+        char *const *a = j->req->allow_addrs;
+        while (a && *a && strcmp(*a, text) != 0)
+            a++;
+        if (!a || !*a) {
+            snprintf(j->blocked, sizeof j->blocked, "%s", text);
+            return CURL_SOCKET_BAD;
+        }
+    }
+    return socket(addr->family, addr->socktype, addr->protocol);
+}
+
 /* The easy handle for j: method, headers, limits. Returns 0 or -1. */
 static int ob_job_setup(ob_job *j)
 {
@@ -114,10 +138,20 @@ static int ob_job_setup(ob_job *j)
     bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ob.max_body) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION,
+                            (long)!!(j->req->flags & LLM_REQ_FOLLOW)) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L) != CURLE_OK;
+    if (j->req->flags & LLM_REQ_PUBLIC_ONLY) {
+        bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, ob_open_socket) != CURLE_OK;
+        bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j) != CURLE_OK;
+    }
+    bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                            (curl_off_t)(j->req->max_body ? j->req->max_body : ob.max_body))
+           != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "chimerad/" CHIMERA_VERSION) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_USERAGENT,
+                            j->req->user_agent ? j->req->user_agent
+                                               : "chimerad/" CHIMERA_VERSION) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ob_write) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, j) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf) != CURLE_OK;
@@ -157,7 +191,10 @@ static void ob_result_fill(ob_job *j, CURLcode rc, ob_result *res)
     static char empty[1];
     memset(res, 0, sizeof *res);
     if (rc == CURLE_OK) {
+        const char *ct = NULL;
         curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &res->status);
+        if (curl_easy_getinfo(j->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+            snprintf(res->content_type, sizeof res->content_type, "%s", ct);
         res->body = j->body.p ? j->body.p : empty;
         res->len = j->body.len;
         return;
@@ -169,6 +206,11 @@ static void ob_result_fill(ob_job *j, CURLcode rc, ob_result *res)
         snprintf(res->error, sizeof res->error, "Response too large");
     } else if (j->out_of_memory) {
         snprintf(res->error, sizeof res->error, "Out of memory");
+    } else if (j->blocked[0]) {
+        res->blocked = 1;
+        snprintf(res->error, sizeof res->error,
+                 "address %s is not public (private, loopback, link-local or multicast)",
+                 j->blocked);
     } else {
         res->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
         snprintf(res->error, sizeof res->error, "%s",

@@ -18,6 +18,8 @@ typedef struct ob_result {
     int timed_out;
     int transport_failed;       /* 0, LLM_NET_FAILED or LLM_NET_UNREACHABLE */
     int too_large;              /* body passed the cap */
+    int blocked;                /* LLM_REQ_PUBLIC_ONLY refused an address */
+    char content_type[128];     /* Content-Type of the answer ("" if none) */
     char error[256];            /* curl's error text on failure */
 } ob_result;
 

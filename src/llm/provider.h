@@ -31,11 +31,22 @@ typedef struct llm_message {
 } llm_message;
 
 /* An outbound HTTP request (all strings owned by the request). */
+/* llm_request.flags */
+enum {
+    LLM_REQ_FOLLOW = 1 << 0,        /* follow up to 5 redirects (http/https only) */
+    LLM_REQ_PUBLIC_ONLY = 1 << 1,   /* connect to public addresses only (D10) */
+};
+
 typedef struct llm_request {
     char *url;
     char **headers;             /* "Name: value", NULL-terminated */
     char *body;                 /* NULL for GET */
     long timeout_s;
+    unsigned flags;             /* LLM_REQ_* */
+    const char *user_agent;     /* static; NULL = chimerad/<version> */
+    size_t max_body;            /* answer cap; 0 = the engine's */
+    char *const *allow_addrs;   /* LLM_REQ_PUBLIC_ONLY exceptions: addresses as text
+                                   (NULL-terminated, static) */
 } llm_request;
 
 void llm_request_free(llm_request *r);

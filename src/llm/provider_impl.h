@@ -1,6 +1,6 @@
 /* provider_impl.h — helpers shared by the provider files (provider.c,
- * catalog.c, openai.c, anthropic.c, google.c) and the remote embedder
- * (src/embed/remote.c), which builds its requests the same way. Strings
+ * catalog.c, openai.c, anthropic.c, google.c) and the other builders of
+ * outbound requests (the remote embedder, import-url). Strings
  * returned here are owned by the caller. */
 #ifndef CHIMERA_LLM_PROVIDER_IMPL_H
 #define CHIMERA_LLM_PROVIDER_IMPL_H

@@ -53,7 +53,7 @@ static st_rc delete_for(db *d, const char *sql, const char *user_id)
 
 st_rc account_cleanup(const char *user_id, cleanup_counts *out)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;
     st_rc res = count_owned(d, user_id, out);
@@ -68,7 +68,7 @@ st_rc account_cleanup(const char *user_id, cleanup_counts *out)
 
 st_rc account_delete(const char *user_id)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;
     /* Foreign keys cascade from users too; the explicit steps keep the order

@@ -204,7 +204,7 @@ static st_rc finish(db *d, st_rc res)
 
 st_rc conv_create(const char *wid, const char *title, const char *model_id, conv_row *out)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     char id[ID_MAX], msg[1400];     /* titles: 255 characters of up to 4 bytes */
     int64_t now = time_now_us();
     id_prefixed("conv", id, sizeof id);
@@ -230,7 +230,7 @@ st_rc conv_create(const char *wid, const char *title, const char *model_id, conv
                                      "conversationTitle", title, "modelId", model_id), now);
     }
     res = finish(d, res);
-    return res == ST_OK ? get_on(d, id, true, out) : res;
+    return res == ST_OK ? get_on(db_thread(), id, true, out) : res;
 }
 
 st_rc conv_update(const char *cid, const char *title, const char *status, conv_row *out)
@@ -259,7 +259,7 @@ st_rc conv_set_status(const char *cid, const char *status)
 
 st_rc conv_delete(const char *cid)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     conv_row c;
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;
@@ -319,7 +319,7 @@ static void sent_message(const conv_row *c, const char *content, char *msg, size
 st_rc msg_add(const conv_row *c, const char *role, const char *content, const char *metadata,
               message_row *out)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     char id[ID_MAX], msg[1600];     /* title (≤ 1020 bytes) + 50 characters */
     int64_t now = time_now_us();
     id_prefixed("msg", id, sizeof id);
@@ -347,12 +347,12 @@ st_rc msg_add(const conv_row *c, const char *role, const char *content, const ch
                                      "role", role), now);
     }
     res = finish(d, res);
-    return res == ST_OK ? get_message(d, c->id, id, out) : res;
+    return res == ST_OK ? get_message(db_thread(), c->id, id, out) : res;
 }
 
 st_rc msg_set_pinned(const char *cid, const char *mid, bool pinned, message_row *out)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;
     db_stmt *st = db_prepare(d, "UPDATE messages SET is_pinned = $3 WHERE id = $1"
@@ -367,12 +367,12 @@ st_rc msg_set_pinned(const char *cid, const char *mid, bool pinned, message_row 
     if (res == ST_OK)
         res = touch(d, cid, time_now_us());
     res = finish(d, res);
-    return res == ST_OK ? get_message(d, cid, mid, out) : res;
+    return res == ST_OK ? get_message(db_thread(), cid, mid, out) : res;
 }
 
 st_rc msg_delete(const char *cid, const char *mid)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;
     db_stmt *st = db_prepare(d, "DELETE FROM messages WHERE id = $1 AND conversation_id = $2");

@@ -153,7 +153,7 @@ st_rc inject_toggle(const char *cid, const char *memory_id, bool *active)
 
 st_rc conv_close(const char *cid, const memory_input *summary, memory_row *memory)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     char wid[40] = "", mid[ID_MAX];
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;
@@ -177,5 +177,5 @@ st_rc conv_close(const char *cid, const memory_input *summary, memory_row *memor
     }
     if (db_commit(d) != 0)
         return ST_DB_ERROR;
-    return summary ? memory_get_on(d, mid, memory) : ST_OK;
+    return summary ? memory_get_on(db_thread(), mid, memory) : ST_OK;
 }

@@ -107,7 +107,7 @@ static st_rc insert_invitation(db *d, const char *id, const char *wid, const cha
 st_rc invitation_create(const char *wid, const char *inviter_id, const char *email,
                         const char *role, inv_outcome *outcome, invitation_row *out)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     char uid[40], status[16], id[ID_MAX];
     int member = 0;
     if (!d || db_begin(d) != 0)
@@ -136,7 +136,7 @@ st_rc invitation_create(const char *wid, const char *inviter_id, const char *ema
     }
     if (db_commit(d) != 0)
         return ST_DB_ERROR;
-    return get_invitation(d, id, out);
+    return get_invitation(db_thread(), id, out);
 }
 
 st_rc invitation_list_for(const char *user_id, page pg, invitation_row **out, size_t *n,
@@ -197,7 +197,7 @@ static st_rc mark_accepted(db *d, const char *inv_id, const char *user_id, int64
 
 st_rc invitation_accept(const char *inv_id, const char *user_id, invitation_row *out)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     int64_t now = time_now_us();
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;

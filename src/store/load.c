@@ -116,7 +116,7 @@ static st_rc insert_snapshot(db *d, const char *wid, int value, int64_t now)
 
 st_rc load_record(const char *wid, int64_t now, int *value)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     ws_stats s;
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;

@@ -100,7 +100,7 @@ st_rc member_set_status(const char *wid, const char *user_id, const char *status
 
 st_rc member_remove(const char *wid, const char *user_id)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;
     db_stmt *st = db_prepare(d, "DELETE FROM team_members WHERE workspace_id = $1 AND user_id = $2");

@@ -59,7 +59,7 @@ static st_rc revoke_refresh(db *d, const char *jti, const char *user_id, int64_t
 st_rc token_rotate(const char *old_jti, const char *user_id, const char *new_jti,
                    int64_t new_exp_us)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;
     st_rc res = revoke_refresh(d, old_jti, user_id, time_now_us());
@@ -94,7 +94,7 @@ static st_rc revoke_access(db *d, const char *jti, const char *user_id, int64_t 
 st_rc token_logout(const char *user_id, const char *access_jti, int64_t access_exp_us,
                    const char *refresh_jti)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     int64_t now = time_now_us();
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;

@@ -189,7 +189,7 @@ static st_rc insert_user(db *d, const char *id, const char *username, const char
 st_rc user_create(const char *id, const char *name, const char *email, const char *pwhash,
                   const char *refresh_jti, int64_t refresh_exp_us, user_row *out)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     st_rc res = ST_DB_ERROR;
     char username[200];
     int64_t now = time_now_us();
@@ -235,7 +235,7 @@ static st_rc update_field(db *d, const char *sql, const char *id, const char *va
 
 st_rc user_update_profile(const char *id, const char *name, const char *email, user_row *out)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     st_rc res = ST_DB_ERROR;
     int64_t now = time_now_us();
     if (!d || db_begin(d) != 0)

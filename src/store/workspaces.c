@@ -269,7 +269,7 @@ st_rc member_insert(db *d, const char *wid, const char *user_id, const char *rol
 st_rc ws_create(const char *owner_id, const char *owner_name, const char *name,
                 const char *description, ws_row *out)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     char wid[ID_MAX], tmid[ID_MAX], msg[1400];  /* names: 255 characters of ≤ 4 bytes */
     int64_t now = time_now_us();
     id_prefixed("workspace", wid, sizeof wid);

@@ -17,7 +17,7 @@ from chimera_api import (
     User, accept, add_member, assert_error, check_member, check_stats, check_workspace,
     create_workspace, invite, now_us, ok_data, team,
 )
-from test_authz_matrix import ROUTES, fill, fingerprint, seed_resources, values_of
+from test_authz_matrix import FILES, ROUTES, fill, fingerprint, seed_resources, values_of
 from test_properties_auth import TEXT_CHARS, names, padded
 from test_settings_export import check_export_doc, get_export
 
@@ -551,6 +551,8 @@ def test_property_28_workspace_access_control(api, p28_users, route, kind, team_
         body = spec.body({"invitee": spare, "res": res}) if callable(spec.body) else spec.body
         if body is None:
             r = api.request(method, path, token=who.token)
+        elif FILES in body:
+            r = api.request(method, path, files=body[FILES], token=who.token)
         else:
             r = api.request(method, path, json_body=body, token=who.token)
         if kind == "deleted_account":

@@ -1,0 +1,241 @@
+"""POST /workspaces/{wid}/memories/import-url (API.md §8.2, §8.6, D10)
+against a loopback HTTP server serving fixture pages. The server under test
+may reach 127.0.0.1 only through CHIMERA_IMPORT_ALLOW_ADDRS=127.0.0.1, so a
+redirect to 127.0.0.2 shows that every address connected to is checked, not
+just the first. Every failure stores nothing."""
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+import chimera_api as ca
+from chimera_api import Api, Server, User, ok_data
+
+ARTICLE_TEXT = ("Chimera keeps a bank of memories for every team. " * 4).strip()
+ARTICLE = ("<html><head><title>  The   Memory\nBank </title><script>var x = 'no';</script>"
+           "<style>p {}</style></head><body><nav>Home | About</nav><header>Site</header>"
+           "<main><h1>Memories</h1><p>%s</p></main><aside>ads</aside>"
+           "<footer>(c) 2026</footer></body></html>" % ARTICLE_TEXT)
+LONG_TEXT = " ".join("word%d" % i for i in range(1200))
+ENDLESS_CAP_S = 20
+
+
+class Pages(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def send(self, status, body, ctype="text/html; charset=utf-8", extra=()):
+        data = body if isinstance(body, bytes) else body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self.server.seen.append((self.path, dict(self.headers.items())))
+        port = self.server.server_address[1]
+        path = self.path
+        if path == "/article":
+            return self.send(200, ARTICLE)
+        if path == "/long":
+            return self.send(200, "<html><title>Long</title><body><article>%s</article></body>"
+                                  "</html>" % LONG_TEXT)
+        if path == "/short":
+            return self.send(200, "<html><title>Tiny</title><body><p>tiny page</p></body></html>")
+        if path == "/untitled":
+            return self.send(200, "<html><body><div>%s</div></body></html>" % ARTICLE_TEXT)
+        if path == "/latin1":
+            body = ("<html><title>Caf\xe9</title><body><p>%s caf\xe9 cr\xe8me</p></body></html>"
+                    % ARTICLE_TEXT).encode("latin-1")
+            return self.send(200, body, "text/html; charset=iso-8859-1")
+        if path == "/text":
+            return self.send(200, ARTICLE_TEXT, "text/plain")
+        if path == "/image":
+            return self.send(200, b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "image/png")
+        if path == "/missing":
+            return self.send(404, "<h1>no</h1>")
+        if path == "/broken":
+            return self.send(503, "<h1>down</h1>")
+        if path == "/redirect":
+            return self.send(302, "", extra=[("Location", "/article")])
+        if path == "/to-private":
+            return self.send(302, "", extra=[("Location", "http://127.0.0.2:%d/article" % port)])
+        if path == "/slow":
+            time.sleep(4)
+            return self.send(200, ARTICLE)
+        if path == "/endless":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            end = time.monotonic() + ENDLESS_CAP_S
+            try:
+                while time.monotonic() < end:
+                    self.wfile.write(b"<p>" + b"x" * 65536 + b"</p>")
+            except OSError:
+                pass
+            return
+        return self.send(404, "not here")
+
+
+@pytest.fixture(scope="module")
+def site():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    httpd.daemon_threads = True
+    httpd.seen = []
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def env(site):
+    with Server({"CHIMERA_IMPORT_ALLOW_ADDRS": "127.0.0.1", "CHIMERA_IMPORT_TIMEOUT": "2",
+                 "CHIMERA_IMPORT_MAX_BODY": "300000"}, name="import-url") as server:
+        api = Api(server)
+        user = User(api)
+        wid = ca.create_workspace(api, user)["id"]
+        yield api, user, wid, "http://127.0.0.1:%d" % site.server_address[1]
+
+
+def import_r(api, user, wid, body):
+    return api.post("/workspaces/%s/memories/import-url" % wid, body, token=user.token)
+
+
+def count(api, user, wid):
+    return ok_data(api.get("/workspaces/%s/memories" % wid, token=user.token))["total"]
+
+
+def test_imports_the_main_text(env, site):
+    api, user, wid, base = env
+    d = ok_data(import_r(api, user, wid, {"url": base + "/article"}), 201)
+    assert set(d) == {"memory", "source_type", "was_summarized"}
+    assert d["source_type"] == "webpage" and d["was_summarized"] is False
+    m = d["memory"]
+    assert m["title"] == "[Imported] The Memory Bank"
+    assert m["content"] == "Memories " + ARTICLE_TEXT
+    assert m["tags"] == ["imported", "source:webpage"]
+    meta = m["metadata"]
+    assert meta["source_url"] == base + "/article" and meta["source_type"] == "webpage"
+    assert meta["scrape_mode"] == "basic" and meta["was_summarized"] is False
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", meta["imported_at"])
+    assert len(m["embedding"]) == 384 and m["version"] == 1
+    got = ok_data(api.get("/memories/" + m["id"], token=user.token))
+    assert got["content"] == m["content"]
+    acts = ok_data(api.get("/workspaces/%s/activity" % wid, token=user.token))
+    assert any(a["type"] == "memory_created" for a in acts["activities"]), acts
+    path, headers = site.seen[-1]
+    assert path == "/article"
+    assert "Chrome/" in headers["User-Agent"] and "Mozilla/5.0" in headers["User-Agent"]
+
+
+def test_long_pages_are_summarized(env):
+    api, user, wid, base = env
+    d = ok_data(import_r(api, user, wid, {"url": base + "/long"}), 201)
+    assert d["was_summarized"] is True
+    content = d["memory"]["content"]
+    assert content.startswith(LONG_TEXT[:2000] + "...")
+    assert content.endswith("[Content truncated from %d to 2003 characters]" % len(LONG_TEXT))
+    d = ok_data(import_r(api, user, wid, {"url": base + "/long", "summarize": False}), 201)
+    assert d["was_summarized"] is False and d["memory"]["content"] == LONG_TEXT
+    assert d["memory"]["metadata"]["was_summarized"] is False
+
+
+def test_redirects_titles_charsets_and_text(env):
+    api, user, wid, base = env
+    d = ok_data(import_r(api, user, wid, {"url": base + "/redirect"}), 201)
+    assert d["memory"]["title"] == "[Imported] The Memory Bank"
+    assert d["memory"]["metadata"]["source_url"] == base + "/redirect"
+    d = ok_data(import_r(api, user, wid, {"url": base + "/untitled"}), 201)
+    assert d["memory"]["title"] == "[Imported] Imported"
+    d = ok_data(import_r(api, user, wid, {"url": base + "/latin1"}), 201)
+    assert d["memory"]["title"] == "[Imported] Caf\u00e9"
+    assert d["memory"]["content"].endswith("caf\u00e9 cr\u00e8me")
+    d = ok_data(import_r(api, user, wid, {"url": base + "/text"}), 201)
+    assert d["memory"]["content"] == ARTICLE_TEXT
+
+
+@pytest.mark.parametrize("body,message", [
+    ({}, "URL is required"),
+    ({"url": ""}, "URL is required"),
+    ({"url": None}, "URL is required"),
+    ({"url": "ftp://example.com/file"}, "Only HTTP/HTTPS supported"),
+    ({"url": "file:///etc/passwd"}, "Only HTTP/HTTPS supported"),
+    ({"url": "javascript:alert(1)"}, "Only HTTP/HTTPS supported"),
+    ({"url": "https://example.com", "mode": "advanced"},
+     "Advanced scraping not available. Playwright not installed. Use Basic mode or upgrade "
+     "server."),
+])
+def test_bad_requests(env, body, message):
+    api, user, wid, _ = env
+    before = count(api, user, wid)
+    ca.assert_error(import_r(api, user, wid, body), 400, message)
+    assert count(api, user, wid) == before
+
+
+def test_fetch_failures_store_nothing(env):
+    api, user, wid, base = env
+    before = count(api, user, wid)
+    cases = [
+        ("/short", "No meaningful content found. Try Advanced mode for JS-heavy sites."),
+        ("/image", "Request failed: not an HTML page (image/png)"),
+        ("/missing", ("Request failed: 404 Client Error: Not Found for url: %s/missing"
+                      % base)[:96]),
+        ("/broken", ("Request failed: 503 Server Error: Service Unavailable for url: %s/broken"
+                     % base)[:96]),
+        ("/slow", "Request timed out"),
+        ("/endless", "Request failed: the page is larger than the import limit"),
+        ("/to-private", ("Request failed: address 127.0.0.2 is not public (private, loopback, "
+                         "link-local or multicast)")[:96]),
+    ]
+    for path, message in cases:
+        t0 = time.monotonic()
+        ca.assert_error(import_r(api, user, wid, {"url": base + path}), 400, message)
+        assert time.monotonic() - t0 < 10, path
+    assert count(api, user, wid) == before
+
+
+def test_closed_port(env):
+    api, user, wid, _ = env
+    port = ca.free_port()
+    r = import_r(api, user, wid, {"url": "http://127.0.0.1:%d/x" % port})
+    err = ca.error_of(r, 400)
+    assert err.startswith("Request failed: ") and len(err) <= len("Request failed: ") + 80
+
+
+def test_observers_and_strangers(env):
+    api, user, wid, base = env
+    observer, stranger = User(api), User(api)
+    ca.add_member(api, user, wid, observer, role="observer")
+    ca.assert_error(import_r(api, observer, wid, {"url": base + "/article"}), 403,
+                    "Observers have read-only access")
+    ca.assert_error(import_r(api, stranger, wid, {"url": base + "/article"}), 403,
+                    "Access denied")
+
+
+def test_private_addresses_are_refused_by_default(site):
+    """Without an allow-list every loopback, private and link-local target is
+    refused before a connection is made."""
+    with Server({"CHIMERA_IMPORT_TIMEOUT": "2"}, name="import-strict") as server:
+        api = Api(server)
+        user = User(api)
+        wid = ca.create_workspace(api, user)["id"]
+        port = site.server_address[1]
+        seen = len(site.seen)
+        for host in ("127.0.0.1", "localhost", "[::1]", "10.0.0.1", "169.254.169.254",
+                     "192.168.0.1", "0.0.0.0"):
+            r = import_r(api, user, wid, {"url": "http://%s:%d/article" % (host, port)})
+            err = ca.error_of(r, 400)
+            assert err.startswith("Request failed: address ") and "is not public" in err, err
+        assert len(site.seen) == seen        # nothing reached the site
+        assert count(api, user, wid) == 0
