@@ -4,6 +4,7 @@
 #include "api/chat.h"
 
 #include "api/api.h"
+#include "api/conv_access.h"
 #include "api/conv_json.h"
 #include "api/secrets.h"
 
@@ -36,26 +37,62 @@ static json_t *user_data(const message_row *user)
     return json_pack("{s:o}", "userMessage", message_json(user));
 }
 
+/* The assistant message's metadata (D3), as JSON text (malloc). */
+static char *reply_metadata(const llm_reply *rep, llm_provider p, int64_t t0)
+{
+    json_t *meta = json_pack("{s:I,s:s,s:s,s:I}", "tokens", (json_int_t)rep->tokens,
+                             "model_version", rep->model ? rep->model : "",
+                             "provider", llm_provider_name(p),
+                             "responseTimeMs", (json_int_t)((time_mono_us() - t0) / 1000));
+    char *text = meta ? json_dumps(meta, JSON_COMPACT) : NULL;
+    json_decref(meta);
+    return text;
+}
+
+static void reply_pair(http_req *r, const message_row *user, const message_row *a)
+{
+    resp_data(r, 201, json_pack("{s:o,s:o}", "userMessage", message_json(user),
+                                "assistantMessage", message_json(a)));
+}
+
 /* Stores the assistant message and answers 201 (or 500). */
 static void store_reply(http_req *r, const conv_row *c, const message_row *user,
                         const llm_reply *rep, llm_provider p, int64_t t0)
 {
     message_row a = { 0 };
-    json_t *meta = json_pack("{s:I,s:s,s:s,s:I}", "tokens", (json_int_t)rep->tokens,
-                             "model_version", rep->model ? rep->model : "",
-                             "provider", llm_provider_name(p),
-                             "responseTimeMs", (json_int_t)((time_mono_us() - t0) / 1000));
-    char *meta_text = json_dumps(meta, JSON_COMPACT);
-    json_decref(meta);
+    char *meta_text = reply_metadata(rep, p, t0);
     st_rc st = meta_text ? msg_add(c, "assistant", rep->text, meta_text, &a) : ST_DB_ERROR;
     free(meta_text);
     if (st != ST_OK) {
         resp_error_data(r, 500, "AI call failed: could not store the reply", user_data(user));
         return;
     }
-    resp_data(r, 201, json_pack("{s:o,s:o}", "userMessage", message_json(user),
-                                "assistantMessage", message_json(&a)));
+    reply_pair(r, user, &a);
     message_row_free(&a);
+}
+
+bool chat_echo_send(http_req *r, const conv_row *c, const char *content)
+{
+    char name[128], requested[128];
+    int64_t t0 = time_mono_us();
+    if (llm_resolve(c->model_id, name, sizeof name, requested, sizeof requested) != LLM_ECHO)
+        return false;
+    llm_reply rep = { 0 };
+    message_row user = { 0 }, a = { 0 };
+    llm_echo(content, name, &rep);
+    char *meta_text = rep.text ? reply_metadata(&rep, LLM_ECHO, t0) : NULL;
+    st_rc st = meta_text ? msg_add_pair(c, content, rep.text, meta_text, &user, &a)
+                         : ST_DB_ERROR;
+    if (st != ST_OK) {
+        api_store_error(r, st, MSG_CONV_NOT_FOUND);
+    } else {
+        reply_pair(r, &user, &a);
+        message_row_free(&user);
+        message_row_free(&a);
+    }
+    free(meta_text);
+    llm_reply_free(&rep);
+    return true;
 }
 
 static void reply_failure(http_req *r, const message_row *user, const llm_reply *rep)

@@ -11,4 +11,9 @@
  * the connection is suspended (no worker thread waits on the network). */
 void chat_reply(http_req *r, const conv_row *c, const message_row *user);
 
+/* The offline echo model answers without the network, so the user's
+ * message and the reply are stored in one write and answered 201. Returns
+ * false, having done nothing, when the conversation's model is another. */
+bool chat_echo_send(http_req *r, const conv_row *c, const char *content);
+
 #endif

@@ -45,6 +45,8 @@ void h_message_send(http_req *r)
         return;
     if (!(body = val_body(r)) || read_send(r, body, &content, &ai) != 0)
         goto out;
+    if (ai && chat_echo_send(r, &c, content))
+        goto out;
     st_rc st = msg_add(&c, "user", content, "{}", &user);
     if (st != ST_OK) {
         api_store_error(r, st, MSG_CONV_NOT_FOUND);

@@ -151,6 +151,90 @@ void db_rollback(db *d)
     tx_end(d);
 }
 
+/* ---- group commit -------------------------------------------------------- */
+
+typedef struct write_job {
+    int (*fn)(db *d, void *ctx);
+    void *ctx;
+    int rc;
+    int done;
+    struct write_job *next;
+} write_job;
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    write_job *head, **tail;
+    int leading;                /* a thread is running a batch */
+} wq = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, &wq.head, 0 };
+
+/* Runs every job of batch in one transaction on the writer connection. */
+static void write_batch(write_job *batch)
+{
+    db *d = db_writer();
+    int began = d && db_begin(d) == 0;
+    for (write_job *j = batch; j; j = j->next) {
+        if (!began || d->ops->exec(d, "SAVEPOINT w") != 0) {
+            j->rc = DB_WRITE_FAILED;
+            continue;
+        }
+        j->rc = j->fn(d, j->ctx);
+        if (j->rc != 0)
+            d->ops->exec(d, "ROLLBACK TO w");
+        if (d->ops->exec(d, "RELEASE w") != 0 && j->rc == 0)
+            j->rc = DB_WRITE_FAILED;
+    }
+    if (began && db_commit(d) != 0)
+        for (write_job *j = batch; j; j = j->next)
+            if (j->rc == 0)
+                j->rc = DB_WRITE_FAILED;
+}
+
+static int write_alone(int (*fn)(db *d, void *ctx), void *ctx)
+{
+    db *d = db_thread();
+    if (!d || db_begin(d) != 0)
+        return DB_WRITE_FAILED;
+    int rc = fn(d, ctx);
+    if (rc != 0) {
+        db_rollback(d);
+        return rc;
+    }
+    return db_commit(d) == 0 ? 0 : DB_WRITE_FAILED;
+}
+
+int db_write(int (*fn)(db *d, void *ctx), void *ctx)
+{
+    if (db_engine_kind != DB_SQLITE)
+        return write_alone(fn, ctx);
+    write_job me = { fn, ctx, 0, 0, NULL };
+    pthread_mutex_lock(&wq.mu);
+    *wq.tail = &me;
+    wq.tail = &me.next;
+    while (!me.done) {
+        if (wq.leading) {
+            pthread_cond_wait(&wq.cv, &wq.mu);
+            continue;
+        }
+        /* Lead one batch: everything queued now, this job included. */
+        write_job *batch = wq.head;
+        wq.head = NULL;
+        wq.tail = &wq.head;
+        wq.leading = 1;
+        pthread_mutex_unlock(&wq.mu);
+        write_batch(batch);
+        pthread_mutex_lock(&wq.mu);
+        for (write_job *j = batch, *next; j; j = next) {
+            next = j->next;         /* j may be gone once done is seen */
+            j->done = 1;
+        }
+        wq.leading = 0;
+        pthread_cond_broadcast(&wq.cv);
+    }
+    pthread_mutex_unlock(&wq.mu);
+    return me.rc;
+}
+
 db_stmt *db_prepare(db *d, const char *sql)
 {
     if (!d)

@@ -54,6 +54,17 @@ int db_begin(db *d);
 int db_commit(db *d);
 void db_rollback(db *d);
 
+/* A write as a unit: fn(d, ctx) runs inside a transaction on d and
+ * returns 0 to keep its changes, or non-zero to undo them (that value is
+ * then returned). DB_WRITE_FAILED when the transaction could not begin or
+ * commit: nothing fn did stays. On SQLite, writes from several threads at
+ * once share one transaction, each under its own savepoint (group
+ * commit): one thread runs the queued writes and commits once, so the
+ * pages they touch are written once. fn must not block and must touch no
+ * other connection. */
+#define DB_WRITE_FAILED (-1000)
+int db_write(int (*fn)(db *d, void *ctx), void *ctx);
+
 /* Returns the cached statement for sql, or NULL (error logged). */
 db_stmt *db_prepare(db *d, const char *sql);
 

@@ -9,7 +9,7 @@
 
 #define CONV_COLS \
     "c.id, c.workspace_id, c.title, c.model_id, c.status, c.created_at, c.updated_at," \
-    " (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)"
+    " c.message_count"
 #define MSG_COLS "id, conversation_id, role, content, is_pinned, metadata, timestamp"
 
 void message_row_free(message_row *m)
@@ -276,14 +276,17 @@ st_rc conv_delete(const char *cid)
     return finish(d, res);
 }
 
-/* Bumps the conversation's updatedAt (messages, pins, deletions). */
-static st_rc touch(db *d, const char *cid, int64_t now)
+/* Bumps the conversation's updatedAt (messages, pins, deletions) and moves
+ * its message count by added. */
+static st_rc touch(db *d, const char *cid, int64_t now, int added)
 {
-    db_stmt *st = db_prepare(d, "UPDATE conversations SET updated_at = $2 WHERE id = $1");
+    db_stmt *st = db_prepare(d, "UPDATE conversations SET updated_at = $2,"
+                                " message_count = message_count + $3 WHERE id = $1");
     if (!st)
         return ST_DB_ERROR;
     db_bind_text(st, 1, cid);
     db_bind_int(st, 2, now);
+    db_bind_int(st, 3, added);
     return st_exec(st);
 }
 
@@ -316,15 +319,20 @@ static void sent_message(const conv_row *c, const char *content, char *msg, size
              cut < len ? "..." : "");
 }
 
-st_rc msg_add(const conv_row *c, const char *role, const char *content, const char *metadata,
-              message_row *out)
+typedef struct msg_job {
+    const conv_row *c;
+    const char *role, *content, *metadata;
+    message_row *out;
+    int64_t now;
+} msg_job;
+
+static int msg_add_on(db *d, void *ctx)
 {
-    db *d = db_writer();
+    const msg_job *j = ctx;
+    const conv_row *c = j->c;
     char id[ID_MAX], msg[1600];     /* title (≤ 1020 bytes) + 50 characters */
-    int64_t now = time_now_us();
+    int64_t now = j->now;
     id_prefixed("msg", id, sizeof id);
-    if (!d || db_begin(d) != 0)
-        return ST_DB_ERROR;
     db_stmt *st = db_prepare(d, "INSERT INTO messages (id, conversation_id, workspace_id, role,"
                                 " content, is_pinned, metadata, timestamp)"
                                 " VALUES ($1, $2, $3, $4, $5, 0, $6, $7)");
@@ -332,22 +340,59 @@ st_rc msg_add(const conv_row *c, const char *role, const char *content, const ch
         db_bind_text(st, 1, id);
         db_bind_text(st, 2, c->id);
         db_bind_text(st, 3, c->workspace_id);
-        db_bind_text(st, 4, role);
-        db_bind_text(st, 5, content);
-        db_bind_text(st, 6, metadata ? metadata : "{}");
+        db_bind_text(st, 4, j->role);
+        db_bind_text(st, 5, j->content);
+        db_bind_text(st, 6, j->metadata ? j->metadata : "{}");
         db_bind_int(st, 7, now);
     }
     st_rc res = st_exec(st);
     if (res == ST_OK)
-        res = touch(d, c->id, now);
+        res = touch(d, c->id, now, 1);
     if (res == ST_OK) {
-        sent_message(c, content, msg, sizeof msg);
+        sent_message(c, j->content, msg, sizeof msg);
         res = activity_add(d, c->workspace_id, "message_sent", msg,
                            json_pack("{s:s,s:s,s:s}", "conversationId", c->id, "messageId", id,
-                                     "role", role), now);
+                                     "role", j->role), now);
     }
-    res = finish(d, res);
-    return res == ST_OK ? get_message(db_thread(), c->id, id, out) : res;
+    if (res == ST_OK)
+        res = get_message(d, c->id, id, j->out);
+    return (int)res;
+}
+
+st_rc msg_add(const conv_row *c, const char *role, const char *content, const char *metadata,
+              message_row *out)
+{
+    msg_job j = { c, role, content, metadata, out, time_now_us() };
+    memset(out, 0, sizeof *out);
+    int rc = db_write(msg_add_on, &j);    /* batched with concurrent writes */
+    if (rc != 0)
+        message_row_free(out);
+    return rc == 0 ? ST_OK : rc == DB_WRITE_FAILED ? ST_DB_ERROR : (st_rc)rc;
+}
+
+static int msg_pair_on(db *d, void *ctx)
+{
+    msg_job *j = ctx;
+    int rc = msg_add_on(d, &j[0]);
+    return rc != 0 ? rc : msg_add_on(d, &j[1]);
+}
+
+st_rc msg_add_pair(const conv_row *c, const char *user_text, const char *reply_text,
+                   const char *reply_meta, message_row *user, message_row *reply)
+{
+    int64_t now = time_now_us();
+    msg_job j[2] = {
+        { c, "user", user_text, "{}", user, now },
+        { c, "assistant", reply_text, reply_meta, reply, now + 1 },   /* strictly after */
+    };
+    memset(user, 0, sizeof *user);
+    memset(reply, 0, sizeof *reply);
+    int rc = db_write(msg_pair_on, j);
+    if (rc != 0) {
+        message_row_free(user);
+        message_row_free(reply);
+    }
+    return rc == 0 ? ST_OK : rc == DB_WRITE_FAILED ? ST_DB_ERROR : (st_rc)rc;
 }
 
 st_rc msg_set_pinned(const char *cid, const char *mid, bool pinned, message_row *out)
@@ -365,7 +410,7 @@ st_rc msg_set_pinned(const char *cid, const char *mid, bool pinned, message_row 
         res = st_exec_changed(st);
     }
     if (res == ST_OK)
-        res = touch(d, cid, time_now_us());
+        res = touch(d, cid, time_now_us(), 0);
     res = finish(d, res);
     return res == ST_OK ? get_message(db_thread(), cid, mid, out) : res;
 }
@@ -383,6 +428,6 @@ st_rc msg_delete(const char *cid, const char *mid)
         res = st_exec_changed(st);
     }
     if (res == ST_OK)
-        res = touch(d, cid, time_now_us());
+        res = touch(d, cid, time_now_us(), -1);
     return finish(d, res);
 }

@@ -66,6 +66,11 @@ st_rc conv_delete(const char *cid);
 st_rc msg_add(const conv_row *c, const char *role, const char *content, const char *metadata,
               message_row *out);
 
+/* The user's message and the reply to it in one write (the offline echo
+ * model, whose reply needs no network); the reply is timestamped after it. */
+st_rc msg_add_pair(const conv_row *c, const char *user_text, const char *reply_text,
+                   const char *reply_meta, message_row *user, message_row *reply);
+
 /* ST_NOT_FOUND when mid is not a message of cid. */
 st_rc msg_get(const char *cid, const char *mid, message_row *out);
 st_rc msg_set_pinned(const char *cid, const char *mid, bool pinned, message_row *out);

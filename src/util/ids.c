@@ -53,6 +53,25 @@ void id_hex(char *out, size_t n)
     sodium_memzero(b, sizeof b);
 }
 
+/* Resource ids are public names, not secrets: they come from a small
+ * per-thread pool of CSPRNG bytes, one getrandom call per ~40 ids instead
+ * of one per id (system calls are what a write costs most here). */
+static void ids_pooled(unsigned char *b, size_t n)
+{
+    static _Thread_local unsigned char pool[256];
+    static _Thread_local size_t avail;
+    if (n > sizeof pool) {
+        randombytes_buf(b, n);
+        return;
+    }
+    if (avail < n) {
+        randombytes_buf(pool, sizeof pool);
+        avail = sizeof pool;
+    }
+    memcpy(b, pool + sizeof pool - avail, n);
+    avail -= n;
+}
+
 int id_prefixed(const char *prefix, char *out, size_t outsz)
 {
     size_t plen;
@@ -67,7 +86,11 @@ int id_prefixed(const char *prefix, char *out, size_t outsz)
     }
     memcpy(out, prefix, plen);
     out[plen] = '-';
-    id_hex(out + plen + 1, 12);
+    unsigned char b[6];
+    ids_pooled(b, sizeof b);
+    for (size_t i = 0; i < sizeof b; i++)
+        ids_put_byte(out + plen + 1 + 2 * i, b[i]);
+    out[plen + 13] = '\0';
     return 0;
 }
 
