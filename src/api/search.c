@@ -30,24 +30,32 @@ typedef struct ws_hit {
     char id[40];
 } ws_hit;
 
-static int load_vectors_visit(void *ctx, const char *id, const void *vec)
+static void load_state(void *ctx, int64_t gen, int64_t memory_count)
 {
-    return idx_add(ctx, id, vec);
+    idx_set_state(ctx, gen, memory_count);
+}
+
+static int load_row(void *ctx, const char *id, const void *vec, int64_t created_at,
+                    int64_t updated_at)
+{
+    return idx_add(ctx, id, vec, created_at, updated_at);
 }
 
 typedef struct load_ctx {
     const char *wid;
 } load_ctx;
 
-static int load_vectors(void *ctx, idx_builder *b, int64_t *pending)
+/* The index's loader: the whole workspace (since < 0) or the rows changed
+ * since, with the generation of the same database snapshot. */
+static int load_vectors(void *ctx, idx_builder *b, int64_t since)
 {
     const embedder *e = api_embedder();
     const load_ctx *lc = ctx;
-    return memory_vectors(lc->wid, e->name, e->dim, load_vectors_visit, b, pending) == ST_OK
-               ? 0 : -1;
+    memory_vec_visitor v = { load_state, load_row, b };
+    return memory_vectors(lc->wid, e->name, e->dim, since, &v) == ST_OK ? 0 : -1;
 }
 
-/* The index of wid at its current generation (caller releases). */
+/* The index of wid at its current generation or newer (caller releases). */
 idx_snapshot *api_index_for(const char *wid)
 {
     int64_t gen = 0;

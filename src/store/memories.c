@@ -207,18 +207,43 @@ st_rc memory_insert_on(db *d, const char *wid, const memory_input *in, bool acti
     return res;
 }
 
+/* Commits when res is OK (else rolls back); a failed commit frees *out. */
+static st_rc tx_finish(db *d, st_rc res, memory_row *out)
+{
+    if (res == ST_OK && db_commit(d) == 0)
+        return ST_OK;
+    if (res == ST_OK) {
+        memory_row_free(out);
+        return ST_DB_ERROR;
+    }
+    db_rollback(d);
+    return res;
+}
+
+typedef struct create_job {
+    const char *wid;
+    const memory_input *in;
+    memory_row *out;
+} create_job;
+
+static int create_on(db *d, void *ctx)
+{
+    create_job *c = ctx;
+    char id[ID_MAX];
+    st_rc res = memory_insert_on(d, c->wid, c->in, true, id, sizeof id);
+    if (res == ST_OK)       /* read back on the writer: its pages are cached */
+        res = memory_get_on(d, id, c->out);
+    return (int)res;
+}
+
 st_rc memory_create(const char *wid, const memory_input *in, memory_row *out)
 {
-    db *d = db_thread();
-    char id[ID_MAX];
-    if (!d || db_begin(d) != 0)
-        return ST_DB_ERROR;
-    st_rc res = memory_insert_on(d, wid, in, true, id, sizeof id);
-    if (res == ST_OK)
-        res = db_commit(d) == 0 ? ST_OK : ST_DB_ERROR;
-    else
-        db_rollback(d);
-    return res == ST_OK ? memory_get_on(d, id, out) : res;
+    create_job c = { wid, in, out };
+    memset(out, 0, sizeof *out);
+    int rc = db_write(create_on, &c);     /* batched with concurrent writes */
+    if (rc != 0)
+        memory_row_free(out);
+    return rc == 0 ? ST_OK : rc == DB_WRITE_FAILED ? ST_DB_ERROR : (st_rc)rc;
 }
 
 static st_rc update_row(db *d, const char *id, const memory_input *in, const char *snippet,
@@ -256,7 +281,7 @@ static st_rc update_row(db *d, const char *id, const memory_input *in, const cha
 
 st_rc memory_update(const char *id, const memory_input *in, memory_row *out)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     memory_row old = { 0 };
     char *snippet = in->content ? memory_snippet(in->content) : NULL;
     if (!d || (in->content && !snippet) || db_begin(d) != 0) {
@@ -276,15 +301,13 @@ st_rc memory_update(const char *id, const memory_input *in, memory_row *out)
     free(snippet);
     memory_row_free(&old);
     if (res == ST_OK)
-        res = db_commit(d) == 0 ? ST_OK : ST_DB_ERROR;
-    else
-        db_rollback(d);
-    return res == ST_OK ? memory_get_on(d, id, out) : res;
+        res = memory_get_on(d, id, out);
+    return tx_finish(d, res, out);
 }
 
 st_rc memory_delete(const char *id)
 {
-    db *d = db_thread();
+    db *d = db_writer();
     memory_row old = { 0 };
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;
@@ -384,34 +407,49 @@ st_rc memory_generation(const char *wid, int64_t *gen)
     return st_count("SELECT generation FROM workspaces WHERE id = $1", wid, gen);
 }
 
-st_rc memory_vectors(const char *wid, const char *model, size_t dim,
-                     int (*visit)(void *ctx, const char *id, const void *vec), void *ctx,
-                     int64_t *pending)
+/* One statement each, so that the workspace's generation and counter come
+ * from the same database snapshot as the rows (PostgreSQL gives every
+ * statement one snapshot under READ COMMITTED; a SQLite statement reads one
+ * WAL snapshot). The LEFT JOIN yields the workspace row even when no memory
+ * matches (then m.id is NULL). */
+#define VEC_COLS \
+    "SELECT w.generation, w.memory_count, m.id," \
+    " CASE WHEN m.embedding_model = $2 AND m.embedding_dim = $3 THEN m.embedding END," \
+    " m.embedding_dim, m.created_at, m.updated_at, m.embedding_model" \
+    " FROM workspaces w LEFT JOIN memories m ON m.workspace_id = w.id"
+
+st_rc memory_vectors(const char *wid, const char *model, size_t dim, int64_t since,
+                     const memory_vec_visitor *v)
 {
-    db_stmt *st = db_prepare(db_thread(),
-        "SELECT id, embedding FROM memories WHERE workspace_id = $1 AND embedding_model = $2"
-        " AND embedding_dim = $3 AND embedding IS NOT NULL ORDER BY created_at, id");
+    db_stmt *st = db_prepare(db_thread(), since < 0
+        ? VEC_COLS " WHERE w.id = $1 ORDER BY m.created_at, m.id"
+        : VEC_COLS " AND m.updated_at >= $4 WHERE w.id = $1 ORDER BY m.created_at, m.id");
     if (!st)
         return ST_DB_ERROR;
     db_bind_text(st, 1, wid);
     db_bind_text(st, 2, model);
     db_bind_int(st, 3, (int64_t)dim);
+    if (since >= 0)
+        db_bind_int(st, 4, since);
     db_rc rc;
-    int64_t found = 0;
-    int stop = 0;
+    int stop = 0, first = 1;
     while (!stop && (rc = db_step(st)) == DB_ROW) {
+        if (first) {
+            v->state(v->ctx, db_col_int(st, 0), db_col_int(st, 1));
+            first = 0;
+        }
+        const char *id = db_col_text(st, 2), *m = db_col_text(st, 7);
+        if (!id)
+            continue;                           /* the workspace row alone */
         size_t bytes = 0;
-        const void *v = db_col_blob(st, 1, &bytes);
-        if (bytes != dim * sizeof(float))
-            continue;
-        stop = visit(ctx, db_col_text(st, 0), v) != 0;
-        found++;
+        const void *vec = db_col_blob(st, 3, &bytes);
+        if (!vec || bytes != dim * sizeof(float) || db_col_int(st, 4) != (int64_t)dim ||
+            !m || strcmp(m, model) != 0)
+            vec = NULL;
+        stop = v->row(v->ctx, id, vec, db_col_int(st, 5), db_col_int(st, 6)) != 0;
     }
     db_reset(st);
     if (stop || rc != DB_DONE)
         return ST_DB_ERROR;
-    int64_t all = 0;
-    st_rc res = st_count("SELECT memory_count FROM workspaces WHERE id = $1", wid, &all);
-    *pending = all - found;
-    return res;
+    return first ? ST_NOT_FOUND : ST_OK;
 }

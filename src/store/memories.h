@@ -69,11 +69,22 @@ st_rc memory_recent(const char *wid, size_t k, memory_row **out, size_t *n);
 /* The workspace's generation counter (changes with every memory change). */
 st_rc memory_generation(const char *wid, int64_t *gen);
 
-/* Streams the vectors of wid made by model with dim floats, in a stable
- * order, to visit (id, vector bytes — not aligned: copy them). *pending counts memories without such a
- * vector (never embedded, failed, or made by another embedder). */
-st_rc memory_vectors(const char *wid, const char *model, size_t dim,
-                     int (*visit)(void *ctx, const char *id, const void *vec), void *ctx,
-                     int64_t *pending);
+/* What memory_vectors reports to: state once (the workspace's generation
+ * and memory counter), then row per memory (id, vector bytes — not aligned:
+ * copy them — or NULL, created_at, updated_at); a non-zero return stops. */
+typedef struct memory_vec_visitor {
+    void (*state)(void *ctx, int64_t gen, int64_t memory_count);
+    int (*row)(void *ctx, const char *id, const void *vec, int64_t created_at,
+               int64_t updated_at);
+    void *ctx;
+} memory_vec_visitor;
+
+/* Streams wid's memories (since < 0) or those updated at or after since,
+ * in (created_at, id) order, all read in one statement (one database
+ * snapshot); vec is NULL for a memory without a vector made by model with
+ * dim floats (its blob is not even read). ST_NOT_FOUND when the workspace
+ * does not exist. */
+st_rc memory_vectors(const char *wid, const char *model, size_t dim, int64_t since,
+                     const memory_vec_visitor *v);
 
 #endif

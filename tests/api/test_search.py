@@ -453,3 +453,70 @@ def test_two_servers_interleaved(api, users, second_server):
     ga = [w for w in index_status(api, alice)["workspaces"] if w["workspace_id"] == wid][0]
     gb = [w for w in index_status(api_b, alice)["workspaces"] if w["workspace_id"] == wid][0]
     assert ga["generation"] == gb["generation"] and ga["vectors"] == gb["vectors"] == len(live)
+
+
+def test_two_servers_incremental_refresh(api, users, second_server):
+    """A workspace big enough that a refresh loads only what changed: after
+    each kind of change through one server, the other ranks exactly the live
+    memories (order and scores as a full rebuild gives them) and reports the
+    same generation, vector count and pending count as a rebuild."""
+    api_b = ca.Api(second_server)
+    alice = users[0]
+    wid = workspace(api, alice)
+    tag = uuid.uuid4().hex[:6]
+    live = {}
+    for i in range(40):
+        m = create_memory(api, alice, wid, "Base %d %s" % (i, tag),
+                          "baseline record %d about harbors and orchards" % i)
+        live[m["id"]] = m
+
+    def ranked(server, q):
+        return search(server, alice, q, wid, top_k=100)["results"]
+
+    def status(server):
+        return [w for w in index_status(server, alice)["workspaces"]
+                if w["workspace_id"] == wid][0]
+
+    def agree(q):
+        """Both servers answer q identically, with only live memories, and
+        exactly as after a rebuild."""
+        a, b = ranked(api, q), ranked(api_b, q)
+        assert [(r["id"], r["score"]) for r in a] == [(r["id"], r["score"]) for r in b]
+        assert {r["id"] for r in a} == set(live)
+        sa, sb = status(api), status(api_b)
+        assert (sa["generation"], sa["vectors"], sa["pendingEmbeddings"]) == \
+               (sb["generation"], sb["vectors"], sb["pendingEmbeddings"])
+        assert sa["vectors"] == len(live) and sa["pendingEmbeddings"] == 0
+        ok_data(api_b.post("/mcp/index/rebuild", token=alice.token))
+        assert [(r["id"], r["score"]) for r in ranked(api_b, q)] == \
+               [(r["id"], r["score"]) for r in b]
+        return a
+
+    q = "baseline record about harbors"
+    agree(q)
+    writers = [api, api_b]
+    for step in range(8):
+        w = writers[step % 2]
+        mid = sorted(live)[step]
+        kind = step % 4
+        if kind == 0:       # a new memory, made the best match
+            m = create_memory(w, alice, wid, "Fresh %d %s" % (step, tag),
+                              "baseline record about harbors %d" % step)
+            live[m["id"]] = m
+            target = m
+        elif kind == 1:     # a new vector in place
+            target = live[mid] = update_memory(w, alice, mid, {
+                "content": "baseline record about harbors rewritten %d" % step})
+        elif kind == 2:     # no vector change
+            target = live[mid] = update_memory(w, alice, mid, {"tags": ["t%d" % step]})
+        else:               # a deletion (the other server must not keep it)
+            delete_memory(w, alice, mid)
+            del live[mid]
+            target = None
+        # both servers searched before the change, so both refresh now
+        res = agree(q)
+        if target is not None:
+            exact = ranked(api_b, query_of(target))
+            assert exact[0]["id"] == target["id"] and abs(exact[0]["score"] - 1) < 1e-4
+            assert_scores_are_cosines(exact, live, target["embedding"])
+        assert all(r["id"] in live for r in res)

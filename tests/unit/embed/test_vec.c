@@ -1,11 +1,16 @@
 /* test_vec.c — unit tests for src/embed/vec.c: vec_dot against a naive
  * double-precision reference for every dimension 0..1000 (and unaligned
  * rows), vec_normalize, and vec_topk against a full sort of all scores,
- * including k = 0, k > n, ties (lower row first) and NaN rows. */
+ * including k = 0, k > n, ties (lower row first) and NaN rows; the int8
+ * quantisation (its stated error and norm bounds hold), vec_dots_i8 (every
+ * SIMD path equals the portable one and an int64 reference, also at the
+ * extreme values), and vec_quant_bound (never exceeded by the true gap
+ * between a row's first-pass and exact score). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -223,6 +228,153 @@ static void test_topk_nan(void **state)
     assert_true(isinf(out[3].score) && out[3].score < 0);
 }
 
+/* Random unit vector, or with the given magnitudes pattern. */
+static void unit(float *v, size_t dim)
+{
+    fill(v, dim);
+    vec_normalize(v, dim);
+}
+
+static void test_quantize_bounds(void **state)
+{
+    (void)state;
+    float r[1000];
+    int8_t r8[1000];
+    for (size_t dim = 0; dim <= 1000; dim += (dim < 40 ? 1 : 37)) {
+        for (int kind = 0; kind < 4; kind++) {
+            if (kind == 0)
+                unit(r, dim);
+            else if (kind == 1)
+                for (size_t i = 0; i < dim; i++)        /* one spike, tiny rest */
+                    r[i] = i == dim / 2 ? 1.0f : frand() * 1e-4f;
+            else if (kind == 2)
+                for (size_t i = 0; i < dim; i++)        /* huge values */
+                    r[i] = frand() * 1e30f;
+            else
+                memset(r, 0, sizeof r);
+            float s, e, n;
+            assert_int_equal(vec_quantize(r, dim, r8, &s, &e, &n), 0);
+            double e2 = 0, n2 = 0;
+            for (size_t i = 0; i < dim; i++) {
+                assert_true(r8[i] >= -127 && r8[i] <= 127);
+                double d = (double)r[i] - (double)s * r8[i];
+                e2 += d * d;
+                n2 += (double)r[i] * r[i];
+            }
+            assert_true(sqrt(e2) <= e);
+            assert_true(sqrt(n2) <= n);
+            if (kind == 0 && dim > 0)
+                assert_true(e < 0.02f);
+            if (kind == 3)
+                assert_true(s == 0.0f && e == 0.0f && n == 0.0f);
+        }
+    }
+    r[3] = NAN;
+    float s, e, n;
+    assert_int_equal(vec_quantize(r, 10, r8, &s, &e, &n), -1);
+    r[3] = INFINITY;
+    assert_int_equal(vec_quantize(r, 10, r8, &s, &e, &n), -1);
+    for (size_t i = 0; i < 10; i++)
+        assert_int_equal(r8[i], 0);
+    int16_t q16[10];
+    vec_query8 qq;
+    assert_int_equal(vec_quantize_query(r, 10, q16, &qq), -1);
+}
+
+static void dots_ref(const int16_t *q, const int8_t *rows, size_t n, size_t dim, int32_t *out)
+{
+    for (size_t r = 0; r < n; r++) {
+        int64_t acc = 0;
+        for (size_t i = 0; i < dim; i++)
+            acc += (int64_t)rows[r * dim + i] * q[i];
+        assert_true(acc >= INT32_MIN && acc <= INT32_MAX);
+        out[r] = (int32_t)acc;
+    }
+}
+
+/* Every dim 0..700, odd row counts, unaligned starts; extremes too. */
+static void test_dots_i8(void **state)
+{
+    (void)state;
+    enum { N = 7, DMAX = 700 };
+    int8_t *rows = malloc(N * DMAX + 1);
+    int16_t *q = malloc((DMAX + 1) * sizeof *q);
+    float *qf = malloc(DMAX * sizeof *qf);
+    int32_t want[N], got[N];
+    assert_non_null(rows);
+    assert_non_null(q);
+    assert_non_null(qf);
+    printf("vec_dots_i8 kernel: %s (also checked: every one the CPU has)\n", vec_isa());
+    assert_int_equal(vec_force_isa("sse9"), -1);
+    for (size_t dim = 0; dim <= DMAX; dim++) {
+        vec_query8 qq;
+        int extreme = dim % 5 == 0;
+        for (size_t i = 0; i < dim; i++)
+            qf[i] = extreme ? (i % 2 ? -1.0f : 1.0f) : frand();
+        assert_int_equal(vec_quantize_query(qf, dim, q + 1, &qq), 0);
+        for (size_t i = 0; i < N * dim + 1; i++)
+            rows[i] = extreme ? (int8_t)(i % 2 ? 127 : -127) : (int8_t)(urand(255) - 127);
+        dots_ref(q + 1, rows + 1, N, dim, want);
+        static const char *const isas[] = {"portable", "avx2", "avx512bw", NULL};
+        for (size_t k = 0; k < 4; k++) {
+            if (vec_force_isa(isas[k]) != 0)
+                continue;               /* not on this CPU */
+            memset(got, 0x55, sizeof got);
+            vec_dots_i8(q + 1, rows + 1, N, dim, got);
+            assert_memory_equal(got, want, sizeof want);
+        }
+    }
+    free(rows);
+    free(q);
+    free(qf);
+}
+
+/* The exact float score of a row never differs from its first-pass score
+ * by more than vec_quant_bound — checked on random, spiky, clustered and
+ * non-normalised rows. */
+static void test_quant_bound(void **state)
+{
+    (void)state;
+    enum { DIM = 384 };
+    float q[DIM], r[DIM];
+    int16_t q16[DIM];
+    int8_t r8[DIM];
+    double worst = 0.0;
+    for (int it = 0; it < 20000; it++) {
+        int kind = it % 4;
+        unit(q, DIM);
+        if (kind == 0) {
+            unit(r, DIM);
+        } else if (kind == 1) {                         /* r close to q */
+            for (size_t i = 0; i < DIM; i++)
+                r[i] = q[i] + frand() * 1e-3f;
+            vec_normalize(r, DIM);
+        } else if (kind == 2) {                         /* sparse and spiky */
+            memset(r, 0, sizeof r);
+            for (int j = 0; j < 5; j++)
+                r[urand(DIM)] = frand();
+            r[urand(DIM)] = 1.0f;
+        } else {                                        /* not normalised */
+            for (size_t i = 0; i < DIM; i++)
+                r[i] = frand() * 3.0f;
+        }
+        vec_query8 qq;
+        float s, e, n;
+        int32_t d;
+        assert_int_equal(vec_quantize_query(q, DIM, q16, &qq), 0);
+        assert_int_equal(vec_quantize(r, DIM, r8, &s, &e, &n), 0);
+        vec_dots_i8(q16, r8, 1, DIM, &d);
+        double approx = (double)((float)d * s) * qq.scale;
+        double exact = vec_dot(q, r, DIM);
+        double bound = vec_quant_bound(&qq, DIM, e, n);
+        double gap = fabs(exact - approx);
+        assert_true(gap <= bound);
+        if (gap / bound > worst)
+            worst = gap / bound;
+    }
+    printf("worst gap / bound: %.3f\n", worst);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +387,9 @@ int main(void)
         cmocka_unit_test(test_topk_k0),
         cmocka_unit_test(test_topk_ties),
         cmocka_unit_test(test_topk_nan),
+        cmocka_unit_test(test_quantize_bounds),
+        cmocka_unit_test(test_dots_i8),
+        cmocka_unit_test(test_quant_bound),
     };
     return cmocka_run_group_tests_name("embed/vec", tests, NULL, NULL);
 }
