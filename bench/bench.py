@@ -421,7 +421,8 @@ def main():
             report(*bench_chats(tmp))
         if os.environ.get("BENCH_SKIP_MEMORIES") != "1":
             report(*bench_memories(port, base, token, tmp, proc.pid))
-        if os.environ.get("BENCH_SKIP_MINILM") != "1": __import__("minilm_bench").bench_minilm(BIN)  # noqa: E701
+        if os.environ.get("BENCH_SKIP_MINILM") != "1":
+            __import__("minilm_bench").bench_minilm(BIN)
     finally:
         proc.terminate()
         proc.wait(timeout=90)
@@ -445,7 +446,11 @@ def report(title, rows, notes):
     lines += ["- " + n for n in notes]
     lines.append("- commands: " + "; ".join(sorted({"`%s`" % r["cmd"] for _, _, r, _ in rows})))
     lines.append("")
-    text = "\n".join(lines)
+    write_section(title, "\n".join(lines))
+
+
+def write_section(title, text):
+    """Prints text and puts it in RESULTS.md in place of the section of that title."""
     print(text)
     header = "# Benchmarks\n\nEach section is rewritten by the `make bench` run named in it.\n\n"
     old = open(RESULTS).read() if os.path.exists(RESULTS) else header

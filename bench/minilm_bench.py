@@ -181,19 +181,8 @@ def report(rows, notes):
     lines.append("")
     lines += ["- " + n for n in notes]
     lines.append("")
-    text = "\n".join(lines)
-    print(text)
-    header = "# Benchmarks\n\nEach section is rewritten by the `make bench` run named in it.\n\n"
-    old = open(RESULTS).read() if os.path.exists(RESULTS) else header
-    marker = "## " + TITLE
-    if marker in old:
-        start = old.index(marker)
-        nxt = old.find("\n## ", start + 1)
-        old = old[:start] + text + ("\n" + old[nxt + 1:] if nxt >= 0 else "")
-    else:
-        old = old.rstrip("\n") + "\n\n" + text
-    with open(RESULTS, "w") as f:
-        f.write(old)
+    from bench import write_section
+    write_section(TITLE, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@
  * Linear weights are [out, in] row-major as PyTorch stores them: y = x·Wᵀ + b
  * is sgemm(NoTrans, Trans). */
 #include "embed/bert.h"
+#include "util/errmsg.h"
 
 #include "embed/safetensors.h"
 
@@ -42,19 +43,6 @@ struct bert_model {
 typedef struct scratch {
     float *x, *q, *k, *v, *ctx, *tmp, *inter, *scores;
 } scratch;
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errsz == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-}
 
 void bert_set_threads(int n)
 {

@@ -9,6 +9,8 @@
  * applied: Σ always lowers to σ. */
 #include "embed/bert_chars.h"
 
+#include "util/utf8.h"
+
 #include "embed/bert_chars_tab.h"
 
 #define NELEM(a) (sizeof(a) / sizeof *(a))
@@ -138,33 +140,10 @@ size_t bc_strip_accents(uint32_t cp, uint32_t out[3])
 
 uint32_t bc_utf8_next(const unsigned char *s, size_t len, size_t *i)
 {
-    size_t p = *i, n;
-    unsigned char c = s[p];
-    uint32_t v, min;
-
-    *i = p + 1;
-    if (c < 0x80)
-        return c;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2; v = c & 0x1Fu; min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3; v = c & 0x0Fu; min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4; v = c & 0x07u; min = 0x10000;
-    } else {
-        return BC_INVALID;
-    }
-    if (len - p < n)
-        return BC_INVALID;
-    for (size_t k = 1; k < n; k++) {
-        if ((s[p + k] & 0xC0) != 0x80)
-            return BC_INVALID;
-        v = (v << 6) | (s[p + k] & 0x3Fu);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return BC_INVALID;
-    *i = p + n;
-    return v;
+    uint32_t cp;
+    size_t n = utf8_decode((const char *)s, len, *i, &cp);
+    *i += n ? n : 1;
+    return n ? cp : BC_INVALID;
 }
 
 size_t bc_utf8_put(uint32_t cp, unsigned char *out)

@@ -34,6 +34,9 @@
  * an exact tie). No state is shared between calls: embed() is
  * thread-safe. emb_hash_new's embedder is owned by the caller (emb_free). */
 #include "embed/embedder.h"
+#include "util/errmsg.h"
+
+#include "util/utf8.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -100,33 +103,10 @@ static size_t key_bucket(uint32_t key)
  * on anything else advances one byte and returns CP_INVALID. */
 static uint32_t utf8_next(const unsigned char *s, size_t len, size_t *i)
 {
-    size_t p = *i, n;
-    unsigned char c = s[p];
-    uint32_t v, min;
-
-    *i = p + 1;
-    if (c < 0x80)
-        return c;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2; v = c & 0x1Fu; min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3; v = c & 0x0Fu; min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4; v = c & 0x07u; min = 0x10000;
-    } else {
-        return CP_INVALID;
-    }
-    if (len - p < n)
-        return CP_INVALID;
-    for (size_t k = 1; k < n; k++) {
-        if ((s[p + k] & 0xC0) != 0x80)
-            return CP_INVALID;
-        v = (v << 6) | (s[p + k] & 0x3Fu);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return CP_INVALID;
-    *i = p + n;
-    return v;
+    uint32_t cp;
+    size_t n = utf8_decode((const char *)s, len, *i, &cp);
+    *i += n ? n : 1;
+    return n ? cp : CP_INVALID;
 }
 
 static bool cp_is_letter(uint32_t c)
@@ -361,12 +341,6 @@ static void finish(const double *acc, float *out)
     double norm = sqrt(ss);
     for (size_t d = 0; d < HASH_DIM; d++)
         out[d] = norm > 0.0 ? (float)(acc[d] / norm) : 0.0f;
-}
-
-static void set_err(char *err, size_t errsz, const char *msg)
-{
-    if (err && errsz > 0)
-        snprintf(err, errsz, "%s", msg);
 }
 
 /* Embeds one text into out (HASH_DIM floats). */

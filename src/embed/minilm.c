@@ -8,6 +8,7 @@
  * Every JSON file is read whole with a size cap and parsed with integers
  * as reals (tokenizer_config.json may hold model_max_length = 1e30). */
 #include "embed/minilm.h"
+#include "util/errmsg.h"
 
 #include "embed/bert.h"
 #include "embed/wordpiece.h"
@@ -31,19 +32,6 @@ typedef struct minilm {
     wp_vocab *vocab;
     size_t max_len;             /* tokens per text, [CLS] and [SEP] included */
 } minilm;
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errsz == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- files ---------------------------------------------------------------- */
 

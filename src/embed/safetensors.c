@@ -5,6 +5,7 @@
  * their source pages are released from the mapping with MADV_DONTNEED so a
  * half-precision model does not stay resident twice. */
 #include "embed/safetensors.h"
+#include "util/errmsg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,19 +47,6 @@ static const struct {
 };
 
 #define N_DTYPES (sizeof DTYPES / sizeof *DTYPES)
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errsz == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-}
 
 const char *sft_dtype_name(sft_dtype d)
 {

@@ -14,6 +14,7 @@
  * The vocabulary is an open-addressing hash table of ids over one blob of
  * NUL-terminated pieces; it owns everything it points to. */
 #include "embed/wordpiece.h"
+#include "util/errmsg.h"
 
 #include "embed/bert_chars.h"
 
@@ -40,12 +41,6 @@ struct wp_vocab {
     size_t special_len[N_SPECIAL];
     int32_t special_id[N_SPECIAL];
 };
-
-static void set_err(char *err, size_t errsz, const char *fmt, const char *arg)
-{
-    if (err && errsz > 0)
-        snprintf(err, errsz, fmt, arg);
-}
 
 void wp_options_default(wp_options *o)
 {

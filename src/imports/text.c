@@ -9,35 +9,7 @@
 
 size_t imp_utf8_next(const char *s, size_t len, size_t i, uint32_t *cp)
 {
-    const unsigned char *u = (const unsigned char *)s + i;
-    size_t left = len - i, n;
-    uint32_t v, min;
-    if (i >= len)
-        return 0;
-    if (u[0] < 0x80) {
-        *cp = u[0];
-        return 1;
-    }
-    if ((u[0] & 0xE0) == 0xC0) {
-        n = 2; v = u[0] & 0x1Fu; min = 0x80;
-    } else if ((u[0] & 0xF0) == 0xE0) {
-        n = 3; v = u[0] & 0x0Fu; min = 0x800;
-    } else if ((u[0] & 0xF8) == 0xF0) {
-        n = 4; v = u[0] & 0x07u; min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (left < n)
-        return 0;
-    for (size_t k = 1; k < n; k++) {
-        if ((u[k] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (u[k] & 0x3Fu);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return n;
+    return utf8_decode(s, len, i, cp);
 }
 
 int imp_utf8_put(buf *b, uint32_t cp)

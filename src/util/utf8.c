@@ -3,9 +3,11 @@
 
 #include <stdint.h>
 
-/* Decodes one code point at s[i]; returns its byte length, 0 if invalid. */
-static size_t utf8_decode(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
+size_t utf8_decode(const char *str, size_t len, size_t i, uint32_t *cp)
 {
+    const unsigned char *s = (const unsigned char *)str;
+    if (i >= len)
+        return 0;
     unsigned char c = s[i];
     size_t n;
     uint32_t v, min;
@@ -36,10 +38,9 @@ static size_t utf8_decode(const unsigned char *s, size_t len, size_t i, uint32_t
 
 bool utf8_valid(const char *s, size_t len)
 {
-    const unsigned char *u = (const unsigned char *)s;
     uint32_t cp;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_decode(u, len, i, &cp);
+        size_t n = utf8_decode(s, len, i, &cp);
         if (!n)
             return false;
         i += n;
@@ -79,13 +80,12 @@ static bool is_py_space(uint32_t c)
 
 size_t utf8_strip(const char *s, size_t len, size_t *start)
 {
-    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, end = 0;
     uint32_t cp;
     bool seen = false;
     *start = 0;
     while (i < len) {
-        size_t n = utf8_decode(u, len, i, &cp);
+        size_t n = utf8_decode(s, len, i, &cp);
         if (!n)
             n = 1, cp = 0xFFFD;
         if (!is_py_space(cp)) {

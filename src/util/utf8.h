@@ -6,8 +6,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 bool utf8_valid(const char *s, size_t len);
+
+/* Decodes the code point at s[i] strictly (no overlongs, surrogates or
+ * values past U+10FFFF): its byte length, or 0 if ill-formed or i >= len. */
+size_t utf8_decode(const char *s, size_t len, size_t i, uint32_t *cp);
 
 /* Number of code points in valid UTF-8. */
 size_t utf8_count(const char *s, size_t len);
