@@ -30,13 +30,16 @@ class Pages(BaseHTTPRequestHandler):
 
     def send(self, status, body, ctype="text/html; charset=utf-8", extra=()):
         data = body if isinstance(body, bytes) else body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in extra:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in extra:
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            pass                                # chimerad gave up first (/slow)
 
     def do_GET(self):
         self.server.seen.append((self.path, dict(self.headers.items())))
