@@ -2,7 +2,10 @@
 # Flags come from pkg-config; generated sources live under build/.
 
 PKGS    := libmicrohttpd jansson libjwt libsodium libcrypto sqlite3 libpq zlib libcurl \
-           libxml-2.0 libzip poppler-glib openblas
+           libxml-2.0 libzip
+# Headers only: opened at first use with dlopen (src/util/dynlib.h), so they cost a server
+# that never reads a PDF or runs the local model nothing.
+DL_PKGS := poppler-glib openblas
 CC      ?= cc
 BUILD   ?= build
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -11,9 +14,9 @@ HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2
 OPT     ?= -O2 -g
 # Library headers as system headers: -Werror applies to our code, not to glib's.
 CFLAGS  += $(WARN) $(OPT) $(HARDEN) -D_GNU_SOURCE -Isrc -I$(BUILD)/gen \
-           $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
+           $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) $(DL_PKGS) 2>/dev/null))
 LDFLAGS += -Wl,--as-needed
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lpthread -lm
 PYTHON  := /usr/bin/python3
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 

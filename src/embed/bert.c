@@ -16,11 +16,13 @@
  * Linear weights are [out, in] row-major as PyTorch stores them: y = x·Wᵀ + b
  * is sgemm(NoTrans, Trans). */
 #include "embed/bert.h"
+#include "util/dynlib.h"
 #include "util/errmsg.h"
 
 #include "embed/safetensors.h"
 
 #include <cblas.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,10 +46,31 @@ typedef struct scratch {
     float *x, *q, *k, *v, *ctx, *tmp, *inter, *scores;
 } scratch;
 
+/* OpenBLAS is opened with the first model (util/dynlib.h): a server on
+ * another embedder neither maps it nor starts its thread pool. */
+static struct {
+    __typeof__(cblas_sgemm) *sgemm;
+    __typeof__(openblas_set_num_threads) *set_num_threads;
+} blas;
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+static int blas_ready;
+static char blas_why[200];
+
+static void blas_load(void)
+{
+    static const char *const sonames[] = { "libopenblas.so.0", "libopenblas.so", NULL };
+    const dynlib_sym syms[] = {
+        { "cblas_sgemm", (void **)&blas.sgemm },
+        { "openblas_set_num_threads", (void **)&blas.set_num_threads },
+    };
+    blas_ready = dynlib_load(sonames, syms, 2, blas_why, sizeof blas_why) == 0;
+}
+
 void bert_set_threads(int n)
 {
-    if (n > 0)
-        openblas_set_num_threads(n);
+    pthread_once(&blas_once, blas_load);
+    if (n > 0 && blas_ready)
+        blas.set_num_threads(n);
 }
 
 const bert_config *bert_cfg(const bert_model *m)
@@ -138,6 +161,11 @@ bert_model *bert_load(const char *path, const bert_config *c, char *err, size_t 
         return NULL;
     }
     m->c = *c;
+    pthread_once(&blas_once, blas_load);
+    if (!blas_ready) {
+        set_err(err, errsz, "cannot load OpenBLAS: %s", blas_why);
+        goto fail;
+    }
     if (c->hidden == 0 || c->heads == 0 || c->hidden % c->heads != 0 || c->layers == 0 ||
         c->inter == 0 || c->vocab == 0 || c->max_pos == 0 || c->type_vocab == 0) {
         set_err(err, errsz, "bad model shape (hidden %zu, heads %zu)", c->hidden, c->heads);
@@ -180,7 +208,7 @@ static void linear(const float *x, size_t rows, size_t in, const float *w, const
 {
     for (size_t r = 0; r < rows; r++)
         memcpy(y + r * out, b, out * sizeof *y);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)out, (int)in, 1.0f, x,
+    blas.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)out, (int)in, 1.0f, x,
                 (int)in, w, (int)in, 1.0f, y, (int)out);
 }
 
@@ -237,10 +265,10 @@ static void attention(const bert_model *m, scratch *s, size_t o, size_t n)
     for (size_t h = 0; h < m->c.heads; h++) {
         const float *q = s->q + o * H + h * d, *k = s->k + o * H + h * d;
         const float *v = s->v + o * H + h * d;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)d, scale, q,
+        blas.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)d, scale, q,
                     (int)H, k, (int)H, 0.0f, s->scores, (int)n);
         softmax_rows(s->scores, n, n);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)n, 1.0f,
+        blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)n, 1.0f,
                     s->scores, (int)n, v, (int)H, 0.0f, s->ctx + o * H + h * d, (int)H);
     }
 }
