@@ -111,6 +111,8 @@ void db_writer_close(void)
         sqlite_writer_db->ops->close(sqlite_writer_db);
     sqlite_writer_db = NULL;
     pthread_mutex_unlock(&sqlite_writer_open);
+    if (db_engine_kind == DB_SQLITE)
+        lite_checkpoint_stop();
 }
 
 /* Clears in_tx before unlocking: the writer connection is shared, and the

@@ -36,7 +36,8 @@ db *db_thread(void);
 /* The connection a multi-statement write runs on (db_begin … db_commit):
  * the thread's own on PostgreSQL, one shared connection on SQLite (used
  * only between db_begin and db_commit/db_rollback, which hold the
- * process's writer lock). Closed by db_writer_close() at shutdown. */
+ * process's writer lock). db_writer_close() closes it at shutdown and
+ * stops the SQLite WAL checkpointer (db/checkpoint.c). */
 db *db_writer(void);
 void db_writer_close(void);
 /* Closes this thread's connection (thread exit, tests). */

@@ -37,6 +37,13 @@ struct db_stmt {
 };
 
 db *db_sqlite_open(const char *path);
+
+/* checkpoint.c: the background WAL checkpointer. attach makes h count its
+ * WAL frames instead of checkpointing in its own commits (starting the
+ * thread on first use); stop runs a last checkpoint and joins it. */
+struct sqlite3;
+void lite_checkpoint_attach(struct sqlite3 *h, const char *path);
+void lite_checkpoint_stop(void);
 db *db_pg_open(const char *conninfo);
 
 /* Counts one executed statement for db_take_count(). */

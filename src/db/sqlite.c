@@ -220,5 +220,6 @@ db *db_sqlite_open(const char *path)
         lite_close(&ld->base);
         return NULL;
     }
+    lite_checkpoint_attach(ld->h, path);
     return &ld->base;
 }
