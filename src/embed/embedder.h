@@ -59,6 +59,11 @@ embedder *emb_remote_new(const emb_remote_opts *o, char *err, size_t errsz);
 /* The vector length of a well-known embedding model, 0 if unknown. */
 size_t emb_remote_known_dim(const char *model);
 
+/* The argument checks every embed() starts with: 0, or -1 with the reason
+ * in err (NULL texts or output, a NULL text). */
+int emb_check_args(const char *const *texts, size_t n, const float *out, char *err,
+                   size_t errsz);
+
 /* Convenience: embed one text. */
 int emb_one(const embedder *e, const char *text, float *out, char *err, size_t errsz);
 

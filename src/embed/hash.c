@@ -385,15 +385,9 @@ out:
 static int hash_embed(const embedder *e, const char *const *texts, size_t n, float *out,
                       char *err, size_t errsz)
 {
-    if (n > 0 && (!texts || !out)) {
-        set_err(err, errsz, "no texts or no output");
+    if (emb_check_args(texts, n, out, err, errsz) != 0)
         return -1;
-    }
     for (size_t i = 0; i < n; i++) {
-        if (!texts[i]) {
-            set_err(err, errsz, "text is NULL");
-            return -1;
-        }
         if (hash_text(texts[i], out + i * e->dim, err, errsz) != 0)
             return -1;
     }

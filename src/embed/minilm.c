@@ -410,16 +410,8 @@ static int minilm_embed(const embedder *e, const char *const *texts, size_t n, f
     pthread_t th;
     if (n == 0)
         return 0;
-    if (!texts || !out) {
-        set_err(err, errsz, "no texts or no output");
+    if (emb_check_args(texts, n, out, err, errsz) != 0)
         return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!texts[i]) {
-            set_err(err, errsz, "text is NULL");
-            return -1;
-        }
-    }
     size_t first = n / 2;
     half_job j = {m, texts + first, n - first, e->dim, out + first * e->dim, -1, ""};
     if (n < 2 || pthread_create(&th, NULL, half_main, &j) != 0)
