@@ -1,7 +1,7 @@
 /* fuzz_pdf.c — libFuzzer target for src/imports/pdf.c (poppler-glib).
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
  *     $(pkg-config --cflags poppler-glib) tests/fuzz/fuzz_pdf.c src/imports/pdf.c \
- *     src/imports/text.c src/util/utf8.c src/util/buf.c \
+ *     src/imports/text.c src/util/utf8.c src/util/buf.c src/util/dynlib.c \
  *     $(pkg-config --libs poppler-glib) -o build/fuzz_pdf
  *   build/fuzz_pdf -max_total_time=60 -rss_limit_mb=2048 tests/fixtures/imports */
 #include <stddef.h>

@@ -10,8 +10,8 @@ secs=${1:-60}
 out=build/fuzz
 mkdir -p "$out"
 flags="-std=c11 -g -O1 -D_GNU_SOURCE -Isrc -Wall -Wextra -Werror"
-srcs_st="src/embed/safetensors.c"
-srcs_wp="src/embed/wordpiece.c src/embed/bert_chars.c"
+srcs_st="src/embed/safetensors.c src/util/errmsg.c"
+srcs_wp="src/embed/wordpiece.c src/embed/bert_chars.c src/util/errmsg.c"
 jansson=$(pkg-config --cflags --libs jansson)
 
 # Seed corpora: real files of the generator, and texts.
