@@ -194,7 +194,9 @@ static int exchange(const embedder *e, const char *const *texts, size_t n, float
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply);
     CURLcode cc = curl_easy_perform(c);
-    if (cc != CURLE_OK) {
+    if (cc == CURLE_OPERATION_TIMEDOUT) {
+        snprintf(err, errsz, "embedding service timed out");
+    } else if (cc != CURLE_OK) {
         snprintf(err, errsz, "embedding service unreachable: %s", curl_easy_strerror(cc));
     } else {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

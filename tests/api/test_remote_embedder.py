@@ -243,3 +243,48 @@ def test_bad_settings_stop_the_start(tmp_path, env_extra, message):
     p = subprocess.run([ca.BIN, "serve"], env=env, capture_output=True, text=True, timeout=20)
     assert p.returncode == 1
     assert message in p.stderr, p.stderr
+
+
+def run_embed(fake, texts, **extra):
+    """`chimerad embed` (the blocking path of the remote embedder) against the fake."""
+    import os
+    import subprocess
+    import tempfile
+    env = dict(os.environ)
+    env.update(ca.DEFAULT_ENV)
+    env.update({"CHIMERA_EMBEDDER": "remote", "CHIMERA_EMBED_URL": fake.base + "/v1/",
+                "CHIMERA_EMBED_MODEL": MODEL, "CHIMERA_EMBED_DIMENSIONS": str(DIM),
+                "CHIMERA_EMBED_BATCH": "2", "CHIMERA_EMBED_TIMEOUT": "2",
+                "CHIMERA_DATA_DIR": tempfile.mkdtemp(prefix="embed-cli-", dir=ca.base_tmp())})
+    env.pop("CHIMERA_EMBED_API_KEY", None)
+    env.update(extra)
+    return subprocess.run([ca.BIN, "embed"] + texts, env=env, capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_embed_command_uses_the_service_in_batches(env, fake):
+    texts = ["alpha beta", "gamma", "delta delta epsilon"]
+    p = run_embed(fake, texts)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.strip().split("\n")
+    assert len(lines) == 3
+    import json
+    for line, text in zip(lines, texts):
+        vec = json.loads(line)
+        assert all(abs(a - b) < 1e-6 for a, b in zip(vec, fake_vector(text)))
+    calls = embed_calls(fake)
+    assert [c["body"]["input"] for c in calls] == [texts[:2], texts[2:]]
+    assert all("Authorization" not in c["headers"] for c in calls)   # no key: none sent
+
+
+@pytest.mark.parametrize("mode,delay,message", [
+    ("error500", 0, "embedding service answered 500: boom"),
+    ("short_vectors", 0, "embedding service returned 15 numbers, expected 16"),
+    ("ok", 3000, "embedding service timed out"),
+    ("drop", 0, "embedding service unreachable: "),
+])
+def test_embed_command_reports_failures(env, fake, mode, delay, message):
+    fake.config(mode=mode, delay_ms=delay)
+    p = run_embed(fake, ["some text"])
+    assert p.returncode == 1
+    assert "chimerad: embedding failed: " + message in p.stderr, p.stderr
