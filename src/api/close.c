@@ -7,6 +7,7 @@
 #include "api/embedding.h"
 #include "api/handlers.h"
 #include "api/memory_json.h"
+#include "api/serialize.h"
 
 #include "http/response.h"
 #include "util/buf.h"
@@ -105,9 +106,7 @@ static void close_embedded(http_req *r, void *ctx, embedded_vec *ev, size_t n)
         tags = summary_tags(j->content);
         meta = summary_metadata(c);
         tags_text = json_dumps(tags, JSON_COMPACT);
-        tag_list = calloc(json_array_size(tags), sizeof *tag_list);
-        for (size_t i = 0; tag_list && i < json_array_size(tags); i++)
-            tag_list[i] = json_string_value(json_array_get(tags, i));
+        tag_list = json_string_list(tags);
         in.title = c->title;
         in.content = j->content;
         in.tags = tags_text;

@@ -10,6 +10,7 @@
 #include "api/embedding.h"
 #include "api/handlers.h"
 #include "api/memory_json.h"
+#include "api/serialize.h"
 #include "api/validate.h"
 
 #include "config.h"
@@ -82,10 +83,8 @@ static void import_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
     memory_row m;
     char *meta_text = NULL, *tags_text = json_dumps(j->tags, JSON_COMPACT);
     size_t ntags = json_array_size(j->tags);
-    const char **list = calloc(ntags + 1, sizeof *list);
+    const char **list = json_string_list(j->tags);
     (void)n;
-    for (size_t i = 0; list && i < ntags; i++)
-        list[i] = json_string_value(json_array_get(j->tags, i));
     memory_input in = { .title = j->title, .content = j->content, .tags = tags_text,
                         .tag_list = list, .ntags = ntags };
     api_embed_apply(&v[0], &j->metadata, &meta_text, &in);
@@ -438,9 +437,11 @@ static int read_upload(http_req *r, upload *u)
         resp_error(r, 400, "No file uploaded");
         return -1;
     }
-    if (ok != MHD_YES) {
-        resp_error(r, 400, u->data.len || !u->filename ? "Malformed multipart body"
-                                                       : "Out of memory");
+    if (ok != MHD_YES) {        /* a name we could not copy, or a broken body */
+        if (!u->filename)
+            resp_error(r, 500, "Import failed: out of memory");
+        else
+            resp_error(r, 400, "Malformed multipart body");
         return -1;
     }
     return 0;

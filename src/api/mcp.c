@@ -89,9 +89,7 @@ static st_rc remember_store(const char *wid, json_t *item, const char *title,
         json_array_foreach(tags, i, t)
             if (json_is_string(t) && json_string_length(t))
                 json_array_append(clean, t);
-    const char **list = calloc(json_array_size(clean) + 1, sizeof *list);
-    for (i = 0; list && i < json_array_size(clean); i++)
-        list[i] = json_string_value(json_array_get(clean, i));
+    const char **list = json_string_list(clean);
     json_t *m = json_is_object(meta) ? json_deep_copy(meta) : json_object();
     char *tags_text = json_dumps(clean, JSON_COMPACT), *meta_text = NULL;
     memory_input in = { .title = title, .content = text, .tags = tags_text, .tag_list = list,

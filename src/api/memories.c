@@ -129,9 +129,7 @@ static int read_memory_body(http_req *r, json_t *body, bool create, memory_body 
     json_decref(errs);
     if (b->tags) {
         b->tags_text = json_dumps(b->tags, JSON_COMPACT);
-        b->tag_list = calloc(json_array_size(b->tags) + 1, sizeof *b->tag_list);
-        for (size_t i = 0; b->tag_list && i < json_array_size(b->tags); i++)
-            b->tag_list[i] = json_string_value(json_array_get(b->tags, i));
+        b->tag_list = json_string_list(b->tags);
     }
     if (b->metadata)
         b->metadata_text = json_dumps(b->metadata, JSON_COMPACT);

@@ -101,6 +101,15 @@ json_t *invitation_json(const invitation_row *i)
                      "createdAt", json_ts_offset(i->created_at));
 }
 
+const char **json_string_list(const json_t *arr)
+{
+    size_t n = json_array_size(arr);
+    const char **list = calloc(n + 1, sizeof *list);
+    for (size_t i = 0; list && i < n; i++)
+        list[i] = json_string_value(json_array_get(arr, i));
+    return list;
+}
+
 json_t *json_from_text(const char *text)
 {
     json_t *v = text ? json_loads(text, 0, NULL) : NULL;

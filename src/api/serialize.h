@@ -46,4 +46,9 @@ json_t *settings_json(const user_row *u);
 /* Parses stored JSON text; an empty object when it is not valid JSON. */
 json_t *json_from_text(const char *text);
 
+/* The strings of a JSON array as a NULL-terminated list pointing into it
+ * (the list is malloc'd, the strings are the array's); NULL when out of
+ * memory. Non-strings give NULL entries. */
+const char **json_string_list(const json_t *arr);
+
 #endif
