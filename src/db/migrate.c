@@ -35,15 +35,18 @@ static int record_version(db *d, const migration *m)
     return rc == DB_DONE ? 0 : -1;
 }
 
-/* One transaction for all pending steps; on PostgreSQL an advisory lock
- * makes concurrent nodes wait for each other instead of racing. */
-int db_migrate(db *d, int *applied)
+/* Nodes of one deployment may start together on an empty database. On
+ * PostgreSQL a session advisory lock, taken before anything is created,
+ * makes the others wait until the first has migrated (even CREATE TABLE IF
+ * NOT EXISTS races on the catalog: "type already exists"); they then find
+ * the schema current. On SQLite BEGIN IMMEDIATE is the lock. All pending
+ * steps run in one transaction. */
+#define MIGRATE_LOCK "43484752"
+
+static int apply_pending(db *d, int *applied)
 {
-    *applied = 0;
     if (db_exec(d, SQL_CREATE_VERSION) != 0 || db_begin(d) != 0)
         return -1;
-    if (db_kind(d) == DB_POSTGRES && db_exec(d, "SELECT pg_advisory_xact_lock(43484752)") != 0)
-        goto fail;
     int current = db_schema_version(d);
     if (current < 0)
         goto fail;
@@ -60,4 +63,16 @@ int db_migrate(db *d, int *applied)
 fail:
     db_rollback(d);
     return -1;
+}
+
+int db_migrate(db *d, int *applied)
+{
+    *applied = 0;
+    bool pg = db_kind(d) == DB_POSTGRES;
+    if (pg && db_exec(d, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")") != 0)
+        return -1;
+    int rc = apply_pending(d, applied);
+    if (pg && db_exec(d, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")") != 0)
+        rc = -1;
+    return rc;
 }

@@ -21,6 +21,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import threading
 import uuid
 
 import pytest
@@ -75,12 +76,22 @@ def base_tmp():
     return _BASE_TMP
 
 
+_GIVEN_PORTS = set()
+_PORT_LOCK = threading.Lock()
+
+
 def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A free loopback port not handed out before in this run (servers started
+    from several threads at once must not be given the same one)."""
+    with _PORT_LOCK:
+        while True:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            s.close()
+            if port not in _GIVEN_PORTS:
+                _GIVEN_PORTS.add(port)
+                return port
 
 
 # Default environment: fast hashing, no abuse limits in the way.
@@ -154,6 +165,31 @@ class Server:
                 self.stop(check=False)
         pytest.fail("chimerad did not become healthy: %s\n--- stderr ---\n%s"
                     % (last_err, self.read_log()[-4000:]))
+
+    def spawn(self):
+        """Starts the process without waiting for it (several nodes started at
+        the same instant); then wait_started(). One attempt: no port retry."""
+        env = dict(os.environ)
+        env.update(DEFAULT_ENV)
+        env["DATABASE_URL"] = self.database_url()
+        env["CHIMERA_DATA_DIR"] = self.data_dir
+        self.port = free_port()
+        env["CHIMERA_PORT"] = str(self.port)
+        env.update(self.env_overrides)
+        self._err = open(self.log_path, "ab")
+        self._out = open(self.out_path, "ab")
+        self.proc = self._spawn(env)
+        if self not in ALL_SERVERS:
+            ALL_SERVERS.append(self)
+        return self
+
+    def wait_started(self, timeout=30.0):
+        try:
+            self._wait_healthy(timeout)
+        except RuntimeError as e:
+            pytest.fail("chimerad did not become healthy: %s\n--- stderr ---\n%s"
+                        % (e, self.read_log()[-4000:]))
+        return self
 
     def _spawn(self, env):
         # A binary being relinked right now (make in another shell) is briefly
