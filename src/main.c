@@ -1,4 +1,5 @@
 /* main.c — chimerad serve | migrate | embed | version | gen-keys. */
+#include "api/limits.h"
 #include "auth/fernet.h"
 #include "auth/password.h"
 #include "auth/token.h"
@@ -106,7 +107,9 @@ static int cmd_serve(void)
     for (int p = LLM_OPENAI; p <= LLM_GROQ; p++)
         llm_set_base_url((llm_provider)p, cfg.provider_base[p]);
     if (secrets_init(cfg.encryption_key) != 0 || outbound_start(cfg.outbound_max_body) != 0 ||
-        token_set_key(cfg.jwt_secret, strlen(cfg.jwt_secret)) != 0 || server_start() != 0) {
+        token_set_key(cfg.jwt_secret, strlen(cfg.jwt_secret)) != 0 || limits_start() != 0 ||
+        server_start() != 0) {
+        limits_stop();
         outbound_stop(0);
         emb_free(emb);
         return 1;
@@ -122,6 +125,7 @@ static int cmd_serve(void)
     outbound_stop(SHUTDOWN_GRACE_S);
     server_drain(SHUTDOWN_GRACE_S);
     server_stop();
+    limits_stop();
     db_writer_close();
     idx_drop(NULL);
     api_set_embedder(NULL);

@@ -7,7 +7,7 @@
 
 #include "auth/password.h"
 #include "config.h"
-#include "http/ratelimit.h"
+#include "api/limits.h"
 #include "http/response.h"
 #include "store/tokens.h"
 #include "util/ids.h"
@@ -47,21 +47,12 @@ static json_t *auth_result(char *access, char *refresh, const user_row *u)
     return o;
 }
 
-static int throttled(http_req *r, const char *prefix, const char *id, int limit)
+static int throttled(http_req *r, const char *kind, const char *who, int limit)
 {
-    char key[400];
-    snprintf(key, sizeof key, "%s:%s", prefix, id);
-    int wait = ratelimit_check(ratelimit_global(), key, limit, time_now_us());
+    int wait = limit_wait(kind, who, limit);
     if (wait)
         resp_throttled(r, wait);
     return wait;
-}
-
-static void count_event(const char *prefix, const char *id, int window_s)
-{
-    char key[400];
-    snprintf(key, sizeof key, "%s:%s", prefix, id);
-    ratelimit_add(ratelimit_global(), key, window_s, time_now_us());
 }
 
 void h_register(http_req *r)
@@ -101,7 +92,7 @@ void h_register(http_req *r)
         api_store_error(r, st, NULL);
         goto out;
     }
-    count_event("reg", r->client, cfg.register_window_s);
+    limit_count("reg", r->client, cfg.register_window_s);
     resp_data(r, 201, auth_result(access, refresh, &u));
     access = refresh = NULL;
 out:
@@ -123,8 +114,8 @@ static bool login_ok(http_req *r, const char *email, const char *password, user_
     else
         password_verify_dummy(password, strlen(password)), ok = false;
     if (!ok) {
-        count_event("lf-e", email, cfg.login_fail_window_s);
-        count_event("lf-a", r->client, cfg.login_fail_window_s);
+        limit_count("lf-e", email, cfg.login_fail_window_s);
+        limit_count("lf-a", r->client, cfg.login_fail_window_s);
     }
     return ok;
 }
@@ -155,9 +146,7 @@ void h_login(http_req *r)
         resp_error(r, 500, "Internal server error");
         goto out;
     }
-    char key[400];
-    snprintf(key, sizeof key, "lf-e:%s", email);
-    ratelimit_clear(ratelimit_global(), key);
+    limit_clear("lf-e", email);
     resp_data(r, 200, auth_result(access, refresh, &u));
     access = refresh = NULL;
 out:

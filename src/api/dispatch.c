@@ -4,7 +4,7 @@
 #include "api/api.h"
 
 #include "config.h"
-#include "http/ratelimit.h"
+#include "api/limits.h"
 #include "http/response.h"
 #include "store/store.h"
 #include "util/isotime.h"
@@ -72,9 +72,7 @@ static int authenticate(http_req *r)
 
 static int user_ceiling(http_req *r)
 {
-    char key[64];
-    snprintf(key, sizeof key, "u:%s", r->user->user.id);
-    int wait = ratelimit_hit(ratelimit_global(), key, cfg.user_rate_limit, 60, time_now_us());
+    int wait = limit_user_request(r->user->user.id);
     if (wait) {
         resp_throttled(r, wait);
         return -1;
