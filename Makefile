@@ -28,7 +28,7 @@ OBJ      := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN:%.c=%.o)
 UNIT_SRC := $(shell find tests/unit -name 'test_*.c' | sort)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps run test unit api asan coverage bench clean
+.PHONY: all deps run test unit api cluster asan coverage bench clean
 all: deps $(BUILD)/chimerad
 
 # Installs missing Debian packages when run as root (no-op otherwise).
@@ -71,6 +71,10 @@ unit: all $(UNIT_BIN)
 # The API suite against SQLite and against a throw-away PostgreSQL cluster.
 api: all
 	@scripts/run-api.sh $(BUILD)/chimerad
+
+# Three nodes on one PostgreSQL behind nginx: the cluster-relevant API tests.
+cluster: all
+	@scripts/run-cluster.sh $(BUILD)/chimerad
 
 # The README's second command: every test, both engines.
 test: unit api

@@ -12,7 +12,7 @@ BUILD_PKGS=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libjwt-d
             libxml2-dev zlib1g-dev libzip-dev libpoppler-glib-dev libopenblas-dev
             libcmocka-dev)
 TEST_PKGS=(python3 python3-pytest python3-hypothesis python3-requests python3-numpy postgresql wrk
-           gcovr)
+           gcovr nginx)
 # `deps.sh bench` also wants PyTorch, for the embedder comparison only (large, so not for CI).
 [ "${1:-}" = bench ] && TEST_PKGS+=(python3-torch)
 
