@@ -28,12 +28,22 @@ OBJ      := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN:%.c=%.o)
 UNIT_SRC := $(shell find tests/unit -name 'test_*.c' | sort)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps run test unit api cluster asan coverage bench clean
-all: deps $(BUILD)/chimerad
+# Builds run in parallel by default (make JOBS=1 for one job at a time).
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-# Installs missing Debian packages when run as root (no-op otherwise).
+.PHONY: all build deps test-deps run test unit api cluster deploy-check asan coverage bench clean
+all: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) build
+
+build: $(BUILD)/chimerad
+
+# Installs missing Debian packages when run as root (no-op otherwise): what the
+# build needs for `all` and `run`, and the test tools too for the test targets.
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh build
+
+test-deps:
+	@scripts/deps.sh test
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -65,19 +75,24 @@ $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libchimera.a
 run: all
 	$(BUILD)/chimerad serve
 
-unit: all $(UNIT_BIN)
+unit: all test-deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
 
 # The API suite against SQLite and against a throw-away PostgreSQL cluster.
-api: all
+api: all test-deps
 	@scripts/run-api.sh $(BUILD)/chimerad
 
 # Three nodes on one PostgreSQL behind nginx: the cluster-relevant API tests.
-cluster: all
+cluster: all test-deps
 	@scripts/run-cluster.sh $(BUILD)/chimerad
 
+# The deployment files of docs/deploy, read by systemd-analyze and nginx -t.
+deploy-check: all test-deps
+	@scripts/check-deploy.sh $(BUILD)/chimerad
+
 # The README's second command: every test, both engines.
-test: unit api
+test: unit api deploy-check
 
 asan:
 	$(MAKE) BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined' \

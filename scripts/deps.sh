@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages chimerad builds and tests with are installed.
-# Run by `make deps` (so before every build) and by .ci/run: it must be a fast
-# no-op when everything is there, and install what is missing when root (CI).
-# CHIMERA_SKIP_DEPS=1 skips the check (e.g. a non-Debian host with its own setup).
+#   deps.sh build   what building and running need (make all, make run)
+#   deps.sh [test]  that and what the tests need (make test/unit/api/cluster, .ci/run)
+#   deps.sh bench   that and what the benchmarks need
+# It must be a fast no-op when everything is there, and install what is missing when
+# root (CI, a fresh machine). CHIMERA_SKIP_DEPS=1 skips the check (e.g. a non-Debian
+# host with its own setup).
 set -euo pipefail
 
 # The one list. BUILD_PKGS: without these nothing compiles, so their absence is fatal.
@@ -12,9 +15,15 @@ BUILD_PKGS=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libjwt-d
             libxml2-dev zlib1g-dev libzip-dev libpoppler-glib-dev libopenblas-dev
             libcmocka-dev)
 TEST_PKGS=(python3 python3-pytest python3-hypothesis python3-requests python3-numpy postgresql wrk
-           gcovr nginx)
-# `deps.sh bench` also wants PyTorch, for the embedder comparison only (large, so not for CI).
-[ "${1:-}" = bench ] && TEST_PKGS+=(python3-torch)
+           gcovr nginx systemd openssl)
+mode=${1:-test}
+case "$mode" in
+  build) TEST_PKGS=() ;;
+  test) ;;
+  # the benchmarks also want PyTorch, for the embedder comparison only (large, so not for CI)
+  bench) TEST_PKGS+=(python3-torch) ;;
+  *) echo "usage: deps.sh [build|test|bench]" >&2; exit 2 ;;
+esac
 
 [ "${CHIMERA_SKIP_DEPS:-0}" = 1 ] && exit 0
 
@@ -30,13 +39,13 @@ declare -A installed=()
 while read -r name status; do
   [ "${status:1:1}" = i ] && installed[$name]=1
 done < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' \
-           "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" 2>/dev/null || true)
+           "${BUILD_PKGS[@]}" ${TEST_PKGS[@]+"${TEST_PKGS[@]}"} 2>/dev/null || true)
 
 missing=() missing_build=()
 for p in "${BUILD_PKGS[@]}"; do
   [ -n "${installed[$p]:-}" ] || { missing+=("$p"); missing_build+=("$p"); }
 done
-for p in "${TEST_PKGS[@]}"; do
+for p in ${TEST_PKGS[@]+"${TEST_PKGS[@]}"}; do
   [ -n "${installed[$p]:-}" ] || missing+=("$p")
 done
 
