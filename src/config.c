@@ -232,6 +232,7 @@ int config_load(bool secrets)
     cfg.embed_model = env_dup("CHIMERA_EMBED_MODEL", "text-embedding-3-small");
     cfg.embed_key = env_dup("CHIMERA_EMBED_API_KEY", NULL);
     cfg.embed_model_dir = env_dup("CHIMERA_EMBED_MODEL_DIR", NULL);
+    cfg.metrics_token = env_dup("CHIMERA_METRICS_TOKEN", NULL);
     cfg.import_allow_private = env_bool("CHIMERA_IMPORT_ALLOW_PRIVATE", false);
     if (load_numbers() != 0)
         return -1;
@@ -293,5 +294,6 @@ void config_free(void)
     free(cfg.embed_model);
     free(cfg.embed_key);
     free(cfg.embed_model_dir);
+    free(cfg.metrics_token);
     memset(&cfg, 0, sizeof cfg);
 }

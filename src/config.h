@@ -51,6 +51,7 @@ typedef struct config {
     int import_timeout_s;         /* CHIMERA_IMPORT_TIMEOUT seconds for import-url (15) */
     bool log_requests;            /* CHIMERA_LOG_REQUESTS (1) */
     bool log_debug;               /* CHIMERA_LOG_DEBUG (0): adds SQL counts to request lines */
+    char *metrics_token;          /* CHIMERA_METRICS_TOKEN: GET /api/metrics from non-loopback */
 } config;
 
 extern config cfg;

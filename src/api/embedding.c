@@ -4,11 +4,20 @@
 #include "http/response.h"
 #include "llm/outbound.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static embedder *api_emb;
+static atomic_uint_fast64_t n_calls, n_texts, n_errors;
+
+void api_embed_counts(uint64_t *calls, uint64_t *texts, uint64_t *errors)
+{
+    *calls = atomic_load_explicit(&n_calls, memory_order_relaxed);
+    *texts = atomic_load_explicit(&n_texts, memory_order_relaxed);
+    *errors = atomic_load_explicit(&n_errors, memory_order_relaxed);
+}
 
 void api_set_embedder(embedder *e)
 {
@@ -60,6 +69,8 @@ static void job_free(embed_job *j)
 /* Marks texts [from, to) failed with msg. */
 static void fail_texts(embed_job *j, size_t from, size_t to, const char *msg)
 {
+    if (to > from)
+        atomic_fetch_add_explicit(&n_errors, to - from, memory_order_relaxed);
     for (size_t i = from; i < to; i++)
         snprintf(j->vecs[i].err, sizeof j->vecs[i].err, "%s", msg);
 }
@@ -102,6 +113,7 @@ static int send_batch(embed_job *j)
         return -1;
     }
     j->inflight = k;
+    req->target = "embeddings";
     if (outbound_submit(req, embed_done, j) != 0) {
         llm_request_free(req);
         free(req);
@@ -183,6 +195,8 @@ void api_embed_then(http_req *r, const char *const *texts, size_t n, api_embed_c
         return;
     }
     j->n = n;
+    atomic_fetch_add_explicit(&n_calls, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&n_texts, n, memory_order_relaxed);
     if (api_emb && api_emb->request && n > 0) {
         r->defer_ctx = j;
         r->defer_start = embed_start;

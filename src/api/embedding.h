@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Set once at start-up (main.c); shared read-only by all threads. */
 void api_set_embedder(embedder *e);
@@ -45,6 +46,10 @@ void api_embed_then(http_req *r, const char *const *texts, size_t n, api_embed_c
 void api_embed_apply(const embedded_vec *ev, json_t **meta, char **meta_text, memory_input *in);
 
 void embedded_vec_free(embedded_vec *ev);
+
+/* Totals for the metrics endpoint: api_embed_then calls, texts asked for,
+ * texts that got no vector. */
+void api_embed_counts(uint64_t *calls, uint64_t *texts, uint64_t *errors);
 
 /* GET …/memories?search=…&sortBy=relevance: substring matches ordered by
  * similarity to the search text (D2). Answers r. */

@@ -99,4 +99,7 @@ void h_health(http_req *r);
 /* api/schema.c */
 void h_schema(http_req *r);
 
+/* api/metrics.c */
+void h_metrics(http_req *r);
+
 #endif

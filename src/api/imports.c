@@ -317,6 +317,7 @@ static llm_request *fetch_request(const char *url)
     req->allow_addrs = cfg.import_allow_addrs;
     req->user_agent = CHROME_UA;
     req->max_body = cfg.import_max_body;
+    req->target = "import";
     return req;
 }
 

@@ -20,6 +20,7 @@ static const route routes[] = {
     /* method  pattern                        handler            flags         role request response */
     { "GET",  "/api/health",                  h_health,          ROUTE_PUBLIC, "-", "-",             "Health" },
     { "GET",  "/api/schema",                  h_schema,          ROUTE_PUBLIC, "-", "-",             "OpenAPI" },
+    { "GET",  "/api/metrics",                 h_metrics,         ROUTE_PUBLIC, "-", "-",             "Metrics" },
     { "POST", "/api/auth/register",           h_register,        ROUTE_PUBLIC, "-", "Register",      "AuthResult" },
     { "POST", "/api/auth/login",              h_login,           ROUTE_PUBLIC, "-", "Login",         "AuthResult" },
     { "POST", "/api/auth/logout",             h_logout,          0,            "-", "Logout",        "Message" },

@@ -2,9 +2,11 @@
  * connection, transactions, and dispatch to sqlite.c / postgres.c. */
 #include "db/db_impl.h"
 
+#include "util/isotime.h"
 #include "util/log.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,13 @@ static char *db_target;                 /* path or conninfo */
 static db_engine db_engine_kind = DB_SQLITE;
 static _Thread_local db *thread_db;
 static _Thread_local unsigned thread_count;
+
+static struct {
+    atomic_uint_fast64_t statements, commits, rollbacks, tx_us, writer_wait_us;
+    atomic_uint_fast64_t batches, batched, connects, connect_us, connect_failures;
+} stats;
+
+#define STAT_ADD(field, n) atomic_fetch_add_explicit(&stats.field, (n), memory_order_relaxed)
 
 static pthread_key_t db_key;
 static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
@@ -58,10 +67,16 @@ db *db_thread(void)
     if (!db_target)
         return NULL;
     pthread_once(&db_key_once, db_key_init);
+    int64_t t0 = time_mono_us();
     thread_db = db_engine_kind == DB_SQLITE ? db_sqlite_open(db_target)
                                             : db_pg_open(db_target);
-    if (thread_db)
+    STAT_ADD(connect_us, (uint_fast64_t)(time_mono_us() - t0));
+    if (thread_db) {
+        STAT_ADD(connects, 1);
         pthread_setspecific(db_key, thread_db);
+    } else {
+        STAT_ADD(connect_failures, 1);
+    }
     return thread_db;
 }
 
@@ -117,21 +132,35 @@ void db_writer_close(void)
 
 /* Clears in_tx before unlocking: the writer connection is shared, and the
  * next holder sets it again as soon as the lock is free. */
-static void tx_end(db *d)
+static void tx_end(db *d, bool committed)
 {
     int held = d->in_tx;
     d->in_tx = 0;
+    if (held) {
+        STAT_ADD(tx_us, (uint_fast64_t)(time_mono_us() - d->tx_t0));
+        if (committed)
+            STAT_ADD(commits, 1);
+        else
+            STAT_ADD(rollbacks, 1);
+    }
     if (held && d->engine == DB_SQLITE)
         pthread_mutex_unlock(&sqlite_writer);
 }
 
 int db_begin(db *d)
 {
-    if (d->engine == DB_SQLITE)
+    int64_t t0 = time_mono_us();
+    if (d->engine == DB_SQLITE) {
         pthread_mutex_lock(&sqlite_writer);
+        int64_t t1 = time_mono_us();
+        STAT_ADD(writer_wait_us, (uint_fast64_t)(t1 - t0));
+        t0 = t1;
+    }
     int rc = d->ops->exec(d, d->engine == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
-    if (rc == 0)
+    if (rc == 0) {
         d->in_tx = 1;
+        d->tx_t0 = t0;
+    }
     else if (d->engine == DB_SQLITE)
         pthread_mutex_unlock(&sqlite_writer);
     return rc;
@@ -142,7 +171,7 @@ int db_commit(db *d)
     int rc = d->ops->exec(d, "COMMIT");
     if (rc != 0)
         d->ops->exec(d, "ROLLBACK");
-    tx_end(d);
+    tx_end(d, rc == 0);
     return rc;
 }
 
@@ -150,7 +179,7 @@ void db_rollback(db *d)
 {
     if (d->in_tx)
         d->ops->exec(d, "ROLLBACK");
-    tx_end(d);
+    tx_end(d, false);
 }
 
 /* ---- group commit -------------------------------------------------------- */
@@ -175,7 +204,9 @@ static void write_batch(write_job *batch)
 {
     db *d = db_writer();
     int began = d && db_begin(d) == 0;
+    STAT_ADD(batches, 1);
     for (write_job *j = batch; j; j = j->next) {
+        STAT_ADD(batched, 1);
         if (!began || d->ops->exec(d, "SAVEPOINT w") != 0) {
             j->rc = DB_WRITE_FAILED;
             continue;
@@ -276,7 +307,27 @@ double db_col_double(db_stmt *st, int col)
     return s ? strtod(s, NULL) : 0.0;
 }
 
-void db_count_stmt(void) { thread_count++; }
+void db_count_stmt(void)
+{
+    thread_count++;
+    STAT_ADD(statements, 1);
+}
+
+void db_stats_get(db_stats *out)
+{
+#define STAT_GET(field) out->field = atomic_load_explicit(&stats.field, memory_order_relaxed)
+    STAT_GET(statements);
+    STAT_GET(commits);
+    STAT_GET(rollbacks);
+    STAT_GET(tx_us);
+    STAT_GET(writer_wait_us);
+    STAT_GET(batches);
+    STAT_GET(batched);
+    STAT_GET(connects);
+    STAT_GET(connect_us);
+    STAT_GET(connect_failures);
+#undef STAT_GET
+}
 
 unsigned db_take_count(void)
 {

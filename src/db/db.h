@@ -88,6 +88,17 @@ const void *db_col_blob(db_stmt *st, int col, size_t *len);
 /* Statements executed by this thread since the last call (debug log). */
 unsigned db_take_count(void);
 
+/* Process-wide totals for the metrics endpoint (relaxed atomics). */
+typedef struct db_stats {
+    uint64_t statements;
+    uint64_t commits, rollbacks;
+    uint64_t tx_us;             /* time inside transactions, begin to end */
+    uint64_t writer_wait_us;    /* SQLite: waiting for the process's writer lock */
+    uint64_t batches, batched;  /* SQLite group commit: transactions, writes in them */
+    uint64_t connects, connect_us, connect_failures;
+} db_stats;
+void db_stats_get(db_stats *out);
+
 /* Helper for the common case: prepare, bind nothing, run to completion. */
 db_rc db_run(db *d, const char *sql);
 

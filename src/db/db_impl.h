@@ -28,6 +28,7 @@ struct db {
     const db_ops *ops;
     db_engine engine;
     int in_tx;
+    int64_t tx_t0;              /* monotonic start of the open transaction, us */
 };
 
 /* Each statement starts with this header so db.c can reach its engine. */

@@ -45,6 +45,7 @@ typedef struct http_req {
     char *raw;                      /* non-enveloped body (export), owned */
     size_t raw_len;
     char *disposition;              /* Content-Disposition for raw bodies */
+    const char *content_type;       /* of a raw body (static); NULL = JSON */
     int retry_after;                /* seconds, for 429 */
     /* A streamed, non-enveloped body (export): fill(cls, buf, max) returns
      * bytes written, RESP_STREAM_END or RESP_STREAM_ERROR. */

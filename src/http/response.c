@@ -23,6 +23,7 @@ static void resp_clear(http_req *r)
     r->data = r->error = r->fail_data = NULL;
     r->raw = r->disposition = NULL;
     r->raw_len = 0;
+    r->content_type = NULL;
 }
 
 void resp_data(http_req *r, int status, json_t *data)

@@ -12,6 +12,7 @@
 #include "http/gzip.h"
 #include "http/response.h"
 #include "http/router.h"
+#include "http/stats.h"
 #include "util/ids.h"
 #include "util/isotime.h"
 #include "util/log.h"
@@ -25,6 +26,7 @@
 #include <string.h>
 
 static struct MHD_Daemon *daemon_handle;
+static unsigned server_connections(void);
 static atomic_int deferred;         /* suspended requests not yet answered */
 
 const char *req_header(const http_req *r, const char *name)
@@ -110,6 +112,7 @@ static http_req *req_new(struct MHD_Connection *conn, const char *url, const cha
         request_id(r->rid);
     client_address(r);
     db_take_count();
+    http_stats_request_begin();
     return r;
 }
 
@@ -225,7 +228,8 @@ static struct MHD_Response *build_response(http_req *r, int preflight)
         return NULL;
     }
     if (!preflight)
-        MHD_add_response_header(resp, "Content-Type", "application/json");
+        MHD_add_response_header(resp, "Content-Type",
+                                r->content_type ? r->content_type : "application/json");
     if (gz)
         MHD_add_response_header(resp, "Content-Encoding", "gzip");
     if (r->disposition)
@@ -369,6 +373,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     if (r->deferred)
         atomic_fetch_sub(&deferred, 1);
+    size_t nroutes;
+    const route *table = api_routes(&nroutes);
+    http_stats_request_end(r->route ? (int)(r->route - table) : -1, r->status,
+                           time_mono_us() - r->t0);
     log_request(r, db_take_count());
     req_free(r);
     *con_cls = NULL;
@@ -406,6 +414,11 @@ int server_start(void)
         log_error("CHIMERA_LISTEN is not an IP address: %s", cfg.listen);
         return -1;
     }
+    size_t nroutes;
+    api_routes(&nroutes);
+    if (http_stats_init(nroutes) != 0)
+        return -1;
+    http_stats_connections_from(server_connections);
     daemon_handle = MHD_start_daemon(
         flags, (uint16_t)cfg.port, NULL, NULL, on_request, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
@@ -422,6 +435,14 @@ int server_start(void)
         return -1;
     }
     return 0;
+}
+
+static unsigned server_connections(void)
+{
+    const union MHD_DaemonInfo *info =
+        daemon_handle ? MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)
+                      : NULL;
+    return info ? info->num_connections : 0;
 }
 
 void server_quiesce(void)

@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,9 +219,40 @@ static void ob_result_fill(ob_job *j, CURLcode rc, ob_result *res)
     }
 }
 
+/* ---- counts for the metrics endpoint ------------------------------------ */
+
+const char *const outbound_target_names[OB_TARGETS] = {
+    "openai", "anthropic", "google", "deepseek", "groq", "embeddings", "import", "other",
+};
+const char *const outbound_outcome_names[OB_OUTCOMES] = {
+    "ok", "http_error", "timeout", "network", "too_large", "blocked",
+};
+static atomic_uint_fast64_t ob_counts[OB_TARGETS][OB_OUTCOMES];
+
+static void ob_count(const llm_request *req, const ob_result *res)
+{
+    size_t t = OB_TARGETS - 1, o;
+    for (size_t i = 0; req && req->target && i < OB_TARGETS - 1; i++)
+        if (strcmp(req->target, outbound_target_names[i]) == 0)
+            t = i;
+    if (res->status)
+        o = res->status >= 200 && res->status < 300 ? 0 : 1;
+    else
+        o = res->timed_out ? 2 : res->too_large ? 4 : res->blocked ? 5 : 3;
+    atomic_fetch_add_explicit(&ob_counts[t][o], 1, memory_order_relaxed);
+}
+
+void outbound_counts(uint64_t out[OB_TARGETS][OB_OUTCOMES])
+{
+    for (size_t t = 0; t < OB_TARGETS; t++)
+        for (size_t o = 0; o < OB_OUTCOMES; o++)
+            out[t][o] = atomic_load_explicit(&ob_counts[t][o], memory_order_relaxed);
+}
+
 /* Runs the callback without the lock (it may submit), then frees the job. */
 static void ob_finish(ob_job *j, const ob_result *res)
 {
+    ob_count(j->req, res);
     if (j->done)
         j->done(j->ctx, res);
     ob_job_free(j);

@@ -10,6 +10,7 @@
 #include "llm/provider.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct ob_result {
     long status;                /* HTTP status, 0 on transport failure */
@@ -42,5 +43,15 @@ int outbound_submit(llm_request *req, ob_done done, void *ctx);
 
 /* Jobs submitted and not yet completed. */
 size_t outbound_in_flight(void);
+
+/* Completed calls by target (llm_request.target) and outcome, for the
+ * metrics endpoint. Targets: the providers, "embeddings", "import",
+ * "other"; outcomes: ok (2xx), http_error, timeout, network, too_large,
+ * blocked. */
+#define OB_TARGETS 8
+#define OB_OUTCOMES 6
+extern const char *const outbound_target_names[OB_TARGETS];
+extern const char *const outbound_outcome_names[OB_OUTCOMES];
+void outbound_counts(uint64_t out[OB_TARGETS][OB_OUTCOMES]);
 
 #endif

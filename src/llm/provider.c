@@ -149,13 +149,10 @@ int llm_key_ok(const char *key)
     return 1;
 }
 
-int llm_chat_request(llm_provider p, const char *api_key, const char *upstream_model,
-                     const char *system, const llm_message *history, size_t nhistory,
-                     const char *user, llm_request *out)
+static int chat_request(llm_provider p, const char *api_key, const char *upstream_model,
+                        const char *system, const llm_message *history, size_t nhistory,
+                        const char *user, llm_request *out)
 {
-    memset(out, 0, sizeof *out);
-    if (!llm_key_ok(api_key) || !upstream_model)
-        return -1;
     switch (p) {
     case LLM_OPENAI:
     case LLM_DEEPSEEK:
@@ -171,6 +168,18 @@ int llm_chat_request(llm_provider p, const char *api_key, const char *upstream_m
         break;
     }
     return -1;
+}
+
+int llm_chat_request(llm_provider p, const char *api_key, const char *upstream_model,
+                     const char *system, const llm_message *history, size_t nhistory,
+                     const char *user, llm_request *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!llm_key_ok(api_key) || !upstream_model ||
+        chat_request(p, api_key, upstream_model, system, history, nhistory, user, out) != 0)
+        return -1;
+    out->target = llm_provider_name(p);
+    return 0;
 }
 
 /* ---- replies ------------------------------------------------------------- */
@@ -308,11 +317,8 @@ int llm_chat_retry(llm_provider p, const char *upstream_model, long status)
 
 /* ---- connection test (§6.5) ---------------------------------------------- */
 
-int llm_test_request(llm_provider p, const char *api_key, llm_request *out)
+static int test_request(llm_provider p, const char *api_key, llm_request *out)
 {
-    memset(out, 0, sizeof *out);
-    if (!llm_key_ok(api_key))
-        return -1;
     switch (p) {
     case LLM_OPENAI:
     case LLM_DEEPSEEK:
@@ -326,6 +332,15 @@ int llm_test_request(llm_provider p, const char *api_key, llm_request *out)
         break;
     }
     return -1;
+}
+
+int llm_test_request(llm_provider p, const char *api_key, llm_request *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!llm_key_ok(api_key) || test_request(p, api_key, out) != 0)
+        return -1;
+    out->target = llm_provider_name(p);
+    return 0;
 }
 
 int llm_test_result(llm_provider p, long status, int timed_out, int transport_failed,

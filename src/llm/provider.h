@@ -47,6 +47,8 @@ typedef struct llm_request {
     size_t max_body;            /* answer cap; 0 = the engine's */
     char *const *allow_addrs;   /* LLM_REQ_PUBLIC_ONLY exceptions: addresses as text
                                    (NULL-terminated, static) */
+    const char *target;         /* static label for the metrics: a provider's name,
+                                   "embeddings" or "import"; NULL = "other" */
 } llm_request;
 
 void llm_request_free(llm_request *r);

@@ -1,0 +1,261 @@
+/* metrics.c — GET /api/metrics: the Prometheus text format (0.0.4), built
+ * from counters each layer keeps without locks (http/stats, db_stats, the
+ * outbound engine, the embedder calls, the vector index) and a few process
+ * facts read from /proc. Open to loopback clients; others need
+ * `Authorization: Bearer <CHIMERA_METRICS_TOKEN>` (404 when no token is
+ * set, so the endpoint is never public by accident; 401 for a wrong one).
+ * "Loopback" is the client address after X-Forwarded-For from a trusted
+ * proxy, so a proxy on the same host does not open it to the world. */
+#include "api/api.h"
+#include "api/embedding.h"
+#include "api/handlers.h"
+
+#include "config.h"
+#include "db/db.h"
+#include "embed/index.h"
+#include "http/response.h"
+#include "http/stats.h"
+#include "llm/outbound.h"
+#include "util/buf.h"
+#include "util/isotime.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef CHIMERA_VERSION
+#define CHIMERA_VERSION "0.0.0"
+#endif
+
+static bool loopback(const char *addr)
+{
+    unsigned char a[16];
+    if (inet_pton(AF_INET, addr, a) == 1)
+        return a[0] == 127;
+    if (inet_pton(AF_INET6, addr, a) != 1)
+        return false;
+    static const unsigned char one[16] = { [15] = 1 };
+    static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
+    return memcmp(a, one, 16) == 0 || (memcmp(a, mapped, 12) == 0 && a[12] == 127);
+}
+
+/* Equal-length check in constant time over hashes of both tokens. */
+static bool token_matches(const char *given, const char *want)
+{
+    unsigned char hg[32], hw[32];
+    crypto_generichash(hg, sizeof hg, (const unsigned char *)given, strlen(given), NULL, 0);
+    crypto_generichash(hw, sizeof hw, (const unsigned char *)want, strlen(want), NULL, 0);
+    return sodium_memcmp(hg, hw, sizeof hg) == 0;
+}
+
+/* 0 when r may read the metrics; else r has been answered. */
+static int metrics_access(http_req *r)
+{
+    if (loopback(r->client))
+        return 0;
+    if (!cfg.metrics_token || !cfg.metrics_token[0]) {
+        resp_error(r, 404, "Not found");
+        return -1;
+    }
+    const char *h = req_header(r, "Authorization");
+    if (!h || strncmp(h, "Bearer ", 7) != 0 || !token_matches(h + 7, cfg.metrics_token)) {
+        resp_error(r, 401, "Invalid metrics token");
+        return -1;
+    }
+    return 0;
+}
+
+static void family(buf *b, const char *name, const char *type, const char *help)
+{
+    buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void gauge(buf *b, const char *name, const char *help, double v)
+{
+    family(b, name, "gauge", help);
+    buf_printf(b, "%s %.15g\n", name, v);
+}
+
+static void counter(buf *b, const char *name, const char *help, double v)
+{
+    family(b, name, "counter", help);
+    buf_printf(b, "%s %.15g\n", name, v);
+}
+
+static void status_label(char *out, size_t n, int code)
+{
+    if (code < 100)
+        snprintf(out, n, "%dxx", code);
+    else
+        snprintf(out, n, "%d", code);
+}
+
+static void http_requests(buf *b, const route *table, size_t n)
+{
+    family(b, "chimera_http_requests_total", "counter",
+           "Requests answered, by route pattern, method and status.");
+    for (int i = -1; i < (int)n; i++) {
+        http_route_stats s;
+        if (http_stats_read(i, &s) != 0)
+            continue;
+        const char *pat = i < 0 ? "none" : table[i].pattern, *m = i < 0 ? "" : table[i].method;
+        for (size_t k = 0; k < s.nstatus; k++) {
+            char st[16];
+            status_label(st, sizeof st, s.status_codes[k]);
+            buf_printf(b, "chimera_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"}"
+                       " %llu\n", pat, m, st, (unsigned long long)s.counts[k]);
+        }
+    }
+}
+
+static void http_durations(buf *b, const route *table, size_t n)
+{
+    const char *name = "chimera_http_request_duration_seconds";
+    family(b, name, "histogram", "Time from the request's headers to its answer, by route.");
+    for (int i = -1; i < (int)n; i++) {
+        http_route_stats s;
+        if (http_stats_read(i, &s) != 0 || s.count == 0)
+            continue;
+        const char *pat = i < 0 ? "none" : table[i].pattern, *m = i < 0 ? "" : table[i].method;
+        for (size_t k = 0; k < HTTP_STATS_BUCKETS; k++)
+            buf_printf(b, "%s_bucket{route=\"%s\",method=\"%s\",le=\"%g\"} %llu\n", name, pat, m,
+                       http_stats_bucket_le[k], (unsigned long long)s.buckets[k]);
+        buf_printf(b, "%s_bucket{route=\"%s\",method=\"%s\",le=\"+Inf\"} %llu\n", name, pat, m,
+                   (unsigned long long)s.count);
+        buf_printf(b, "%s_sum{route=\"%s\",method=\"%s\"} %.6f\n", name, pat, m, s.sum_s);
+        buf_printf(b, "%s_count{route=\"%s\",method=\"%s\"} %llu\n", name, pat, m,
+                   (unsigned long long)s.count);
+    }
+}
+
+static void db_metrics(buf *b)
+{
+    db_stats s;
+    db_stats_get(&s);
+    counter(b, "chimera_db_statements_total", "SQL statements executed.", (double)s.statements);
+    family(b, "chimera_db_transactions_total", "counter", "Transactions, by outcome.");
+    buf_printf(b, "chimera_db_transactions_total{outcome=\"commit\"} %llu\n"
+               "chimera_db_transactions_total{outcome=\"rollback\"} %llu\n",
+               (unsigned long long)s.commits, (unsigned long long)s.rollbacks);
+    counter(b, "chimera_db_transaction_seconds_total",
+            "Time spent inside transactions, begin to commit or rollback.", s.tx_us / 1e6);
+    counter(b, "chimera_db_writer_wait_seconds_total",
+            "SQLite: time writers waited for the process's writer lock.", s.writer_wait_us / 1e6);
+    counter(b, "chimera_db_group_commits_total",
+            "SQLite: transactions that committed a batch of queued writes.", (double)s.batches);
+    counter(b, "chimera_db_group_commit_writes_total",
+            "SQLite: writes committed in those batches.", (double)s.batched);
+    counter(b, "chimera_db_connections_opened_total",
+            "Database connections opened (one per worker thread, again after a failure).",
+            (double)s.connects);
+    counter(b, "chimera_db_connect_failures_total", "Database connections that failed to open.",
+            (double)s.connect_failures);
+    counter(b, "chimera_db_connect_seconds_total",
+            "Time spent opening database connections (threads wait for these).",
+            s.connect_us / 1e6);
+}
+
+static void index_metrics(buf *b)
+{
+    size_t ws = 0, vectors = 0, bytes = 0;
+    idx_stats s;
+    idx_totals(&ws, &vectors, &bytes);
+    idx_stats_get(&s);
+    gauge(b, "chimera_index_bytes", "Memory held by cached vector indexes.", (double)bytes);
+    gauge(b, "chimera_index_workspaces", "Workspaces whose vector index is cached.", (double)ws);
+    gauge(b, "chimera_index_vectors", "Vectors in the cached indexes.", (double)vectors);
+    counter(b, "chimera_index_searches_total", "Searches run on a cached index.",
+            (double)s.searches);
+    counter(b, "chimera_index_full_loads_total",
+            "Index misses: a workspace's index loaded in full.", (double)s.full_loads);
+    counter(b, "chimera_index_delta_loads_total",
+            "Index refreshes that read only the changed rows.", (double)s.delta_loads);
+}
+
+static void outbound_metrics(buf *b)
+{
+    uint64_t c[OB_TARGETS][OB_OUTCOMES];
+    outbound_counts(c);
+    family(b, "chimera_outbound_requests_total", "counter",
+           "Outbound calls (providers, remote embeddings, URL imports), by target and outcome.");
+    for (size_t t = 0; t < OB_TARGETS; t++)
+        for (size_t o = 0; o < OB_OUTCOMES; o++)
+            if (c[t][o])
+                buf_printf(b, "chimera_outbound_requests_total{target=\"%s\",outcome=\"%s\"} "
+                           "%llu\n", outbound_target_names[t], outbound_outcome_names[o],
+                           (unsigned long long)c[t][o]);
+    gauge(b, "chimera_outbound_in_flight", "Outbound calls not yet answered.",
+          (double)outbound_in_flight());
+    uint64_t calls, texts, errors;
+    api_embed_counts(&calls, &texts, &errors);
+    counter(b, "chimera_embedder_calls_total", "Embedding requests (one or more texts each).",
+            (double)calls);
+    counter(b, "chimera_embedder_texts_total", "Texts sent to the embedder.", (double)texts);
+    counter(b, "chimera_embedder_errors_total", "Texts the embedder returned no vector for.",
+            (double)errors);
+}
+
+static long open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    long n = 0;
+    if (!d)
+        return -1;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n - 3;                   /* ".", ".." and the directory's own */
+}
+
+static double rss_bytes(void)
+{
+    long pages = 0, size;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld %ld", &size, &pages) != 2)
+        pages = 0;
+    fclose(f);
+    return (double)pages * (double)sysconf(_SC_PAGESIZE);
+}
+
+static void process_metrics(buf *b)
+{
+    family(b, "chimera_build_info", "gauge", "The running build.");
+    buf_printf(b, "chimera_build_info{version=\"%s\",engine=\"%s\"} 1\n", CHIMERA_VERSION,
+               db_configured_engine() == DB_SQLITE ? "sqlite" : "postgres");
+    gauge(b, "chimera_uptime_seconds", "Seconds since the server started.",
+          (double)(time_now_us() - http_stats_started_us()) / 1e6);
+    gauge(b, "chimera_process_resident_memory_bytes", "Resident set size.", rss_bytes());
+    gauge(b, "chimera_process_open_fds", "Open file descriptors.", (double)open_fds());
+    gauge(b, "chimera_http_requests_in_flight", "Requests being served (this one included).",
+          (double)http_stats_in_flight());
+    gauge(b, "chimera_http_connections", "Open client connections.",
+          (double)http_stats_connections());
+}
+
+void h_metrics(http_req *r)
+{
+    if (metrics_access(r) != 0)
+        return;
+    size_t n;
+    const route *table = api_routes(&n);
+    buf b = BUF_INIT(0);
+    process_metrics(&b);
+    http_requests(&b, table, n);
+    http_durations(&b, table, n);
+    db_metrics(&b);
+    index_metrics(&b);
+    outbound_metrics(&b);
+    if (!b.p) {
+        buf_free(&b);
+        resp_error(r, 500, "Out of memory");
+        return;
+    }
+    size_t len = b.len;
+    resp_raw(r, 200, buf_steal(&b), len, NULL);
+    r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
