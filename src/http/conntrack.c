@@ -364,6 +364,7 @@ int ct_init(unsigned max_conns, unsigned header_timeout_ms, const cidr_list *tru
     ct.max = max_conns;
     ct.timeout_ms = header_timeout_ms;
     ct.trusted = trusted;
+    memset(&ct.stats, 0, sizeof ct.stats);
     ct.ready = true;
     if (reaper && start_reaper() != 0) {
         ct_shutdown();
