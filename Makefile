@@ -91,8 +91,8 @@ cluster: all test-deps
 deploy-check: all test-deps
 	@scripts/check-deploy.sh $(BUILD)/chimerad
 
-# The README's second command: every test, both engines.
-test: unit api deploy-check
+# The README's second command: every test, both engines, the cluster, the deploy files.
+test: unit api cluster deploy-check
 
 asan:
 	$(MAKE) BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined' \

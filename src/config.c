@@ -195,6 +195,7 @@ static int load_numbers(void)
     NUM(conn_timeout_s, "CHIMERA_CONN_TIMEOUT", 30, 1, 3600);
     NUM(conn_memory, "CHIMERA_CONN_MEMORY", 32 * 1024, 4096, 1 << 24);
     NUM(max_connections, "CHIMERA_MAX_CONNECTIONS", 1024, 1, 1000000);
+    NUM(header_timeout_s, "CHIMERA_HEADER_TIMEOUT", 10, 1, 3600);
     NUM(pwhash_ops, "CHIMERA_ARGON2_OPSLIMIT", 2, 1, 64);
     NUM(pwhash_mem, "CHIMERA_ARGON2_MEMLIMIT", 64LL << 20, 8192, 4LL << 30);
     NUM(login_fail_limit, "CHIMERA_LOGIN_FAIL_LIMIT", 10, 1, 1000000000);
@@ -210,6 +211,17 @@ static int load_numbers(void)
     NUM(import_timeout_s, "CHIMERA_IMPORT_TIMEOUT", 15, 1, 600);
 #undef NUM
     return bad ? -1 : 0;
+}
+
+static int load_trusted_proxies(void)
+{
+    char why[160];
+    if (cidr_list_parse(env("CHIMERA_TRUSTED_PROXIES"), &cfg.trusted_proxies, why,
+                        sizeof why) == 0)
+        return 0;
+    fprintf(stderr, "chimerad: CHIMERA_TRUSTED_PROXIES must be a comma-separated list of IP "
+                    "addresses and networks (10.0.0.0/8, fd00::/8): %s\n", why);
+    return -1;
 }
 
 int config_load(bool secrets)
@@ -234,7 +246,7 @@ int config_load(bool secrets)
     cfg.embed_model_dir = env_dup("CHIMERA_EMBED_MODEL_DIR", NULL);
     cfg.metrics_token = env_dup("CHIMERA_METRICS_TOKEN", NULL);
     cfg.import_allow_private = env_bool("CHIMERA_IMPORT_ALLOW_PRIVATE", false);
-    if (load_numbers() != 0)
+    if (load_numbers() != 0 || load_trusted_proxies() != 0)
         return -1;
     if (mkdir_p(cfg.data_dir) != 0) {
         fprintf(stderr, "chimerad: cannot create data directory %s\n", cfg.data_dir);
@@ -287,6 +299,7 @@ void config_free(void)
     free_list(cfg.cors_origins);
     free_list(cfg.allowed_hosts);
     free_list(cfg.import_allow_addrs);
+    cidr_list_free(&cfg.trusted_proxies);
     for (int i = 0; i < 5; i++)
         free(cfg.provider_base[i]);
     free(cfg.embedder);

@@ -3,6 +3,8 @@
 #ifndef CHIMERA_CONFIG_H
 #define CHIMERA_CONFIG_H
 
+#include "util/cidr.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +28,8 @@ typedef struct config {
     int max_json_depth;           /* CHIMERA_MAX_JSON_DEPTH (32) */
     unsigned conn_timeout_s;      /* CHIMERA_CONN_TIMEOUT seconds (30) */
     int max_connections;          /* CHIMERA_MAX_CONNECTIONS (1024) */
+    int header_timeout_s;         /* CHIMERA_HEADER_TIMEOUT seconds for a request's headers (10) */
+    cidr_list trusted_proxies;    /* CHIMERA_TRUSTED_PROXIES: peers whose X-Forwarded-For is believed */
     size_t conn_memory;           /* CHIMERA_CONN_MEMORY bytes per connection, bounds headers (32 KiB) */
     unsigned long long pwhash_ops;/* CHIMERA_ARGON2_OPSLIMIT (libsodium interactive: 2) */
     size_t pwhash_mem;            /* CHIMERA_ARGON2_MEMLIMIT bytes (interactive: 64 MiB) */

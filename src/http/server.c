@@ -2,13 +2,17 @@
  * pattern (keep-alive breaks otherwise, see docs/ARCHITECTURE.md): the first
  * call sets up the request and routes it, body chunks arrive on the next
  * calls, and the answer is queued on the last one. The completion callback
- * writes the request log line and frees the request. */
+ * writes the request log line and frees the request. Connections are
+ * admitted, timed and counted by http/conntrack.c through MHD's accept
+ * policy and connection notifications. */
 #include "http/server.h"
 
 #include "api/api.h"
 #include "config.h"
 #include "db/db.h"
+#include "http/conntrack.h"
 #include "http/cors.h"
+#include "http/forwarded.h"
 #include "http/gzip.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -24,6 +28,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+
+/* X-Forwarded-For header lines looked at (the last ones: the walk starts
+ * from the right). */
+#define FWD_MAX_LINES 16
 
 static struct MHD_Daemon *daemon_handle;
 static unsigned server_connections(void);
@@ -57,18 +67,43 @@ static bool rid_acceptable(const char *s)
     return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
+typedef struct fwd_lines {
+    const char *v[FWD_MAX_LINES];
+    size_t n;
+} fwd_lines;
+
+static enum MHD_Result collect_fwd(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    fwd_lines *l = cls;
+    if (!key || !value || strcasecmp(key, "X-Forwarded-For") != 0)
+        return MHD_YES;
+    if (l->n == FWD_MAX_LINES) {
+        memmove(l->v, l->v + 1, (FWD_MAX_LINES - 1) * sizeof l->v[0]);
+        l->n--;
+    }
+    l->v[l->n++] = value;
+    return MHD_YES;
+}
+
+/* The TCP peer, or behind trusted proxies the client they name
+ * (http/forwarded.h): the key of the abuse limits and the log's "client". */
 static void client_address(http_req *r)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    ip_addr peer, client;
     snprintf(r->client, sizeof r->client, "unknown");
-    if (sa && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-                  r->client, sizeof r->client);
-    else if (sa && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                  r->client, sizeof r->client);
+    if (!ci || !ip_from_sockaddr(ci->client_addr, &peer))
+        return;
+    client = peer;
+    if (cfg.trusted_proxies.n && cidr_list_match(&cfg.trusted_proxies, &peer)) {
+        fwd_lines lines = { .n = 0 };
+        MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_fwd, &lines);
+        fwd_client(&cfg.trusted_proxies, &peer, lines.v, lines.n, &client);
+    }
+    ip_text(&client, r->client, sizeof r->client);
 }
 
 /* Request ids need uniqueness, not secrecy: a per-thread random seed run
@@ -142,7 +177,8 @@ static void log_request(const http_req *r, unsigned sql)
     char ts[ISOTIME_MAX];
     time_iso_z(time_now_us(), ts);
     buf b = BUF_INIT(0);
-    buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"info\",\"rid\":\"%s\",\"method\":\"", ts, r->rid);
+    buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"info\",\"rid\":\"%s\",\"client\":\"%s\","
+               "\"method\":\"", ts, r->rid, r->client);
     buf_json_str(&b, r->method);
     buf_puts(&b, "\",\"route\":");
     if (r->pattern)
@@ -293,6 +329,41 @@ static void body_too_large(http_req *r)
         resp_error(r, 413, "Request body too large");
 }
 
+static ct_conn *conn_tracked(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+    (void)cls;
+    (void)len;
+    ip_addr peer;
+    return !ip_from_sockaddr(sa, &peer) || ct_admit(&peer) ? MHD_YES : MHD_NO;
+}
+
+/* Called by MHD before it closes the socket (checked in 0.9.75's
+ * MHD_cleanup_connections): once ct_close returns, nobody uses the fd. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        ct_close(*socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ca =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    ip_addr peer;
+    if (fd && ca && ip_from_sockaddr(ca->client_addr, &peer))
+        *socket_context = ct_open(&peer, fd->connect_fd);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload, size_t *upload_size, void **con_cls)
@@ -301,6 +372,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     http_req *r = *con_cls;
     if (!r) {
+        if (!ct_headers_done(conn_tracked(conn)))
+            return MHD_NO;          /* the reaper got there first */
         r = req_new(conn, url, method);
         if (!r)
             return MHD_NO;
@@ -366,9 +439,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)toe;
     http_req *r = *con_cls;
+    ct_idle(conn_tracked(conn));    /* the next request's headers are due */
     if (!r)
         return;
     if (r->deferred)
@@ -391,6 +464,20 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
     log_warn("http: %s", msg);
+}
+
+/* Every connection is a descriptor: a soft limit below what the
+ * connection limit needs is raised to the hard one. */
+static void raise_nofile(rlim_t need)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+        return;
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+        log_warn("open-file limit %llu is below the %llu that CHIMERA_MAX_CONNECTIONS needs",
+                 (unsigned long long)rl.rlim_max, (unsigned long long)need);
 }
 
 int server_start(void)
@@ -419,18 +506,28 @@ int server_start(void)
     if (http_stats_init(nroutes) != 0)
         return -1;
     http_stats_connections_from(server_connections);
+    unsigned limit = ct_hard_limit((unsigned)cfg.max_connections);
+    if (ct_init((unsigned)cfg.max_connections, (unsigned)cfg.header_timeout_s * 1000u,
+                &cfg.trusted_proxies, true) != 0) {
+        log_error("cannot start the connection tracker");
+        return -1;
+    }
+    /* database connections, the listener, logs, outbound requests */
+    raise_nofile((rlim_t)limit + 64 + 4 * (rlim_t)cfg.threads);
     daemon_handle = MHD_start_daemon(
-        flags, (uint16_t)cfg.port, NULL, NULL, on_request, NULL,
+        flags, (uint16_t)cfg.port, on_accept, NULL, on_request, NULL,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg.conn_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg.conn_memory,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg.max_connections,
+        MHD_OPTION_CONNECTION_LIMIT, limit,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_END);
     if (!daemon_handle) {
+        ct_shutdown();
         log_error("cannot listen on %s:%d", cfg.listen, cfg.port);
         return -1;
     }
@@ -464,4 +561,5 @@ void server_stop(void)
         return;
     MHD_stop_daemon(daemon_handle);
     daemon_handle = NULL;
+    ct_shutdown();                  /* after the last CLOSED notification */
 }
