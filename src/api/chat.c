@@ -4,7 +4,7 @@
 #include "api/chat.h"
 
 #include "api/api.h"
-#include "api/conv_access.h"
+#include "api/access.h"
 #include "api/conv_json.h"
 #include "api/secrets.h"
 

@@ -2,7 +2,7 @@
  * conversation has messages, a summary memory (API.md §8.5): the
  * transcript, keyword tags, and metadata in both spellings (§11 #21). */
 #include "api/api.h"
-#include "api/conv_access.h"
+#include "api/access.h"
 #include "api/conv_json.h"
 #include "api/embedding.h"
 #include "api/handlers.h"
@@ -145,10 +145,7 @@ void h_conversation_close(http_req *r)
         resp_error(r, 500, "Out of memory");
         return;
     }
-    if (conv_load(r, true, true, &j->c) != 0) {
-        free(j);
-        return;
-    }
+    api_scope_take_conv(r, &j->c);      /* kept by the job while the summary embeds */
     if (j->c.nmessages == 0) {
         close_embedded(r, j, NULL, 0);
         close_job_free(j);

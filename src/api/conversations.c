@@ -2,7 +2,7 @@
  * (API.md §5.5, D6). Messages live in messages.c. */
 #include "api/access.h"
 #include "api/api.h"
-#include "api/conv_access.h"
+#include "api/access.h"
 #include "api/conv_json.h"
 #include "api/embedding.h"
 #include "api/handlers.h"
@@ -21,22 +21,6 @@
 
 static const char *const STATUSES[] = { "active", "completed", "archived", NULL };
 
-int conv_load(http_req *r, bool write, bool full, conv_row *c)
-{
-    ws_role role;
-    st_rc st = conv_get(req_param(r, 0), full, c);
-    if (st != ST_OK) {
-        api_store_error(r, st, MSG_CONV_NOT_FOUND);
-        return -1;
-    }
-    if ((write ? api_ws_writer(r, c->workspace_id, &role)
-               : api_ws_member(r, c->workspace_id, &role)) != 0) {
-        conv_row_free(c);
-        return -1;
-    }
-    return 0;
-}
-
 static void reply_conv(http_req *r, int status, st_rc st, conv_row *c)
 {
     if (st != ST_OK) {
@@ -49,12 +33,11 @@ static void reply_conv(http_req *r, int status, st_rc st, conv_row *c)
 
 void h_conversations_list(http_req *r)
 {
-    ws_role role;
     page pg;
     conv_row *rows = NULL;
     size_t n = 0;
     int64_t total = 0;
-    if (api_ws_member(r, req_param(r, 0), &role) != 0 || api_page(r, 0, &pg) != 0)
+    if (api_page(r, 0, &pg) != 0)
         return;
     st_rc st = conv_list(req_param(r, 0), pg, &rows, &n, &total);
     if (st != ST_OK) {
@@ -70,11 +53,10 @@ void h_conversations_list(http_req *r)
 
 void h_conversations_create(http_req *r)
 {
-    ws_role role;
     json_t *body = NULL, *errs = json_object();
     char *title = NULL, *model = NULL;
     conv_row c;
-    if (api_ws_writer(r, req_param(r, 0), &role) != 0 || !(body = val_body(r)))
+    if (!(body = val_body(r)))
         goto out;
     val_str(body, "title", 0, 0, TITLE_MAX, errs, &title);
     val_str(body, "modelId", V_REQUIRED, 0, MODEL_ID_MAX, errs, &model);
@@ -93,19 +75,14 @@ out:
 
 void h_conversation_get(http_req *r)
 {
-    conv_row c;
-    if (conv_load(r, false, true, &c) == 0)
-        reply_conv(r, 200, ST_OK, &c);
+    resp_data(r, 200, conversation_json(&api_scope_of(r)->conv));
 }
 
 void h_conversation_update(http_req *r)
 {
     json_t *body = NULL, *errs = json_object();
     char *title = NULL, *status = NULL;
-    conv_row c, updated;
-    if (conv_load(r, true, false, &c) != 0)
-        goto out;
-    conv_row_free(&c);
+    conv_row updated;
     if (!(body = val_body(r)))
         goto out;
     val_str(body, "title", 0, 0, TITLE_MAX, errs, &title);
@@ -124,10 +101,6 @@ out:
 
 void h_conversation_delete(http_req *r)
 {
-    conv_row c;
-    if (conv_load(r, true, false, &c) != 0)
-        return;
-    conv_row_free(&c);
     st_rc st = conv_delete(req_param(r, 0));
     if (st != ST_OK)
         api_store_error(r, st, MSG_CONV_NOT_FOUND);
@@ -137,11 +110,9 @@ void h_conversation_delete(http_req *r)
 
 void h_conversation_inject(http_req *r)
 {
-    conv_row c;
+    const conv_row *c = &api_scope_of(r)->conv;
     json_t *body = NULL;
     memory_row m;
-    if (conv_load(r, true, false, &c) != 0)
-        return;
     if (!(body = val_body(r)))
         goto out;
     json_t *mid = json_object_get(body, "memoryId");
@@ -152,28 +123,23 @@ void h_conversation_inject(http_req *r)
     /* The memory must live in the conversation's own workspace. */
     st_rc st = memory_get(json_string_value(mid), &m);
     if (st == ST_OK) {
-        if (strcmp(m.workspace_id, c.workspace_id) != 0)
+        if (strcmp(m.workspace_id, c->workspace_id) != 0)
             st = ST_NOT_FOUND;
         memory_row_free(&m);
     }
     if (st == ST_OK)
-        st = inject_add(c.id, json_string_value(mid));
+        st = inject_add(c->id, json_string_value(mid));
     if (st != ST_OK)
         api_store_error(r, st, "Memory not found");
     else
         resp_data(r, 200, json_pack("{s:s}", "message", "Memory injected successfully"));
 out:
-    conv_row_free(&c);
     json_decref(body);
 }
 
 void h_conversation_uninject(http_req *r)
 {
-    conv_row c;
-    if (conv_load(r, true, false, &c) != 0)
-        return;
-    st_rc st = inject_remove(c.id, req_param(r, 1));
-    conv_row_free(&c);
+    st_rc st = inject_remove(req_param(r, 0), req_param(r, 1));
     if (st != ST_OK)
         api_store_error(r, st, "Memory injection not found");
     else
@@ -182,12 +148,8 @@ void h_conversation_uninject(http_req *r)
 
 void h_conversation_toggle(http_req *r)
 {
-    conv_row c;
     bool active = false;
-    if (conv_load(r, true, false, &c) != 0)
-        return;
-    st_rc st = inject_toggle(c.id, req_param(r, 1), &active);
-    conv_row_free(&c);
+    st_rc st = inject_toggle(req_param(r, 0), req_param(r, 1), &active);
     if (st != ST_OK)
         api_store_error(r, st, "Memory injection not found");
     else
@@ -198,10 +160,7 @@ void h_conversation_toggle(http_req *r)
 
 void h_conversation_reopen(http_req *r)
 {
-    conv_row c, updated;
-    if (conv_load(r, true, false, &c) != 0)
-        return;
-    conv_row_free(&c);
+    conv_row updated;
     st_rc st = conv_update(req_param(r, 0), NULL, "active", &updated);
     if (st != ST_OK) {
         api_store_error(r, st, MSG_CONV_NOT_FOUND);

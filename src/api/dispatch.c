@@ -1,6 +1,7 @@
 /* dispatch.c — the path from a routed request to its handler:
  * authentication (Bearer JWT + one indexed read), the per-user request
  * ceiling, then the handler. Public routes ignore Authorization entirely. */
+#include "api/access.h"
 #include "api/api.h"
 
 #include "config.h"
@@ -86,11 +87,14 @@ void api_handle(http_req *r)
         return;
     if (!(r->route->flags & ROUTE_PUBLIC) && (authenticate(r) != 0 || user_ceiling(r) != 0))
         return;
+    if (api_resolve_scope(r) != 0)
+        return;
     r->route->handler(r);
 }
 
 void api_request_done(http_req *r)
 {
+    api_scope_free(r);
     if (r->user) {
         user_row_free(&r->user->user);
         free(r->user);

@@ -345,10 +345,9 @@ static bool http_url(const char *url)
 void h_memories_import_url(http_req *r)
 {
     const char *wid = req_param(r, 0);
-    ws_role role;
     json_t *body = NULL;
     import_job *j = NULL;
-    if (api_ws_writer(r, wid, &role) != 0 || !(body = val_body(r)))
+    if (!(body = val_body(r)))
         goto out;
     const char *url = json_string_value(json_object_get(body, "url"));
     const char *mode = json_string_value(json_object_get(body, "mode"));
@@ -458,12 +457,11 @@ static char *file_stem(const char *name)
 void h_memories_import_file(http_req *r)
 {
     const char *wid = req_param(r, 0);
-    ws_role role;
     upload u = { .data = BUF_INIT(HTTP_UPLOAD_MAX) };
     import_job *j = NULL;
     imp_file_result fr = { 0 };
     char err[300], *stem = NULL;
-    if (api_ws_writer(r, wid, &role) != 0 || read_upload(r, &u) != 0)
+    if (read_upload(r, &u) != 0)
         goto out;
     imp_status st = imp_extract_file(u.filename, u.data.p ? u.data.p : "", u.data.len, &fr,
                                      err, sizeof err);

@@ -42,7 +42,7 @@ static int mcp_workspace(http_req *r, json_t *body, bool write, char wid[40])
     ws_role role;
     if (json_is_string(v) && json_string_length(v)) {
         snprintf(wid, 40, "%s", json_string_value(v));
-        return (write ? api_ws_writer(r, wid, &role) : api_ws_member(r, wid, &role));
+        return api_ws_allowed(r, wid, write ? RR_WRITER : RR_MEMBER, &role);
     }
     size_t n = 0;
     char ids[1][40];
@@ -55,7 +55,7 @@ static int mcp_workspace(http_req *r, json_t *body, bool write, char wid[40])
         return -1;
     }
     memcpy(wid, ids[0], 40);
-    return write ? api_ws_writer(r, wid, &role) : 0;
+    return write ? api_ws_allowed(r, wid, RR_WRITER, &role) : 0;
 }
 
 /* The title a remembered item gets: its own (cut to 255 characters), or
@@ -325,7 +325,7 @@ void h_mcp_list_memories(http_req *r)
         api_store_error(r, st, "Conversation not found");
         return;
     }
-    if (api_ws_member(r, c.workspace_id, &role) != 0) {
+    if (api_ws_allowed(r, c.workspace_id, RR_MEMBER, &role) != 0) {
         conv_row_free(&c);
         return;
     }

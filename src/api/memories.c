@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MSG_MEM_NOT_FOUND "Memory not found"
 #define TITLE_MAX 255
 #define TAG_MAX 100
 #define TAGS_MAX 100
@@ -177,12 +176,11 @@ void h_memories_list(http_req *r)
 {
     const char *wid = req_param(r, 0), *sort = req_query(r, "sortBy");
     const char *search = req_query(r, "search");
-    ws_role role;
     page pg;
     memory_row *rows = NULL;
     size_t n = 0;
     int64_t total = 0;
-    if (api_ws_member(r, wid, &role) != 0 || api_page(r, 0, &pg) != 0)
+    if (api_page(r, 0, &pg) != 0)
         return;
     memory_sort ms = !sort || strcmp(sort, "recent") == 0 ? SORT_RECENT
                    : strcmp(sort, "title") == 0 ? SORT_TITLE : SORT_CREATED;
@@ -249,10 +247,9 @@ static void create_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
 void h_memories_create(http_req *r)
 {
     const char *wid = req_param(r, 0);
-    ws_role role;
     json_t *body = NULL;
     memory_job *j = NULL;
-    if (api_ws_writer(r, wid, &role) != 0 || !(body = val_body(r)))
+    if (!(body = val_body(r)))
         goto out;
     if (!(j = memory_job_new())) {
         resp_error(r, 500, "Out of memory");
@@ -268,29 +265,9 @@ out:
     json_decref(body);
 }
 
-/* Loads a memory and checks the caller's access to its workspace. */
-static int memory_access(http_req *r, bool write, memory_row *m)
-{
-    ws_role role;
-    st_rc st = memory_get(req_param(r, 0), m);
-    if (st != ST_OK) {
-        api_store_error(r, st, MSG_MEM_NOT_FOUND);
-        return -1;
-    }
-    int rc = write ? api_ws_writer(r, m->workspace_id, &role)
-                   : api_ws_member(r, m->workspace_id, &role);
-    if (rc != 0) {
-        memory_row_free(m);
-        return -1;
-    }
-    return 0;
-}
-
 void h_memory_get(http_req *r)
 {
-    memory_row m;
-    if (memory_access(r, false, &m) == 0)
-        reply_memory(r, 200, ST_OK, &m);
+    resp_data_text(r, 200, memory_text(&api_scope_of(r)->mem));
 }
 
 /* n is 0 when the text did not change and a vector is already stored. */
@@ -316,8 +293,8 @@ void h_memory_update(http_req *r)
         resp_error(r, 500, "Out of memory");
         return;
     }
-    if (memory_access(r, true, &j->old) != 0 || !(body = val_body(r)) ||
-        read_memory_body(r, body, false, &j->b) != 0) {
+    api_scope_take_memory(r, &j->old);
+    if (!(body = val_body(r)) || read_memory_body(r, body, false, &j->b) != 0) {
         memory_job_free(j);
         json_decref(body);
         return;
@@ -337,11 +314,7 @@ void h_memory_update(http_req *r)
 
 void h_memory_delete(http_req *r)
 {
-    memory_row m;
-    if (memory_access(r, true, &m) != 0)
-        return;
-    st_rc st = memory_delete(m.id);
-    memory_row_free(&m);
+    st_rc st = memory_delete(req_param(r, 0));
     if (st != ST_OK)
         api_store_error(r, st, MSG_MEM_NOT_FOUND);
     else
@@ -367,9 +340,6 @@ void h_memory_reembed(http_req *r)
         resp_error(r, 500, "Out of memory");
         return;
     }
-    if (memory_access(r, true, &j->old) != 0) {
-        memory_job_free(j);
-        return;
-    }
+    api_scope_take_memory(r, &j->old);
     embed_then(r, j, j->old.title, j->old.content, reembed_embedded);
 }

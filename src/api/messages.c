@@ -4,7 +4,7 @@
  * at once, the others through the caller's connected integration. */
 #include "api/api.h"
 #include "api/chat.h"
-#include "api/conv_access.h"
+#include "api/access.h"
 #include "api/conv_json.h"
 #include "api/handlers.h"
 #include "api/validate.h"
@@ -36,18 +36,16 @@ static int read_send(http_req *r, json_t *body, char **content, bool *ai)
 
 void h_message_send(http_req *r)
 {
-    conv_row c;
+    const conv_row *c = &api_scope_of(r)->conv;
     json_t *body = NULL;
     char *content = NULL;
     bool ai = true;
     message_row user = { 0 };
-    if (conv_load(r, true, false, &c) != 0)
-        return;
     if (!(body = val_body(r)) || read_send(r, body, &content, &ai) != 0)
         goto out;
-    if (ai && chat_echo_send(r, &c, content))
+    if (ai && chat_echo_send(r, c, content))
         goto out;
-    st_rc st = msg_add(&c, "user", content, "{}", &user);
+    st_rc st = msg_add(c, "user", content, "{}", &user);
     if (st != ST_OK) {
         api_store_error(r, st, MSG_CONV_NOT_FOUND);
         goto out;
@@ -55,40 +53,35 @@ void h_message_send(http_req *r)
     if (!ai)
         resp_data(r, 201, json_pack("{s:o}", "userMessage", message_json(&user)));
     else
-        chat_reply(r, &c, &user);
+        chat_reply(r, c, &user);
 out:
     message_row_free(&user);
-    conv_row_free(&c);
     free(content);
     json_decref(body);
 }
 
 void h_message_update(http_req *r)
 {
-    conv_row c;
+    const char *cid = req_param(r, 0);
     json_t *body = NULL, *errs = json_object();
     message_row m;
     bool pinned;
-    if (conv_load(r, true, false, &c) != 0)
-        goto out;
     if (!(body = val_body(r)))
-        goto done;
+        goto out;
     int has = val_bool(body, "isPinned", false, errs, &pinned);
     if (has < 0) {
         resp_fields(r, json_incref(errs));
-        goto done;
+        goto out;
     }
     /* Without isPinned there is nothing to change: answer with the message. */
-    st_rc st = has > 0 ? msg_set_pinned(c.id, req_param(r, 1), pinned, &m)
-                       : msg_get(c.id, req_param(r, 1), &m);
+    st_rc st = has > 0 ? msg_set_pinned(cid, req_param(r, 1), pinned, &m)
+                       : msg_get(cid, req_param(r, 1), &m);
     if (st != ST_OK)
         api_store_error(r, st, "Message not found");
     else {
         resp_data(r, 200, message_json(&m));
         message_row_free(&m);
     }
-done:
-    conv_row_free(&c);
 out:
     json_decref(body);
     json_decref(errs);
@@ -96,11 +89,7 @@ out:
 
 void h_message_delete(http_req *r)
 {
-    conv_row c;
-    if (conv_load(r, true, false, &c) != 0)
-        return;
-    st_rc st = msg_delete(c.id, req_param(r, 1));
-    conv_row_free(&c);
+    st_rc st = msg_delete(req_param(r, 0), req_param(r, 1));
     if (st != ST_OK)
         api_store_error(r, st, "Message not found");
     else

@@ -1,5 +1,6 @@
 /* schema.c — GET /api/schema: an OpenAPI 3 document generated from the
  * route table, so it can never disagree with what the router serves. */
+#include "api/access.h"
 #include "api/api.h"
 #include "api/handlers.h"
 
@@ -17,8 +18,9 @@ static json_t *operation(const route *rt)
     json_object_set_new(op, "operationId", json_sprintf("%s %s", rt->method, rt->pattern));
     if (!(rt->flags & ROUTE_PUBLIC))
         json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
-    if (strcmp(rt->role, "-") != 0)
-        json_object_set_new(op, "x-min-role", json_string(rt->role));
+    const char *role = api_role_name(rt->role);
+    if (role)
+        json_object_set_new(op, "x-min-role", json_string(role));
     if (strcmp(rt->request, "-") != 0)
         json_object_set_new(op, "requestBody", json_pack(
             "{s:{s:{s:{s:s+}}}}", "content", "application/json", "schema", "$ref",

@@ -148,7 +148,7 @@ static int search_scope(http_req *r, const char *wid, char (**wids)[40], size_t 
         return -1;
     if (wid) {
         ws_role role;
-        if (api_ws_member(r, wid, &role) != 0)
+        if (api_ws_allowed(r, wid, RR_MEMBER, &role) != 0)
             return -1;
         snprintf((*wids)[0], sizeof (*wids)[0], "%s", wid);
         *nw = 1;

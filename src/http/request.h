@@ -19,6 +19,7 @@ struct route;
 #define REQ_ID_MAX 65
 
 typedef struct auth_user auth_user;     /* defined by the api layer */
+typedef struct api_scope api_scope;     /* defined by the api layer */
 
 typedef struct http_req {
     struct MHD_Connection *conn;
@@ -35,6 +36,7 @@ typedef struct http_req {
     char client[64];                /* client address, for abuse limits */
     int64_t t0;                     /* monotonic start, microseconds */
     auth_user *user;                /* set by authentication */
+    api_scope *scope;               /* set by the dispatcher for workspace-scoped routes */
 
     /* The answer. */
     int status;

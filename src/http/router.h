@@ -18,14 +18,37 @@ typedef void (*route_handler)(http_req *r);
 enum route_flags {
     ROUTE_PUBLIC = 1 << 0,      /* no token needed; Authorization ignored */
     ROUTE_UPLOAD = 1 << 1,      /* a file upload: body up to HTTP_UPLOAD_MAX */
+    ROUTE_CONV_FULL = 1 << 2,   /* RS_CONVERSATION: with its messages and injections */
 };
+
+/* What a route's path names, resolved by the API's dispatcher before the
+ * handler runs (the router only carries the declaration). */
+typedef enum route_scope {
+    RS_NONE,                    /* per-user or public */
+    RS_WORKSPACE,               /* {wid} */
+    RS_CONVERSATION,            /* {cid}: the conversation, then its workspace */
+    RS_MEMORY,                  /* {memId}: the memory, then its workspace */
+} route_scope;
+
+/* The least role a caller needs in the scope's workspace. */
+typedef enum route_role {
+    RR_USER,                    /* not workspace-scoped: any caller the flags admit */
+    RR_MEMBER,                  /* any member, observers included (reads) */
+    RR_WRITER,                  /* members except observers */
+    RR_ADMIN,                   /* writers who are the owner or an admin */
+    RR_OWNER,                   /* the owner */
+    RR_SELF,                    /* any member; the handler allows their own {userId} row only */
+    RR_ADMIN_OR_SELF,           /* RR_ADMIN, or any member acting on their own {userId} */
+} route_role;
 
 typedef struct route {
     const char *method;         /* "GET", "POST", "PUT", "DELETE" */
     const char *pattern;        /* "/api/workspaces/{wid}/team/{userId}" */
     route_handler handler;
     unsigned flags;
-    const char *role;           /* least workspace role, "-" if not workspace-scoped */
+    route_scope scope;
+    route_role role;
+    const char *denied;         /* 403 message below RR_ADMIN / RR_OWNER */
     const char *request;        /* request shape name, "-" if none */
     const char *response;       /* response shape name */
 } route;
