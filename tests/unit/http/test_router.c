@@ -27,18 +27,18 @@ static void h_five(http_req *r) { (void)r; }
 static void h_login(http_req *r) { (void)r; }
 
 static const route TABLE[] = {
-    { "POST", "/api/memories/search", h_search, 0, "-", "search", "results" },
-    { "GET", "/api/memories/{memId}", h_mem_get, 0, "member", "-", "memory" },
-    { "PUT", "/api/memories/{memId}", h_mem_put, 0, "member", "memory", "memory" },
-    { "DELETE", "/api/memories/{memId}", h_mem_del, 0, "member", "-", "-" },
-    { "GET", "/api/workspaces", h_ws_list, 0, "-", "-", "workspaces" },
-    { "GET", "/api/workspaces/{wid}/team/{userId}", h_member, 0, "admin", "-", "member" },
-    { "PUT", "/api/workspaces/{wid}/team/{userId}", h_member_put, 0, "admin", "role", "member" },
-    { "GET", "/api/health", h_health, ROUTE_PUBLIC, "-", "-", "health" },
-    { "GET", "/", h_root, ROUTE_PUBLIC, "-", "-", "-" },
-    { "GET", "/p/{a}/{b}/{c}/{d}", h_four, 0, "-", "-", "-" },
-    { "GET", "/q/{a}/{b}/{c}/{d}/{e}", h_five, 0, "-", "-", "-" },
-    { "POST", "/api/auth/login", h_login, ROUTE_PUBLIC, "-", "login", "tokens" },
+    { "POST", "/api/memories/search", h_search, 0, RS_NONE, RR_USER, NULL, "search", "results" },
+    { "GET", "/api/memories/{memId}", h_mem_get, 0, RS_MEMORY, RR_MEMBER, NULL, "-", "memory" },
+    { "PUT", "/api/memories/{memId}", h_mem_put, 0, RS_MEMORY, RR_MEMBER, NULL, "memory", "memory" },
+    { "DELETE", "/api/memories/{memId}", h_mem_del, 0, RS_MEMORY, RR_MEMBER, NULL, "-", "-" },
+    { "GET", "/api/workspaces", h_ws_list, 0, RS_NONE, RR_USER, NULL, "-", "workspaces" },
+    { "GET", "/api/workspaces/{wid}/team/{userId}", h_member, 0, RS_WORKSPACE, RR_ADMIN, "no", "-", "member" },
+    { "PUT", "/api/workspaces/{wid}/team/{userId}", h_member_put, 0, RS_WORKSPACE, RR_ADMIN, "no", "role", "member" },
+    { "GET", "/api/health", h_health, ROUTE_PUBLIC, RS_NONE, RR_USER, NULL, "-", "health" },
+    { "GET", "/", h_root, ROUTE_PUBLIC, RS_NONE, RR_USER, NULL, "-", "-" },
+    { "GET", "/p/{a}/{b}/{c}/{d}", h_four, 0, RS_NONE, RR_USER, NULL, "-", "-" },
+    { "GET", "/q/{a}/{b}/{c}/{d}/{e}", h_five, 0, RS_NONE, RR_USER, NULL, "-", "-" },
+    { "POST", "/api/auth/login", h_login, ROUTE_PUBLIC, RS_NONE, RR_USER, NULL, "login", "tokens" },
 };
 #define NROUTES (sizeof TABLE / sizeof *TABLE)
 
