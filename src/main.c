@@ -14,6 +14,7 @@
 #include "llm/outbound.h"
 #include "llm/provider.h"
 #include "http/server.h"
+#include "http/static.h"
 #include "imports/init.h"
 #include "util/ids.h"
 #include "util/log.h"
@@ -114,6 +115,11 @@ static int cmd_serve(void)
         return 1;
     }
     api_set_embedder(emb);
+    if (static_init(cfg.static_dir, why, sizeof why) != 0) {
+        fprintf(stderr, "chimerad: %s\n", why);
+        emb_free(emb);
+        return 1;
+    }
     for (int p = LLM_OPENAI; p <= LLM_GROQ; p++)
         llm_set_base_url((llm_provider)p, cfg.provider_base[p]);
     if (secrets_init(cfg.encryption_key) != 0 || outbound_start(cfg.outbound_max_body) != 0 ||
@@ -122,6 +128,7 @@ static int cmd_serve(void)
         limits_stop();
         outbound_stop(0);
         emb_free(emb);
+        static_free();
         return 1;
     }
     log_info("chimerad %s listening on %s:%d (%s, %s mode, %d threads)", CHIMERA_VERSION,
@@ -140,6 +147,7 @@ static int cmd_serve(void)
     idx_drop(NULL);
     api_set_embedder(NULL);
     emb_free(emb);
+    static_free();
     return 0;
 }
 
