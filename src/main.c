@@ -240,6 +240,16 @@ static int cmd_gen_keys(void)
     return 0;
 }
 
+/* Runs a command that reads the settings but needs no secrets. */
+static int with_settings(int (*cmd)(int argc, char **argv), int argc, char **argv)
+{
+    if (config_load(false) != 0)
+        return 1;
+    int rc = cmd(argc, argv);
+    config_free();
+    return rc;
+}
+
 static int wants_help(int argc, char **argv)
 {
     for (int i = 2; i < argc; i++)
@@ -268,20 +278,10 @@ int main(int argc, char **argv)
             return printf("chimerad %s\n", CHIMERA_VERSION) < 0;
         if (strcmp(cmd, "gen-keys") == 0)
             return cmd_gen_keys();
-        if (strcmp(cmd, "embed") == 0) {
-            if (config_load(false) != 0)
-                return 1;
-            int rc = cmd_embed(argc - 2, argv + 2);
-            config_free();
-            return rc;
-        }
-        if (strcmp(cmd, "backup") == 0) {
-            if (config_load(false) != 0)
-                return 1;
-            int rc = cmd_backup(argc - 2, argv + 2);
-            config_free();
-            return rc;
-        }
+        if (strcmp(cmd, "embed") == 0)
+            return with_settings(cmd_embed, argc - 2, argv + 2);
+        if (strcmp(cmd, "backup") == 0)
+            return with_settings(cmd_backup, argc - 2, argv + 2);
         bool migrate_only = strcmp(cmd, "migrate") == 0;
         if (config_load(!migrate_only) != 0)
             return 1;
