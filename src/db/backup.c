@@ -155,7 +155,8 @@ static int bk_open(bk_job *j)
     return 0;
 }
 
-/* One step of the copy; pages is BK_PAGES, or -1 for all that remains. */
+/* One step of the copy; pages is BK_PAGES, or -1 for all that remains.
+ * Returns SQLITE_OK, SQLITE_DONE, SQLITE_BUSY (paused: try again) or -1. */
 static int bk_step(bk_job *j, sqlite3_backup *b, int pages, int *busy)
 {
     int rc = sqlite3_backup_step(b, pages);
@@ -163,7 +164,7 @@ static int bk_step(bk_job *j, sqlite3_backup *b, int pages, int *busy)
         if (++*busy > BK_MAX_BUSY)
             return bk_fail(j, "the database stayed busy: %s", sqlite3_errstr(rc));
         bk_pause(BK_BUSY_MS);
-        return SQLITE_OK;
+        return SQLITE_BUSY;
     }
     if (rc != SQLITE_OK && rc != SQLITE_DONE)
         return bk_fail(j, "copy failed: %s", sqlite3_errmsg(j->to));
@@ -177,19 +178,21 @@ static int bk_copy(bk_job *j)
     if (!b)
         return bk_fail(j, "cannot start the copy: %s", sqlite3_errmsg(j->to));
     int rc = SQLITE_OK, busy = 0, last_left = INT_MAX;
-    while (rc == SQLITE_OK) {
+    while (rc == SQLITE_OK || rc == SQLITE_BUSY) {
         if (bk_cancelled) {
             rc = bk_fail(j, "interrupted");
             break;
         }
         rc = bk_step(j, b, j->stats->restarts >= BK_MAX_RESTARTS ? -1 : BK_PAGES, &busy);
+        j->stats->steps += rc != SQLITE_BUSY;
+        if (rc != SQLITE_OK)
+            continue;
+        /* No progress: the server wrote and SQLite began again. */
         int left = sqlite3_backup_remaining(b);
-        if (rc == SQLITE_OK && left > last_left)
-            j->stats->restarts++;       /* the server wrote: SQLite began again */
+        if (left >= last_left)
+            j->stats->restarts++;
         last_left = left;
-        j->stats->steps++;
-        if (rc == SQLITE_OK)
-            bk_pause(BK_PAUSE_MS);
+        bk_pause(BK_PAUSE_MS);
     }
     j->stats->pages = sqlite3_backup_pagecount(b);
     int frc = sqlite3_backup_finish(b);
