@@ -246,6 +246,7 @@ int config_load(bool secrets)
     cfg.embed_model_dir = env_dup("CHIMERA_EMBED_MODEL_DIR", NULL);
     cfg.metrics_token = env_dup("CHIMERA_METRICS_TOKEN", NULL);
     cfg.import_allow_private = env_bool("CHIMERA_IMPORT_ALLOW_PRIVATE", false);
+    cfg.static_dir = env_dup("CHIMERA_STATIC_DIR", NULL);
     if (load_numbers() != 0 || load_trusted_proxies() != 0)
         return -1;
     if (mkdir_p(cfg.data_dir) != 0) {
@@ -308,5 +309,6 @@ void config_free(void)
     free(cfg.embed_key);
     free(cfg.embed_model_dir);
     free(cfg.metrics_token);
+    free(cfg.static_dir);
     memset(&cfg, 0, sizeof cfg);
 }

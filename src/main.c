@@ -1,4 +1,4 @@
-/* main.c — chimerad serve | migrate | embed | version | gen-keys. */
+/* main.c — chimerad serve | migrate | backup | embed | version | gen-keys. */
 #include "api/limits.h"
 #include "auth/fernet.h"
 #include "auth/password.h"
@@ -14,10 +14,12 @@
 #include "llm/outbound.h"
 #include "llm/provider.h"
 #include "http/server.h"
+#include "http/static.h"
 #include "imports/init.h"
 #include "util/ids.h"
 #include "util/log.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@ static const char USAGE[] =
     "commands:\n"
     "  serve      migrate the database, then serve the API (default port 8000)\n"
     "  migrate    apply pending database migrations and exit\n"
+    "  backup     copy the SQLite database to a file while the server runs\n"
     "  embed      print the vector of a text with the configured embedder\n"
     "  version    print the version\n"
     "  gen-keys   print fresh SECRET_KEY, JWT_SECRET_KEY and ENCRYPTION_KEY lines\n"
@@ -50,6 +53,14 @@ static const char *const HELP[][2] = {
     { "migrate", "usage: chimerad migrate\n\n"
                  "Applies pending migrations to DATABASE_URL and prints the schema\n"
                  "version. Running it again is a no-op.\n" },
+    { "backup", "usage: chimerad backup FILE [--force]\n\n"
+                "Copies the SQLite database of DATABASE_URL to FILE while the server\n"
+                "runs and writes: a consistent single file (WAL mode, what a fresh\n"
+                "server expects), checked with PRAGMA integrity_check before it is\n"
+                "renamed into place; on failure FILE is left as it was. An existing\n"
+                "FILE is refused unless --force. To restore: stop the server, replace\n"
+                "the database file with the copy, delete the old file's -wal and -shm\n"
+                "files, start the server. On PostgreSQL it explains how to use pg_dump.\n" },
     { "embed", "usage: chimerad embed TEXT [TEXT…]\n\n"
                "Embeds the texts in one batch with the embedder the settings select\n"
                "(CHIMERA_EMBEDDER, CHIMERA_EMBED_MODEL_DIR, …) and prints each vector\n"
@@ -104,6 +115,11 @@ static int cmd_serve(void)
         return 1;
     }
     api_set_embedder(emb);
+    if (static_init(cfg.static_dir, why, sizeof why) != 0) {
+        fprintf(stderr, "chimerad: %s\n", why);
+        emb_free(emb);
+        return 1;
+    }
     for (int p = LLM_OPENAI; p <= LLM_GROQ; p++)
         llm_set_base_url((llm_provider)p, cfg.provider_base[p]);
     if (secrets_init(cfg.encryption_key) != 0 || outbound_start(cfg.outbound_max_body) != 0 ||
@@ -112,6 +128,7 @@ static int cmd_serve(void)
         limits_stop();
         outbound_stop(0);
         emb_free(emb);
+        static_free();
         return 1;
     }
     log_info("chimerad %s listening on %s:%d (%s, %s mode, %d threads)", CHIMERA_VERSION,
@@ -130,6 +147,7 @@ static int cmd_serve(void)
     idx_drop(NULL);
     api_set_embedder(NULL);
     emb_free(emb);
+    static_free();
     return 0;
 }
 
@@ -167,6 +185,51 @@ out:
     return rc;
 }
 
+static void on_backup_signal(int sig)
+{
+    (void)sig;
+    db_backup_cancel();
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+    const char *file = NULL;
+    bool force = false;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--force") == 0)
+            force = true;
+        else if (argv[i][0] == '-' || file)
+            file = "";              /* an unknown option or a second FILE */
+        else
+            file = argv[i];
+    }
+    if (!file || !*file) {
+        fputs("usage: chimerad backup FILE [--force]\n", stderr);
+        return 2;
+    }
+    if (db_configure(cfg.database_url) != 0) {
+        fprintf(stderr, "chimerad: DATABASE_URL must be sqlite:///path or postgres://…\n");
+        return 1;
+    }
+    if (db_configured_engine() == DB_POSTGRES) {
+        char *hint = db_pg_dump_hint(cfg.database_url, file);
+        fprintf(stderr, "chimerad backup: %s", hint ? hint : "use pg_dump\n");
+        free(hint);
+        return 1;
+    }
+    char why[2 * PATH_MAX + 256];
+    db_backup_stats st;
+    signal(SIGINT, on_backup_signal);
+    signal(SIGTERM, on_backup_signal);
+    if (db_backup(file, force, &st, why, sizeof why) != 0) {
+        fprintf(stderr, "chimerad backup: %s\n", why);
+        return 1;
+    }
+    printf("%s: %d pages in %d step%s (%d restart%s), integrity_check ok\n", file, st.pages,
+           st.steps, st.steps == 1 ? "" : "s", st.restarts, st.restarts == 1 ? "" : "s");
+    return fflush(stdout) != 0;
+}
+
 static int cmd_gen_keys(void)
 {
     char secret[65], jwt[65], fkey[45];
@@ -175,6 +238,16 @@ static int cmd_gen_keys(void)
     fernet_key_generate(fkey);
     printf("SECRET_KEY=%s\nJWT_SECRET_KEY=%s\nENCRYPTION_KEY=%s\n", secret, jwt, fkey);
     return 0;
+}
+
+/* Runs a command that reads the settings but needs no secrets. */
+static int with_settings(int (*cmd)(int argc, char **argv), int argc, char **argv)
+{
+    if (config_load(false) != 0)
+        return 1;
+    int rc = cmd(argc, argv);
+    config_free();
+    return rc;
 }
 
 static int wants_help(int argc, char **argv)
@@ -205,13 +278,10 @@ int main(int argc, char **argv)
             return printf("chimerad %s\n", CHIMERA_VERSION) < 0;
         if (strcmp(cmd, "gen-keys") == 0)
             return cmd_gen_keys();
-        if (strcmp(cmd, "embed") == 0) {
-            if (config_load(false) != 0)
-                return 1;
-            int rc = cmd_embed(argc - 2, argv + 2);
-            config_free();
-            return rc;
-        }
+        if (strcmp(cmd, "embed") == 0)
+            return with_settings(cmd_embed, argc - 2, argv + 2);
+        if (strcmp(cmd, "backup") == 0)
+            return with_settings(cmd_backup, argc - 2, argv + 2);
         bool migrate_only = strcmp(cmd, "migrate") == 0;
         if (config_load(!migrate_only) != 0)
             return 1;

@@ -60,6 +60,11 @@ db_engine db_configured_engine(void)
     return db_engine_kind;
 }
 
+const char *db_sqlite_path(void)
+{
+    return db_engine_kind == DB_SQLITE ? db_target : NULL;
+}
+
 db *db_thread(void)
 {
     if (thread_db)

@@ -102,4 +102,21 @@ void db_stats_get(db_stats *out);
 /* Helper for the common case: prepare, bind nothing, run to completion. */
 db_rc db_run(db *d, const char *sql);
 
+/* `chimerad backup` (db/backup.c). db_backup copies the configured SQLite
+ * database to dest while other processes write to it: a consistent,
+ * integrity-checked single file in WAL mode, renamed into place only when
+ * whole. An existing dest is refused unless force. Returns 0, or -1 with
+ * the reason (paths and strerror) in why; no partial file is left either
+ * way. db_backup_cancel() (async-signal-safe) makes it stop and clean up. */
+typedef struct db_backup_stats {
+    int pages;          /* pages in the copy */
+    int steps;          /* backup steps taken */
+    int restarts;       /* times a write by another connection restarted the copy */
+} db_backup_stats;
+int db_backup(const char *dest, bool force, db_backup_stats *stats, char *why, size_t whylen);
+void db_backup_cancel(void);
+/* For PostgreSQL: an explanation and a pg_dump command line writing file,
+ * with url's password left out. Caller frees (NULL: out of memory). */
+char *db_pg_dump_hint(const char *url, const char *file);
+
 #endif

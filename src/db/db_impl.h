@@ -38,6 +38,8 @@ struct db_stmt {
 };
 
 db *db_sqlite_open(const char *path);
+/* The configured SQLite file, NULL when the engine is PostgreSQL. */
+const char *db_sqlite_path(void);
 
 /* checkpoint.c: the background WAL checkpointer. attach makes h count its
  * WAL frames instead of checkpointing in its own commits (starting the

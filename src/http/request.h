@@ -56,6 +56,7 @@ typedef struct http_req {
     void *stream_cls;
     struct gzip_stream *gz;         /* compressing the stream, when accepted */
     bool responded;
+    bool static_file;               /* a GET/HEAD for http/static.c to answer */
 
     /* Deferred work (slow outbound calls): a handler that sets defer_start
      * has not answered yet. The server suspends the connection, then calls

@@ -17,6 +17,7 @@
 #include "http/response.h"
 #include "http/router.h"
 #include "http/stats.h"
+#include "http/static.h"
 #include "util/ids.h"
 #include "util/isotime.h"
 #include "util/log.h"
@@ -281,7 +282,10 @@ static struct MHD_Response *build_response(http_req *r, int preflight)
 
 static enum MHD_Result send_response(http_req *r, int preflight)
 {
-    struct MHD_Response *resp = build_response(r, preflight);
+    /* a static file, or NULL with its JSON error left in r */
+    struct MHD_Response *resp = r->static_file && !r->responded ? static_response(r) : NULL;
+    if (!resp)
+        resp = build_response(r, preflight);
     if (!resp)
         return MHD_NO;
     enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
@@ -304,7 +308,8 @@ static void route_request(http_req *r)
         resp_errorf(r, 405, "Method \"%s\" not allowed.", r->method);
         break;
     case ROUTE_NO_PATH:
-        resp_error(r, 404, "Not found");
+        if (!static_claim(r))
+            resp_error(r, 404, "Not found");
         break;
     }
 }
@@ -415,6 +420,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         finish(r);                  /* may defer again (a retry) */
     } else if (r->too_large) {
         body_too_large(r);
+    } else if (r->static_file) {
+        return send_response(r, 0);     /* answered by http/static.c */
     } else if (!r->responded) {
         api_handle(r);
     }
