@@ -27,6 +27,7 @@
 
 typedef struct ws_hit {
     float score;
+    int64_t created_at;
     char wid[40];
     char id[40];
 } ws_hit;
@@ -116,6 +117,7 @@ static int scan_workspace(const char *wid, const float *q, size_t k, ws_hit *hit
     for (size_t i = 0; rc == 0 && i < n; i++) {
         ws_hit *h = &hits[(*nhits)++];
         h->score = top[i].score;
+        h->created_at = top[i].created_at;
         snprintf(h->wid, sizeof h->wid, "%s", wid);
         snprintf(h->id, sizeof h->id, "%s", top[i].id);
     }
@@ -123,10 +125,15 @@ static int scan_workspace(const char *wid, const float *q, size_t k, ws_hit *hit
     return rc;
 }
 
+/* Score descending; ties in (created_at, id) order, as within a workspace. */
 static int hit_cmp(const void *a, const void *b)
 {
     const ws_hit *x = a, *y = b;
-    return x->score < y->score ? 1 : x->score > y->score ? -1 : 0;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    if (x->created_at != y->created_at)
+        return x->created_at < y->created_at ? -1 : 1;
+    return strcmp(x->id, y->id);
 }
 
 static json_t *result_json(const memory_row *m, double score)

@@ -7,7 +7,7 @@
  *
  * Only what the scan needs stays resident: per row the int8 vector, its
  * scale, error and norm (vec_quantize) and the memory id, in chunks of
- * IDX_CHUNK_ROWS (about 0.43 KiB per 384-d memory with the id map). No
+ * IDX_CHUNK_ROWS (about 0.44 KiB per 384-d memory with the id map). No
  * float32 row is kept. A search scans the int8 rows with SIMD; each row's
  * approximate score comes with a proven error bound (vec_quant_bound), so
  * with T the k-th largest lower bound, only rows whose upper bound reaches
