@@ -357,16 +357,18 @@ void h_mcp_list_memories(http_req *r)
 }
 
 /* This node's index cache as a whole (all workspaces, not only the
- * caller's): its budget and bytes, and the counters since start. */
+ * caller's): its budget and bytes, and the counters since start
+ * (candidates: rows whose stored vectors searches read back). */
 static json_t *cache_json(void)
 {
     idx_stats st;
     idx_stats_get(&st);
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "budget", (json_int_t)cfg.index_memory,
-                     "bytes", (json_int_t)st.bytes, "workspaces", (json_int_t)st.workspaces,
-                     "hits", (json_int_t)st.hits, "misses", (json_int_t)st.full_loads,
-                     "deltaLoads", (json_int_t)st.delta_loads,
-                     "evictions", (json_int_t)st.evictions);
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+                     "budget", (json_int_t)cfg.index_memory, "bytes", (json_int_t)st.bytes,
+                     "workspaces", (json_int_t)st.workspaces, "hits", (json_int_t)st.hits,
+                     "misses", (json_int_t)st.full_loads, "deltaLoads", (json_int_t)st.delta_loads,
+                     "evictions", (json_int_t)st.evictions, "searches", (json_int_t)st.searches,
+                     "candidates", (json_int_t)st.candidates);
 }
 
 /* Rebuilds (or reports) the index of every workspace the caller can

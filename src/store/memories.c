@@ -547,7 +547,9 @@ static char *id_list(db_engine engine, const char *const *ids, size_t n)
 
 /* The one place where the SQL differs by engine: neither has the other's
  * way of taking a list as one parameter (SQLite has no arrays, PostgreSQL's
- * json_each takes objects only). */
+ * json_each takes objects only). The workspace is checked here, not in the
+ * WHERE clause: given workspace_id = $1 as well, SQLite's planner walks the
+ * workspace's index (every memory of it) instead of looking each id up. */
 st_rc memory_vectors_of(const char *wid, const char *model, size_t dim, const char *const *ids,
                         size_t n, memory_vec_fn fn, void *ctx)
 {
@@ -557,26 +559,28 @@ st_rc memory_vectors_of(const char *wid, const char *model, size_t dim, const ch
     db_stmt *st = db_prepare(d, db_kind(d) == DB_SQLITE
         ? "SELECT m.id, m.created_at, m.change_seq,"
           " CASE WHEN m.embedding_model = $2 AND m.embedding_dim = $3 THEN m.embedding END,"
-          " m.embedding_dim, m.embedding_model FROM memories m WHERE m.workspace_id = $1"
-          " AND m.id IN (SELECT value FROM json_each($4))"
+          " m.embedding_dim, m.embedding_model, m.workspace_id FROM memories m"
+          " WHERE m.id IN (SELECT value FROM json_each($1))"
         : "SELECT m.id, m.created_at, m.change_seq,"
           " CASE WHEN m.embedding_model = $2 AND m.embedding_dim = $3 THEN m.embedding END,"
-          " m.embedding_dim, m.embedding_model FROM memories m WHERE m.workspace_id = $1"
-          " AND m.id = ANY(string_to_array($4, ','))");
+          " m.embedding_dim, m.embedding_model, m.workspace_id FROM memories m"
+          " WHERE m.id = ANY(string_to_array($1, ','))");
     char *list = id_list(db_kind(d), ids, n);
     if (!st || !list) {
         free(list);
         return ST_DB_ERROR;
     }
-    db_bind_text(st, 1, wid);
+    db_bind_text(st, 1, list);
     db_bind_text(st, 2, model);
     db_bind_int(st, 3, (int64_t)dim);
-    db_bind_text(st, 4, list);
     db_rc rc;
     int stop = 0;
-    while (!stop && (rc = db_step(st)) == DB_ROW)
-        stop = fn(ctx, db_col_text(st, 0), row_vector(st, 3, model, dim), db_col_int(st, 1),
-                  db_col_int(st, 2)) != 0;
+    while (!stop && (rc = db_step(st)) == DB_ROW) {
+        const char *w = db_col_text(st, 6);
+        if (w && strcmp(w, wid) == 0)
+            stop = fn(ctx, db_col_text(st, 0), row_vector(st, 3, model, dim), db_col_int(st, 1),
+                      db_col_int(st, 2)) != 0;
+    }
     db_reset(st);
     free(list);
     return stop || rc != DB_DONE ? ST_DB_ERROR : ST_OK;

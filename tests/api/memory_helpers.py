@@ -22,7 +22,8 @@ RESULT_KEYS = {"id", "title", "content", "snippet", "score", "tags", "workspace_
 SEARCH_KEYS = {"results", "total", "embedder", "pendingEmbeddings"}
 INDEX_KEYS = {"embedder", "dimension", "vectors", "pendingEmbeddings", "bytes", "workspaces",
               "cache"}
-INDEX_CACHE_KEYS = {"budget", "bytes", "workspaces", "hits", "misses", "deltaLoads", "evictions"}
+INDEX_CACHE_KEYS = {"budget", "bytes", "workspaces", "hits", "misses", "deltaLoads", "evictions",
+                    "searches", "candidates"}
 INDEX_WS_KEYS = {"workspace_id", "vectors", "pendingEmbeddings", "generation", "bytes"}
 
 MEM_ID_RE = ca.id_re("memory")
