@@ -733,7 +733,7 @@ static void test_eviction_order(void **state)
     (void)state;
     idx_drop(NULL);
     fdb d[4];
-    char wid[4][16];
+    char wid[4][24];
     size_t one = 0;
     for (int i = 0; i < 4; i++) {
         fdb_init(&d[i], 384);
