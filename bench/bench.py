@@ -282,6 +282,56 @@ def bench_chats(tmp):
     return ("Chats: non-blocking provider calls", rows, notes)
 
 
+def bench_delete(c, port, token):
+    """The first search after one delete in a workspace of BENCH_DELETE_SIZE
+    memories (a delta: the deleted row is swap-removed in a copied chunk)."""
+    n = int(os.environ.get("BENCH_DELETE_SIZE", "40000"))
+    wid = c.call("POST", "/workspaces", {"name": "Delete %d" % n})["id"]
+    seed_memories(port, token, wid, n)
+    full_ms = timed_search(c, wid, "replication latency")
+    ids = [m["id"] for m in c.call("GET", "/workspaces/%s/memories?limit=5" % wid)["memories"]]
+    times = []
+    for mid in ids:
+        c.call("DELETE", "/memories/%s" % mid)
+        times.append(timed_search(c, wid, "replication latency"))
+    return ("first search after one delete in a workspace of %d memories: %s ms (five deletes; "
+            "a full load of that workspace, which a delete used to cause, took %.0f ms)."
+            % (n, ", ".join("%.1f" % t for t in times), full_ms))
+
+
+def bench_index_rss(tmp):
+    """A node with CHIMERA_INDEX_MEMORY=48 searching 30 workspaces of 2,000
+    memories each: RSS before the first search and after every workspace was
+    searched twice."""
+    from client import Client, register
+    port = free_port()
+    sub = os.path.join(tmp, "rss")
+    os.makedirs(sub, exist_ok=True)
+    proc, _ = start_server(sub, port, {"CHIMERA_INDEX_MEMORY": "48"})
+    try:
+        token, _ = register(port, "Rss", "rss@example.com")
+        c = Client(port, token)
+        wids = [c.call("POST", "/workspaces", {"name": "Rss %d" % i})["id"] for i in range(30)]
+        for w in wids:
+            seed_memories(port, token, w, 2000, threads=2)
+        time.sleep(1)
+        before = rss_kib(proc.pid)
+        for _ in range(2):
+            for w in wids:
+                timed_search(c, w, "replication latency")
+        after = rss_kib(proc.pid)
+        cache = c.call("GET", "/mcp/index/status")["cache"]
+        c.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=90)
+    return ("RSS of a node with CHIMERA_INDEX_MEMORY=48 that searched 60,000 memories in 30 "
+            "workspaces (each twice): +%.1f MiB (%.1f MiB before the first search, %.1f after); "
+            "its cache: %.1f MiB in %d workspaces, %d misses, %d evictions."
+            % ((after - before) / 1024, before / 1024, after / 1024, cache["bytes"] / 1048576,
+               cache["workspaces"], cache["misses"], cache["evictions"]))
+
+
 def bench_memories(port, base, token, tmp, pid):
     from client import Client
     c = Client(port, token)
@@ -313,6 +363,7 @@ def bench_memories(port, base, token, tmp, pid):
         before = rss_kib(pid)
         load_ms = timed_search(c, wid, "replication latency")
         grown = rss_kib(pid) - before
+        hit_ms = sorted(timed_search(c, wid, "replication latency") for _ in range(5))[2]
         status = c.call("GET", "/mcp/index/status")
         ibytes = [w["bytes"] for w in status["workspaces"] if w["workspace_id"] == wid][0]
         with open(search_lua, "w") as f:
@@ -324,7 +375,7 @@ def bench_memories(port, base, token, tmp, pid):
                      single["rps"] / health["rps"]))
         sr = wrk(base + "/memories/search", 8, token, script=search_lua)
         rows.append(("POST /api/memories/search (%d memories)" % n, 8, sr, sr["rps"] / health["rps"]))
-        # refresh after a change: one create, one update (delta loads), one delete (full load)
+        # refresh after a change: one create, one update, one delete (all deltas)
         m = c.call("POST", "/workspaces/%s/memories" % wid, {
             "title": "Fresh replication note", "content": "latency measured again in region 7"})
         after_create = timed_search(c, wid, "replication latency")
@@ -332,30 +383,35 @@ def bench_memories(port, base, token, tmp, pid):
         after_update = timed_search(c, wid, "replication latency")
         c.call("DELETE", "/memories/%s" % m["id"])
         after_delete = timed_search(c, wid, "replication latency")
-        mb = n * 384 * 4 / 1048576
         notes.append("search over %d: seeded through POST /api/mcp/batch-remember in %.0f s; first "
-                     "search (full index load) %.0f ms; RSS +%.0f MiB (index %.0f MiB: float32 "
-                     "%.0f MiB for exact scores + int8 %.0f MiB scanned + ids); %.0f scans/s at 8 "
-                     "conns; first search after one create %.0f ms, after one update %.0f ms "
-                     "(incremental), after one delete %.0f ms (full reload)."
-                     % (n, seeded, load_ms, grown / 1024, ibytes / 1048576, mb, mb / 4, sr["rps"],
-                        after_create, after_update, after_delete))
+                     "search (cache miss: full index load) %.0f ms, then a hit %.1f ms (median of "
+                     "5); RSS +%.0f MiB; index %.1f MiB = %.0f bytes per memory (int8 rows, scale, "
+                     "error bound, id, id map; no float32 rows); %.0f scans/s at 8 conns; first "
+                     "search after one create %.0f ms, after one update %.0f ms, after one delete "
+                     "%.0f ms (all incremental)."
+                     % (n, seeded, load_ms, hit_ms, grown / 1024, ibytes / 1048576, ibytes / n,
+                        sr["rps"], after_create, after_update, after_delete))
+    if os.environ.get("BENCH_SKIP_DELETE") != "1":
+        notes.append(bench_delete(c, port, token))
     if os.environ.get("BENCH_SKIP_SCAN") != "1":
         sb = search_bench_c(sizes)
         for n in sizes:
             r = sb["sizes"][str(n)]
             scanned = n * (384 + 4)
             notes.append("scan of %d rows in-process (bench/search_bench.c, %s kernel, median of "
-                         "%d): float32 vec_topk %.2f ms (%.1f GB/s); int8 first pass + exact "
-                         "rescoring %.2f ms (%.0f MB scanned = %.1f GB/s, %d exact fallbacks); "
-                         "int8 kernel alone %.2f ms = %.1f GB/s; snapshot built in %.0f ms."
+                         "%d): float32 vec_topk %.2f ms (%.1f GB/s); int8 scan with error bounds "
+                         "+ exact rescoring %.2f ms (%.0f MB scanned = %.1f GB/s, %.1f candidates "
+                         "rescored per search); int8 kernel alone %.2f ms = %.1f GB/s; snapshot "
+                         "built in %.0f ms."
                          % (n, sb["kernel"], r["runs"], r["float_scan_ms"],
                             n * 384 * 4 / r["float_scan_ms"] / 1e6, r["idx_search_ms"],
-                            scanned / 1e6, scanned / r["idx_search_ms"] / 1e6, r["exact_fallbacks"],
+                            scanned / 1e6, scanned / r["idx_search_ms"] / 1e6, r["candidates"],
                             r["kernels"][sb["kernel"]], scanned / r["kernels"][sb["kernel"]] / 1e6,
                             r["load_ms"]))
         notes.append("memory bandwidth of one core (same program, 512 MiB): read %.1f GB/s, "
                      "memcpy %.1f GB/s (read + write)." % (sb["read_gbs"], sb["copy_gbs"]))
+    if os.environ.get("BENCH_SKIP_RSS") != "1":
+        notes.append(bench_index_rss(tmp))
     c.close()
     return ("Memories: create, list, search", rows, notes)
 

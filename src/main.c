@@ -120,6 +120,7 @@ static int cmd_serve(void)
         emb_free(emb);
         return 1;
     }
+    idx_set_budget(cfg.index_memory);
     for (int p = LLM_OPENAI; p <= LLM_GROQ; p++)
         llm_set_base_url((llm_provider)p, cfg.provider_base[p]);
     if (secrets_init(cfg.encryption_key) != 0 || outbound_start(cfg.outbound_max_body) != 0 ||

@@ -11,6 +11,7 @@
 #include "api/serialize.h"
 #include "api/validate.h"
 
+#include "config.h"
 #include "embed/index.h"
 #include "http/response.h"
 #include "llm/provider.h"
@@ -355,8 +356,23 @@ void h_mcp_list_memories(http_req *r)
     conv_row_free(&c);
 }
 
+/* This node's index cache as a whole (all workspaces, not only the
+ * caller's): its budget and bytes, and the counters since start
+ * (candidates: rows whose stored vectors searches read back). */
+static json_t *cache_json(void)
+{
+    idx_stats st;
+    idx_stats_get(&st);
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+                     "budget", (json_int_t)cfg.index_memory, "bytes", (json_int_t)st.bytes,
+                     "workspaces", (json_int_t)st.workspaces, "hits", (json_int_t)st.hits,
+                     "misses", (json_int_t)st.full_loads, "deltaLoads", (json_int_t)st.delta_loads,
+                     "evictions", (json_int_t)st.evictions, "searches", (json_int_t)st.searches,
+                     "candidates", (json_int_t)st.candidates);
+}
+
 /* Rebuilds (or reports) the index of every workspace the caller can
- * access: counts, pending re-embeddings, memory used. */
+ * access: counts, pending re-embeddings, memory used; and the cache. */
 static void index_report(http_req *r, bool rebuild)
 {
     char (*wids)[40] = calloc(MCP_WS_MAX, sizeof *wids);
@@ -386,10 +402,10 @@ static void index_report(http_req *r, bool rebuild)
     }
     free(wids);
     const embedder *e = api_embedder();
-    json_t *o = json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "embedder", e ? e->name : "",
+    json_t *o = json_pack("{s:s,s:I,s:I,s:I,s:I,s:o,s:o}", "embedder", e ? e->name : "",
                           "dimension", (json_int_t)(e ? e->dim : 0), "vectors", (json_int_t)vectors,
                           "pendingEmbeddings", (json_int_t)pending, "bytes", (json_int_t)bytes,
-                          "workspaces", list);
+                          "workspaces", list, "cache", cache_json());
     if (rebuild)
         json_object_set_new(o, "message", json_string("Index rebuilt successfully"));
     resp_data(r, 200, o);

@@ -167,12 +167,21 @@ static void index_metrics(buf *b)
     gauge(b, "chimera_index_bytes", "Memory held by cached vector indexes.", (double)bytes);
     gauge(b, "chimera_index_workspaces", "Workspaces whose vector index is cached.", (double)ws);
     gauge(b, "chimera_index_vectors", "Vectors in the cached indexes.", (double)vectors);
+    gauge(b, "chimera_index_budget_bytes", "CHIMERA_INDEX_MEMORY: the cache's bound.",
+          (double)cfg.index_memory);
     counter(b, "chimera_index_searches_total", "Searches run on a cached index.",
             (double)s.searches);
-    counter(b, "chimera_index_full_loads_total",
+    counter(b, "chimera_index_candidates_total",
+            "Rows whose stored vector a search read back to score exactly.",
+            (double)s.candidates);
+    counter(b, "chimera_index_hits_total", "Searches served by a cached index as it was.",
+            (double)s.hits);
+    counter(b, "chimera_index_misses_total",
             "Index misses: a workspace's index loaded in full.", (double)s.full_loads);
     counter(b, "chimera_index_delta_loads_total",
             "Index refreshes that read only the changed rows.", (double)s.delta_loads);
+    counter(b, "chimera_index_evictions_total",
+            "Indexes dropped to stay within CHIMERA_INDEX_MEMORY.", (double)s.evictions);
 }
 
 static void outbound_metrics(buf *b)

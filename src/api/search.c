@@ -23,36 +23,56 @@
 #define TOPK_MAX 100
 #define SEARCH_WS_MAX 1000
 #define RESULT_CONTENT_CHARS 500
+#define SEARCH_TRIES 4
 
 typedef struct ws_hit {
     float score;
+    int64_t created_at;
     char wid[40];
     char id[40];
 } ws_hit;
 
-static void load_state(void *ctx, int64_t gen, int64_t memory_count)
+static void load_state(void *ctx, int64_t gen, int64_t memory_count, int64_t floor)
 {
-    idx_set_state(ctx, gen, memory_count);
+    idx_set_state(ctx, gen, memory_count, floor);
 }
 
-static int load_row(void *ctx, const char *id, const void *vec, int64_t created_at,
-                    int64_t updated_at)
+static int load_row(void *ctx, const char *id, const void *vec)
 {
-    return idx_add(ctx, id, vec, created_at, updated_at);
+    return idx_add(ctx, id, vec);
+}
+
+static int load_gone(void *ctx, const char *id)
+{
+    return idx_remove(ctx, id);
 }
 
 typedef struct load_ctx {
     const char *wid;
 } load_ctx;
 
-/* The index's loader: the whole workspace (since < 0) or the rows changed
- * since, with the generation of the same database snapshot. */
+/* The index's loader: the whole workspace (since < 0) or the changes after
+ * generation since, with the generation of the same database snapshot. */
 static int load_vectors(void *ctx, idx_builder *b, int64_t since)
 {
     const embedder *e = api_embedder();
     const load_ctx *lc = ctx;
-    memory_vec_visitor v = { load_state, load_row, b };
+    memory_vec_visitor v = { load_state, load_row, load_gone, b };
     return memory_vectors(lc->wid, e->name, e->dim, since, &v) == ST_OK ? 0 : -1;
+}
+
+static int fetch_row(void *ctx, const char *id, const void *vec, int64_t created_at,
+                     int64_t change_seq)
+{
+    return idx_fetched(ctx, id, vec, created_at, change_seq);
+}
+
+/* The index's fetcher: the stored vectors of a search's candidates. */
+static int fetch_vectors(void *ctx, const char *const *ids, size_t n, idx_fetch *f)
+{
+    const embedder *e = api_embedder();
+    const load_ctx *lc = ctx;
+    return memory_vectors_of(lc->wid, e->name, e->dim, ids, n, fetch_row, f) == ST_OK ? 0 : -1;
 }
 
 /* The index of wid at its current generation or newer (caller releases). */
@@ -66,31 +86,54 @@ idx_snapshot *api_index_for(const char *wid)
     return idx_acquire(wid, gen, e->name, e->dim, load_vectors, &lc);
 }
 
+/* One workspace's best k into top (*n): a candidate written since the
+ * index was read makes it refresh and search again; the last try takes
+ * the stored vectors as they are. */
+static int search_index(const char *wid, const float *q, size_t k, idx_hit *top, size_t *n,
+                        int64_t *pending)
+{
+    load_ctx lc = { wid };
+    int rc = IDX_STALE;
+    for (int t = 0; t < SEARCH_TRIES && rc == IDX_STALE; t++) {
+        idx_snapshot *s = api_index_for(wid);
+        if (!s)
+            return -1;
+        rc = idx_search(s, q, k, fetch_vectors, &lc, t == SEARCH_TRIES - 1 ? IDX_LENIENT : 0,
+                        top, n);
+        if (rc == 0)
+            *pending += idx_pending(s);
+        idx_release(s);
+    }
+    return rc;
+}
+
 /* Scans one workspace and appends its best k hits. */
 static int scan_workspace(const char *wid, const float *q, size_t k, ws_hit *hits, size_t *nhits,
                           int64_t *pending)
 {
-    idx_snapshot *s = api_index_for(wid);
-    if (!s)
-        return -1;
-    vec_hit *top = malloc(k * sizeof *top);
-    size_t n = top ? idx_search(s, q, k, top) : 0;
-    for (size_t i = 0; i < n; i++) {
+    idx_hit *top = malloc((k + 1) * sizeof *top);
+    size_t n = 0;
+    int rc = top ? search_index(wid, q, k, top, &n, pending) : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         ws_hit *h = &hits[(*nhits)++];
         h->score = top[i].score;
+        h->created_at = top[i].created_at;
         snprintf(h->wid, sizeof h->wid, "%s", wid);
-        snprintf(h->id, sizeof h->id, "%s", idx_id(s, top[i].row));
+        snprintf(h->id, sizeof h->id, "%s", top[i].id);
     }
-    *pending += idx_pending(s);
     free(top);
-    idx_release(s);
-    return top || k == 0 ? 0 : -1;
+    return rc;
 }
 
+/* Score descending; ties in (created_at, id) order, as within a workspace. */
 static int hit_cmp(const void *a, const void *b)
 {
     const ws_hit *x = a, *y = b;
-    return x->score < y->score ? 1 : x->score > y->score ? -1 : 0;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    if (x->created_at != y->created_at)
+        return x->created_at < y->created_at ? -1 : 1;
+    return strcmp(x->id, y->id);
 }
 
 static json_t *result_json(const memory_row *m, double score)

@@ -6,6 +6,7 @@
 #include "api/serialize.h"
 #include "api/validate.h"
 
+#include "embed/index.h"
 #include "http/response.h"
 #include "store/activity.h"
 #include "store/load.h"
@@ -109,10 +110,12 @@ out:
 void h_workspace_delete(http_req *r)
 {
     st_rc st = ws_delete(req_param(r, 0));
-    if (st != ST_OK)
+    if (st != ST_OK) {
         api_store_error(r, st, MSG_WS_NOT_FOUND);
-    else
-        resp_data(r, 200, json_pack("{s:s}", "message", "Workspace deleted successfully"));
+        return;
+    }
+    idx_drop(req_param(r, 0));      /* other nodes' copies leave with the budget */
+    resp_data(r, 200, json_pack("{s:s}", "message", "Workspace deleted successfully"));
 }
 
 /* Loads the service stats of the route's workspace. */

@@ -12,6 +12,9 @@
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "vectors are stored little-endian");
 
 #define SNIPPET_CHARS 150
+/* Generations of tombstones kept per workspace: an index further behind
+ * than this reloads the workspace in full. */
+#define TOMB_KEEP 4096
 #define MEM_COLS \
     "id, workspace_id, title, content, snippet, tags, metadata, embedding, embedding_dim," \
     " embedding_model, version, created_at, updated_at"
@@ -116,17 +119,59 @@ st_rc memory_get(const char *id, memory_row *out)
     return d ? memory_get_on(d, id, out) : ST_DB_ERROR;
 }
 
-/* Counters and generation move together with every memory change. */
-static st_rc bump_workspace(db *d, const char *wid, int dmem, int demb)
+/* Counters and generation move together with every memory change. Runs
+ * first in each memory transaction: the update locks the workspace row (on
+ * PostgreSQL; SQLite has one writer anyway), so generations are handed out
+ * in commit order. *gen is the new generation, which the changed memory
+ * row (change_seq) or its tombstone records. */
+static st_rc bump_workspace(db *d, const char *wid, int dmem, int demb, int64_t *gen)
 {
     db_stmt *st = db_prepare(d, "UPDATE workspaces SET memory_count = memory_count + $2,"
                                 " embedding_count = embedding_count + $3,"
-                                " generation = generation + 1 WHERE id = $1");
+                                " generation = generation + 1 WHERE id = $1"
+                                " RETURNING generation");
     if (!st)
         return ST_DB_ERROR;
     db_bind_text(st, 1, wid);
     db_bind_int(st, 2, dmem);
     db_bind_int(st, 3, demb);
+    db_rc rc = db_step(st);
+    *gen = rc == DB_ROW ? db_col_int(st, 0) : 0;
+    db_reset(st);
+    return rc == DB_ROW ? ST_OK : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
+}
+
+/* Records the deletion of memory id at generation gen, so that indexes on
+ * other nodes drop it without a full load, and prunes the workspace's
+ * tombstones older than TOMB_KEEP generations; tombstone_floor then says
+ * that an index older than it must load in full. */
+static st_rc add_tombstone(db *d, const char *wid, const char *id, int64_t gen)
+{
+    db_stmt *st = db_prepare(d, "INSERT INTO memory_tombstones (workspace_id, seq, memory_id,"
+                                " deleted_at) VALUES ($1, $2, $3, $4)");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, wid);
+    db_bind_int(st, 2, gen);
+    db_bind_text(st, 3, id);
+    db_bind_int(st, 4, time_now_us());
+    st_rc res = st_exec(st);
+    if (res != ST_OK || gen <= TOMB_KEEP)
+        return res;
+    st = db_prepare(d, "DELETE FROM memory_tombstones WHERE workspace_id = $1 AND seq <= $2");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, wid);
+    db_bind_int(st, 2, gen - TOMB_KEEP);
+    res = st_exec_changed(st);
+    if (res != ST_OK)
+        return res == ST_NOT_FOUND ? ST_OK : res;     /* nothing to prune */
+    st = db_prepare(d, "UPDATE workspaces SET tombstone_floor = $2"
+                       " WHERE id = $1 AND tombstone_floor < $2");
+    if (!st)
+        return ST_DB_ERROR;
+    db_bind_text(st, 1, wid);
+    db_bind_int(st, 2, gen - TOMB_KEEP);
     return st_exec(st);
 }
 
@@ -157,12 +202,12 @@ static void bind_vector(db_stmt *st, int idx, const memory_input *in)
 }
 
 static st_rc insert_memory(db *d, const char *id, const char *wid, const memory_input *in,
-                           const char *snippet, int64_t now)
+                           const char *snippet, int64_t now, int64_t gen)
 {
     db_stmt *st = db_prepare(d,
         "INSERT INTO memories (id, workspace_id, title, content, snippet, tags, metadata,"
-        " embedding, embedding_dim, embedding_model, version, created_at, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)");
+        " embedding, embedding_dim, embedding_model, version, created_at, updated_at,"
+        " change_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12)");
     if (!st)
         return ST_DB_ERROR;
     db_bind_text(st, 1, id);
@@ -181,6 +226,7 @@ static st_rc insert_memory(db *d, const char *id, const char *wid, const memory_
         db_bind_null(st, 10);
     }
     db_bind_int(st, 11, now);
+    db_bind_int(st, 12, gen);
     return st_exec(st);
 }
 
@@ -192,13 +238,14 @@ st_rc memory_insert_on(db *d, const char *wid, const memory_input *in, bool acti
     char *snippet = memory_snippet(in->content);
     if (!snippet)
         return ST_DB_ERROR;
+    int64_t gen = 0;
     id_prefixed("memory", id, idsz);
-    st_rc res = insert_memory(d, id, wid, in, snippet, now);
+    st_rc res = bump_workspace(d, wid, 1, in->vec && in->dim ? 1 : 0, &gen);
+    if (res == ST_OK)
+        res = insert_memory(d, id, wid, in, snippet, now, gen);
     free(snippet);
     if (res == ST_OK)
         res = replace_tags(d, id, in);
-    if (res == ST_OK)
-        res = bump_workspace(d, wid, 1, in->vec && in->dim ? 1 : 0);
     if (res == ST_OK && activity) {
         snprintf(msg, sizeof msg, "Memory '%s' created", in->title);
         res = activity_add(d, wid, "memory_created", msg,
@@ -247,7 +294,7 @@ st_rc memory_create(const char *wid, const memory_input *in, memory_row *out)
 }
 
 static st_rc update_row(db *d, const char *id, const memory_input *in, const char *snippet,
-                        int64_t now)
+                        int64_t now, int64_t gen)
 {
     db_stmt *st = db_prepare(d,
         "UPDATE memories SET title = COALESCE($2, title), content = COALESCE($3, content),"
@@ -256,7 +303,7 @@ static st_rc update_row(db *d, const char *id, const memory_input *in, const cha
         " embedding = CASE WHEN $10 = 1 THEN $7 ELSE embedding END,"
         " embedding_dim = CASE WHEN $10 = 1 THEN $8 ELSE embedding_dim END,"
         " embedding_model = CASE WHEN $10 = 1 THEN $9 ELSE embedding_model END,"
-        " version = version + 1, updated_at = $11 WHERE id = $1");
+        " version = version + 1, updated_at = $11, change_seq = $12 WHERE id = $1");
     if (!st)
         return ST_DB_ERROR;
     bool set_vec = (in->vec && in->dim) || in->clear_vec;
@@ -276,6 +323,7 @@ static st_rc update_row(db *d, const char *id, const memory_input *in, const cha
     }
     db_bind_int(st, 10, set_vec);
     db_bind_int(st, 11, now);
+    db_bind_int(st, 12, gen);
     return st_exec(st);
 }
 
@@ -288,16 +336,17 @@ st_rc memory_update(const char *id, const memory_input *in, memory_row *out)
         free(snippet);
         return ST_DB_ERROR;
     }
+    int64_t gen = 0;
     st_rc res = memory_get_on(d, id, &old);
-    if (res == ST_OK)
-        res = update_row(d, id, in, snippet, time_now_us());
-    if (res == ST_OK && in->tag_list)
-        res = replace_tags(d, id, in);
     if (res == ST_OK) {
         int had = old.embedding != NULL;
         int has = (in->vec && in->dim) ? 1 : in->clear_vec ? 0 : had;
-        res = bump_workspace(d, old.workspace_id, 0, has - had);
+        res = bump_workspace(d, old.workspace_id, 0, has - had, &gen);
     }
+    if (res == ST_OK)
+        res = update_row(d, id, in, snippet, time_now_us(), gen);
+    if (res == ST_OK && in->tag_list)
+        res = replace_tags(d, id, in);
     free(snippet);
     memory_row_free(&old);
     if (res == ST_OK)
@@ -311,7 +360,10 @@ st_rc memory_delete(const char *id)
     memory_row old = { 0 };
     if (!d || db_begin(d) != 0)
         return ST_DB_ERROR;
+    int64_t gen = 0;
     st_rc res = memory_get_on(d, id, &old);
+    if (res == ST_OK)
+        res = bump_workspace(d, old.workspace_id, -1, old.embedding ? -1 : 0, &gen);
     if (res == ST_OK) {
         db_stmt *st = db_prepare(d, "DELETE FROM memories WHERE id = $1");
         if (st)
@@ -319,7 +371,7 @@ st_rc memory_delete(const char *id)
         res = st_exec(st);
     }
     if (res == ST_OK)
-        res = bump_workspace(d, old.workspace_id, -1, old.embedding ? -1 : 0);
+        res = add_tombstone(d, old.workspace_id, id, gen);
     memory_row_free(&old);
     if (res != ST_OK) {
         db_rollback(d);
@@ -407,23 +459,40 @@ st_rc memory_generation(const char *wid, int64_t *gen)
     return st_count("SELECT generation FROM workspaces WHERE id = $1", wid, gen);
 }
 
-/* One statement each, so that the workspace's generation and counter come
- * from the same database snapshot as the rows (PostgreSQL gives every
- * statement one snapshot under READ COMMITTED; a SQLite statement reads one
- * WAL snapshot). The LEFT JOIN yields the workspace row even when no memory
- * matches (then m.id is NULL). */
+/* One statement each, so that the workspace's generation, counter and
+ * tombstone floor come from the same database snapshot as the rows
+ * (PostgreSQL gives every statement one snapshot under READ COMMITTED; a
+ * SQLite statement reads one WAL snapshot). The LEFT JOIN yields the
+ * workspace row even when no memory matches (then m.id is NULL); a delta
+ * adds the tombstones after it (kind 1). A full load needs no order. */
 #define VEC_COLS \
-    "SELECT w.generation, w.memory_count, m.id," \
+    "SELECT w.generation, w.memory_count, w.tombstone_floor, 0, m.id," \
     " CASE WHEN m.embedding_model = $2 AND m.embedding_dim = $3 THEN m.embedding END," \
-    " m.embedding_dim, m.created_at, m.updated_at, m.embedding_model" \
+    " m.embedding_dim, m.embedding_model" \
     " FROM workspaces w LEFT JOIN memories m ON m.workspace_id = w.id"
+#define VEC_TOMBS \
+    " UNION ALL SELECT NULL, NULL, NULL, 1, t.memory_id, NULL, NULL, NULL" \
+    " FROM memory_tombstones t WHERE t.workspace_id = $1 AND t.seq > $4 ORDER BY 4"
+
+/* The vector of the current row (col: blob, col + 1: dim, col + 2: model)
+ * if it is one of model with dim floats, else NULL. */
+static const void *row_vector(db_stmt *st, int col, const char *model, size_t dim)
+{
+    size_t bytes = 0;
+    const void *vec = db_col_blob(st, col, &bytes);
+    const char *m = db_col_text(st, col + 2);
+    if (!vec || bytes != dim * sizeof(float) || db_col_int(st, col + 1) != (int64_t)dim ||
+        !m || strcmp(m, model) != 0)
+        return NULL;
+    return vec;
+}
 
 st_rc memory_vectors(const char *wid, const char *model, size_t dim, int64_t since,
                      const memory_vec_visitor *v)
 {
     db_stmt *st = db_prepare(db_thread(), since < 0
-        ? VEC_COLS " WHERE w.id = $1 ORDER BY m.created_at, m.id"
-        : VEC_COLS " AND m.updated_at >= $4 WHERE w.id = $1 ORDER BY m.created_at, m.id");
+        ? VEC_COLS " WHERE w.id = $1"
+        : VEC_COLS " AND m.change_seq > $4 WHERE w.id = $1" VEC_TOMBS);
     if (!st)
         return ST_DB_ERROR;
     db_bind_text(st, 1, wid);
@@ -435,21 +504,84 @@ st_rc memory_vectors(const char *wid, const char *model, size_t dim, int64_t sin
     int stop = 0, first = 1;
     while (!stop && (rc = db_step(st)) == DB_ROW) {
         if (first) {
-            v->state(v->ctx, db_col_int(st, 0), db_col_int(st, 1));
+            v->state(v->ctx, db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2));
             first = 0;
         }
-        const char *id = db_col_text(st, 2), *m = db_col_text(st, 7);
+        const char *id = db_col_text(st, 4);
         if (!id)
             continue;                           /* the workspace row alone */
-        size_t bytes = 0;
-        const void *vec = db_col_blob(st, 3, &bytes);
-        if (!vec || bytes != dim * sizeof(float) || db_col_int(st, 4) != (int64_t)dim ||
-            !m || strcmp(m, model) != 0)
-            vec = NULL;
-        stop = v->row(v->ctx, id, vec, db_col_int(st, 5), db_col_int(st, 6)) != 0;
+        if (db_col_int(st, 3) == 1)
+            stop = v->gone(v->ctx, id) != 0;
+        else
+            stop = v->row(v->ctx, id, row_vector(st, 5, model, dim)) != 0;
     }
     db_reset(st);
     if (stop || rc != DB_DONE)
         return ST_DB_ERROR;
     return first ? ST_NOT_FOUND : ST_OK;
+}
+
+/* The id list as the engine's statement takes it: a JSON array for
+ * SQLite's json_each, comma-separated for PostgreSQL's string_to_array.
+ * Ids are the server's own ("memory-" and hex); any other is left out. */
+static char *id_list(db_engine engine, const char *const *ids, size_t n)
+{
+    buf b = BUF_INIT(0);
+    int json = engine == DB_SQLITE, rc = json ? buf_putc(&b, '[') : 0;
+    for (size_t i = 0, out = 0; i < n && rc == 0; i++) {
+        if (!*ids[i] || strspn(ids[i], "abcdefghijklmnopqrstuvwxyz"
+                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(ids[i]))
+            continue;
+        rc = buf_printf(&b, json ? "%s\"%s\"" : "%s%s", out++ ? "," : "", ids[i]);
+    }
+    if (rc == 0 && json)
+        rc = buf_putc(&b, ']');
+    if (rc == 0 && !b.p)
+        rc = buf_puts(&b, "");
+    if (rc != 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
+}
+
+/* The one place where the SQL differs by engine: neither has the other's
+ * way of taking a list as one parameter (SQLite has no arrays, PostgreSQL's
+ * json_each takes objects only). The workspace is checked here, not in the
+ * WHERE clause: given workspace_id = $1 as well, SQLite's planner walks the
+ * workspace's index (every memory of it) instead of looking each id up. */
+st_rc memory_vectors_of(const char *wid, const char *model, size_t dim, const char *const *ids,
+                        size_t n, memory_vec_fn fn, void *ctx)
+{
+    db *d = db_thread();
+    if (!d)
+        return ST_DB_ERROR;
+    db_stmt *st = db_prepare(d, db_kind(d) == DB_SQLITE
+        ? "SELECT m.id, m.created_at, m.change_seq,"
+          " CASE WHEN m.embedding_model = $2 AND m.embedding_dim = $3 THEN m.embedding END,"
+          " m.embedding_dim, m.embedding_model, m.workspace_id FROM memories m"
+          " WHERE m.id IN (SELECT value FROM json_each($1))"
+        : "SELECT m.id, m.created_at, m.change_seq,"
+          " CASE WHEN m.embedding_model = $2 AND m.embedding_dim = $3 THEN m.embedding END,"
+          " m.embedding_dim, m.embedding_model, m.workspace_id FROM memories m"
+          " WHERE m.id = ANY(string_to_array($1, ','))");
+    char *list = id_list(db_kind(d), ids, n);
+    if (!st || !list) {
+        free(list);
+        return ST_DB_ERROR;
+    }
+    db_bind_text(st, 1, list);
+    db_bind_text(st, 2, model);
+    db_bind_int(st, 3, (int64_t)dim);
+    db_rc rc;
+    int stop = 0;
+    while (!stop && (rc = db_step(st)) == DB_ROW) {
+        const char *w = db_col_text(st, 6);
+        if (w && strcmp(w, wid) == 0)
+            stop = fn(ctx, db_col_text(st, 0), row_vector(st, 3, model, dim), db_col_int(st, 1),
+                      db_col_int(st, 2)) != 0;
+    }
+    db_reset(st);
+    free(list);
+    return stop || rc != DB_DONE ? ST_DB_ERROR : ST_OK;
 }

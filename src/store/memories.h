@@ -69,22 +69,34 @@ st_rc memory_recent(const char *wid, size_t k, memory_row **out, size_t *n);
 /* The workspace's generation counter (changes with every memory change). */
 st_rc memory_generation(const char *wid, int64_t *gen);
 
-/* What memory_vectors reports to: state once (the workspace's generation
- * and memory counter), then row per memory (id, vector bytes — not aligned:
- * copy them — or NULL, created_at, updated_at); a non-zero return stops. */
+/* What memory_vectors reports to: state once (the workspace's generation,
+ * memory counter and tombstone floor), then row per memory (id, vector
+ * bytes — not aligned: copy them — or NULL when it has none of the model)
+ * and gone per tombstone (id of a deleted memory); a non-zero return stops. */
 typedef struct memory_vec_visitor {
-    void (*state)(void *ctx, int64_t gen, int64_t memory_count);
-    int (*row)(void *ctx, const char *id, const void *vec, int64_t created_at,
-               int64_t updated_at);
+    void (*state)(void *ctx, int64_t gen, int64_t memory_count, int64_t floor);
+    int (*row)(void *ctx, const char *id, const void *vec);
+    int (*gone)(void *ctx, const char *id);
     void *ctx;
 } memory_vec_visitor;
 
-/* Streams wid's memories (since < 0) or those updated at or after since,
- * in (created_at, id) order, all read in one statement (one database
- * snapshot); vec is NULL for a memory without a vector made by model with
- * dim floats (its blob is not even read). ST_NOT_FOUND when the workspace
- * does not exist. */
+/* Streams wid's memories (since < 0, in no particular order) or, since a
+ * generation, those changed after it (change_seq > since) and the
+ * tombstones of those deleted after it, all read in one statement (one
+ * database snapshot); vec is NULL for a memory without a vector made by
+ * model with dim floats. ST_NOT_FOUND when the workspace does not exist. */
 st_rc memory_vectors(const char *wid, const char *model, size_t dim, int64_t since,
                      const memory_vec_visitor *v);
+
+/* What memory_vectors_of reports per memory found: its vector of model
+ * (unaligned, or NULL), created_at and change_seq; non-zero stops. */
+typedef int (*memory_vec_fn)(void *ctx, const char *id, const void *vec, int64_t created_at,
+                             int64_t change_seq);
+
+/* The memories of wid among ids (n of them), read in one statement, in no
+ * particular order; ids not found (deleted, or of another workspace) are
+ * not reported. */
+st_rc memory_vectors_of(const char *wid, const char *model, size_t dim, const char *const *ids,
+                        size_t n, memory_vec_fn fn, void *ctx);
 
 #endif

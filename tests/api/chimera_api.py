@@ -644,7 +644,7 @@ def django_email_valid(value):
 # Every table of the schema (migrations 001..); cascade tests count them all.
 TABLES = ("users", "tokens", "workspaces", "team_members", "invitations", "integrations",
           "conversations", "messages", "memories", "memory_tags", "conversation_memories",
-          "activities", "load_snapshots", "schema_version")
+          "activities", "load_snapshots", "memory_tombstones", "schema_version")
 
 
 def now_us():
@@ -749,7 +749,8 @@ class Database:
                  ("conversation_memories", "conversation_id", "conversations"),
                  ("conversation_memories", "memory_id", "memories"),
                  ("activities", "workspace_id", "workspaces"),
-                 ("load_snapshots", "workspace_id", "workspaces")]
+                 ("load_snapshots", "workspace_id", "workspaces"),
+                 ("memory_tombstones", "workspace_id", "workspaces")]
         parts = ["(SELECT COUNT(*) FROM %s c WHERE NOT EXISTS (SELECT 1 FROM %s p WHERE p.id = c.%s))"
                  % (child, parent, col) for child, col, parent in links]
         row = self.query("SELECT " + ", ".join(parts))[0]
@@ -789,13 +790,16 @@ class Database:
         mid = mid or "memory-" + hex12()
         ts = now_us() if ts is None else ts
         vec = bytes(4 * 384) if embedded else None
+        # change_seq: the generation the counters' bump below moves to, as
+        # the server records it (vector indexes refresh by it)
         sql = ("INSERT INTO memories (id, workspace_id, title, content, snippet, tags, metadata,"
-               " embedding, embedding_model, embedding_dim, version, created_at, updated_at)"
-               " VALUES (%s, %s, %s, %s, %s, %s, '{}', %s, %s, %s, 1, %d, %d)"
+               " embedding, embedding_model, embedding_dim, version, created_at, updated_at,"
+               " change_seq) VALUES (%s, %s, %s, %s, %s, %s, '{}', %s, %s, %s, 1, %d, %d,"
+               " (SELECT generation + %d FROM workspaces WHERE id = %s))"
                % (self.lit(mid), self.lit(wid), self.lit(title), self.lit(content),
                   self.lit(content[:150]), self.lit(json.dumps(list(tags))), self.lit(vec),
                   self.lit("test" if embedded else None), self.lit(384 if embedded else None),
-                  ts, ts))
+                  ts, ts, 1 if counters else 0, self.lit(wid)))
         for tag in tags:
             sql += ";\nINSERT INTO memory_tags (memory_id, tag) VALUES (%s, %s)" % (
                 self.lit(mid), self.lit(tag))

@@ -20,7 +20,10 @@ MEMORY_KEYS = {"id", "workspaceId", "title", "content", "snippet", "tags", "embe
 RESULT_KEYS = {"id", "title", "content", "snippet", "score", "tags", "workspace_id",
                "created_at"}
 SEARCH_KEYS = {"results", "total", "embedder", "pendingEmbeddings"}
-INDEX_KEYS = {"embedder", "dimension", "vectors", "pendingEmbeddings", "bytes", "workspaces"}
+INDEX_KEYS = {"embedder", "dimension", "vectors", "pendingEmbeddings", "bytes", "workspaces",
+              "cache"}
+INDEX_CACHE_KEYS = {"budget", "bytes", "workspaces", "hits", "misses", "deltaLoads", "evictions",
+                    "searches", "candidates"}
 INDEX_WS_KEYS = {"workspace_id", "vectors", "pendingEmbeddings", "generation", "bytes"}
 
 MEM_ID_RE = ca.id_re("memory")
@@ -317,6 +320,8 @@ def check_index(d):
             assert ca.is_int(w[k]) and w[k] >= 0, w
     for k in ("vectors", "pendingEmbeddings", "bytes"):
         assert ca.is_int(d[k]) and d[k] == sum(w[k] for w in d["workspaces"]), (k, d)
+    assert set(d["cache"]) == INDEX_CACHE_KEYS, d["cache"]
+    assert all(ca.is_int(v) and v >= 0 for v in d["cache"].values()), d["cache"]
     return d
 
 

@@ -58,6 +58,7 @@ class Scope:
             "conversation_memories": "conversation_id IN %s OR memory_id IN %s" % (C, M),
             "activities": "workspace_id IN %s" % W,
             "load_snapshots": "workspace_id IN %s" % W,
+            "memory_tombstones": "workspace_id IN %s" % W,
         }
 
     def counts(self):

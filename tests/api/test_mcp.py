@@ -426,7 +426,7 @@ def test_index_status_scope_and_counts(api, users):
     assert [ws_entry(d, w)["vectors"] for w in (w1, w2, shared)] == [3, 0, 1]
     assert d["vectors"] == 4 and d["pendingEmbeddings"] == 0
     for w in d["workspaces"]:
-        assert w["bytes"] >= w["vectors"] * DIM * 4, w
+        assert w["bytes"] >= w["vectors"] * DIM, w      # one int8 per dimension at least
     # changes move the generation and the counts
     g = ws_entry(d, w1)["generation"]
     m = create_memory(api, u, w1, "Index new", "one more")
@@ -445,7 +445,8 @@ def test_index_status_scope_and_counts(api, users):
     check_index(r)
     assert r["message"] == "Index rebuilt successfully"
     def strip(x):
-        return {k: v for k, v in x.items() if k not in ("message", "bytes", "workspaces")}
+        return {k: v for k, v in x.items() if k not in ("message", "bytes", "workspaces",
+                                                        "cache")}
     assert strip(r) == strip(d4)
     assert sorted((w["workspace_id"], w["vectors"], w["generation"]) for w in r["workspaces"]) == \
         sorted((w["workspace_id"], w["vectors"], w["generation"]) for w in d4["workspaces"])
