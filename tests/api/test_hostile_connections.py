@@ -231,9 +231,14 @@ def test_one_address_cannot_starve_others(full):
     attacker = Attacker(full.port, 3 * 64)
     try:
         attacker.fill()
-        time.sleep(0.5)
+        # the node is full, of the attacker: refused connections may still sit
+        # in the listen backlog for a moment on a busy machine
+        deadline = time.monotonic() + 5
         held = attacker.alive()
-        assert 48 <= held <= 64, held         # the node is full, of the attacker
+        while held > 64 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            held = attacker.alive()
+        assert 48 <= held <= 64, held
         for _ in range(7):
             status, took = probe(full.port, "127.0.0.2")
             assert status == 200 and took < 2.0, (status, took)
