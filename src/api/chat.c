@@ -10,7 +10,7 @@
 
 #include "http/response.h"
 #include "llm/context.h"
-#include "llm/outbound.h"
+#include "net/outbound.h"
 #include "llm/provider.h"
 #include "store/integrations.h"
 #include "util/isotime.h"
@@ -26,10 +26,10 @@ typedef struct chat_job {
     llm_provider provider;
     char requested[128];        /* upstream model name */
     int64_t t0;
-    llm_request *req;           /* handed to the engine by chat_start */
+    net_request *req;           /* handed to the engine by chat_start */
     char *key;                  /* plain key, kept for a retry; wiped on free */
     int retried;
-    ob_result res;              /* copied from the engine */
+    net_result res;              /* copied from the engine */
 } chat_job;
 
 static json_t *user_data(const message_row *user)
@@ -106,7 +106,7 @@ static void job_free(chat_job *j)
 {
     secrets_wipe(j->key);
     if (j->req) {
-        llm_request_free(j->req);
+        net_request_free(j->req);
         free(j->req);
     }
     conv_row_free(&j->conv);
@@ -115,11 +115,11 @@ static void job_free(chat_job *j)
     free(j);
 }
 
-static int build_request(const chat_job *j, const char *key, llm_request *req);
+static int build_request(const chat_job *j, const char *key, net_request *req);
 static void chat_start(http_req *r);
 
 /* Engine thread: keep the result, wake the connection. */
-static void chat_done(void *ctx, const ob_result *res)
+static void chat_done(void *ctx, const net_result *res)
 {
     chat_job *j = ctx;
     j->res = *res;
@@ -170,10 +170,10 @@ static void chat_finish(http_req *r)
 static void chat_start(http_req *r)
 {
     chat_job *j = r->defer_ctx;
-    llm_request *req = j->req;
+    net_request *req = j->req;
     j->req = NULL;
     if (outbound_submit(req, chat_done, j) != 0) {
-        llm_request_free(req);
+        net_request_free(req);
         free(req);
         j->res.transport_failed = 1;
         snprintf(j->res.error, sizeof j->res.error, "Server shutting down");
@@ -182,7 +182,7 @@ static void chat_start(http_req *r)
 }
 
 /* Builds the provider request from the stored conversation. */
-static int build_request(const chat_job *j, const char *key, llm_request *req)
+static int build_request(const chat_job *j, const char *key, net_request *req)
 {
     context_memory *mems = NULL;
     message_row *hist = NULL;
@@ -241,7 +241,7 @@ void chat_reply(http_req *r, const conv_row *c, const message_row *user)
     char *key = secrets_decrypt(in.api_key);
     integration_row_free(&in);
     chat_job *j = calloc(1, sizeof *j);
-    llm_request *req = calloc(1, sizeof *req);
+    net_request *req = calloc(1, sizeof *req);
     if (j)
         j->key = key;       /* wiped with the job */
     if (!key || !j || !req || copy_rows(j, c, user) != 0) {
@@ -268,6 +268,6 @@ fail:
     else
         secrets_wipe(key);
     if (req)
-        llm_request_free(req);
+        net_request_free(req);
     free(req);
 }

@@ -2,7 +2,7 @@
 #include "api/embedding.h"
 
 #include "http/response.h"
-#include "llm/outbound.h"
+#include "net/outbound.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -99,14 +99,14 @@ static void embed_local(embed_job *j)
     free(all);
 }
 
-static void embed_done(void *ctx, const ob_result *res);
+static void embed_done(void *ctx, const net_result *res);
 
 /* Sends the next batch; 0, or -1 when it could not be sent (texts marked). */
 static int send_batch(embed_job *j)
 {
     const embedder *e = api_emb;
     size_t k = j->n - j->next < e->batch ? j->n - j->next : e->batch;
-    llm_request *req = calloc(1, sizeof *req);
+    net_request *req = calloc(1, sizeof *req);
     if (!req || e->request(e, (const char *const *)j->texts + j->next, k, req) != 0) {
         free(req);
         fail_texts(j, j->next, j->n, "could not build the embeddings request");
@@ -115,7 +115,7 @@ static int send_batch(embed_job *j)
     j->inflight = k;
     req->target = "embeddings";
     if (outbound_submit(req, embed_done, j) != 0) {
-        llm_request_free(req);
+        net_request_free(req);
         free(req);
         fail_texts(j, j->next, j->n, "server shutting down");
         return -1;
@@ -124,7 +124,7 @@ static int send_batch(embed_job *j)
 }
 
 /* Engine thread: read one batch's answer, send the next or wake r. */
-static void embed_done(void *ctx, const ob_result *res)
+static void embed_done(void *ctx, const net_result *res)
 {
     embed_job *j = ctx;
     const embedder *e = api_emb;

@@ -20,8 +20,7 @@
 #include "imports/source.h"
 #include "imports/summary.h"
 #include "imports/text.h"
-#include "llm/outbound.h"
-#include "llm/provider_impl.h"
+#include "net/outbound.h"
 #include "util/isotime.h"
 
 #include <microhttpd.h>
@@ -50,7 +49,7 @@ typedef struct import_job {
     /* import-url */
     char *url;
     const char *source_type;    /* static */
-    ob_result res;              /* the fetch, body copied */
+    net_result res;              /* the fetch, body copied */
     /* import-file */
     char *filename;
     const char *file_type;      /* static */
@@ -220,7 +219,7 @@ static bool html_type(const char *ct)
 /* Checks the fetch; 0 with the page's title and text in j, or -1 answered. */
 static int read_page(http_req *r, import_job *j)
 {
-    const ob_result *res = &j->res;
+    const net_result *res = &j->res;
     char why[400], cs[64];
     if (res->timed_out) {
         resp_error(r, 400, "Request timed out");
@@ -287,7 +286,7 @@ static void url_fetched(http_req *r)
 }
 
 /* Engine thread: keep the answer, wake the request. */
-static void url_done(void *ctx, const ob_result *res)
+static void url_done(void *ctx, const net_result *res)
 {
     import_job *j = ctx;
     char *body = malloc(res->len + 1);
@@ -304,16 +303,16 @@ static void url_done(void *ctx, const ob_result *res)
     http_resume(j->r);
 }
 
-static llm_request *fetch_request(const char *url)
+static net_request *fetch_request(const char *url)
 {
-    llm_request *req = calloc(1, sizeof *req);
-    if (!req || llm_req_init(req, url, "", cfg.import_timeout_s) != 0 ||
-        llm_req_header(req, "Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8") != 0 ||
-        llm_req_header(req, "Accept-Language: en-US,en;q=0.9") != 0) {
+    net_request *req = calloc(1, sizeof *req);
+    if (!req || net_req_init(req, url, "", cfg.import_timeout_s) != 0 ||
+        net_req_header(req, "Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8") != 0 ||
+        net_req_header(req, "Accept-Language: en-US,en;q=0.9") != 0) {
         free(req);
         return NULL;
     }
-    req->flags = LLM_REQ_FOLLOW | (cfg.import_allow_private ? 0 : LLM_REQ_PUBLIC_ONLY);
+    req->flags = NET_REQ_FOLLOW | (cfg.import_allow_private ? 0 : NET_REQ_PUBLIC_ONLY);
     req->allow_addrs = cfg.import_allow_addrs;
     req->user_agent = CHROME_UA;
     req->max_body = cfg.import_max_body;
@@ -324,10 +323,10 @@ static llm_request *fetch_request(const char *url)
 static void url_start(http_req *r)
 {
     import_job *j = r->defer_ctx;
-    llm_request *req = fetch_request(j->url);
+    net_request *req = fetch_request(j->url);
     if (!req || outbound_submit(req, url_done, j) != 0) {
         if (req) {
-            llm_request_free(req);
+            net_request_free(req);
             free(req);
         }
         j->res.transport_failed = 1;

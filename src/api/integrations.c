@@ -10,7 +10,7 @@
 #include "api/validate.h"
 
 #include "http/response.h"
-#include "llm/outbound.h"
+#include "net/outbound.h"
 #include "llm/provider.h"
 #include "store/integrations.h"
 #include "util/isotime.h"
@@ -31,8 +31,8 @@ typedef struct test_job {
     char id[40];                /* update/test: the integration */
     char *key;                  /* plain key (wiped on free) */
     char *model_id, *model_name;
-    llm_request *req;
-    ob_result res;
+    net_request *req;
+    net_result res;
 } test_job;
 
 static void job_free(test_job *j)
@@ -41,7 +41,7 @@ static void job_free(test_job *j)
     free(j->model_id);
     free(j->model_name);
     if (j->req)
-        llm_request_free(j->req);
+        net_request_free(j->req);
     free(j->req);
     free(j->res.body);
     free(j);
@@ -96,7 +96,7 @@ void h_integration_delete(http_req *r)
         resp_data(r, 200, json_pack("{s:s}", "message", "Integration deleted successfully"));
 }
 
-static void test_done(void *ctx, const ob_result *res)
+static void test_done(void *ctx, const net_result *res)
 {
     test_job *j = ctx;
     j->res = *res;
@@ -137,10 +137,10 @@ static void test_finish(http_req *r)
 static void test_start(http_req *r)
 {
     test_job *j = r->defer_ctx;
-    llm_request *req = j->req;
+    net_request *req = j->req;
     j->req = NULL;
     if (outbound_submit(req, test_done, j) != 0) {
-        llm_request_free(req);
+        net_request_free(req);
         free(req);
         j->res.transport_failed = 1;
         snprintf(j->res.error, sizeof j->res.error, "Server shutting down");

@@ -11,7 +11,7 @@
 #define EMB_NAME_MAX 96
 
 typedef struct embedder embedder;
-struct llm_request;
+struct net_request;
 
 struct embedder {
     /* Identifies the vectors this embedder makes, stored with each vector:
@@ -29,12 +29,12 @@ struct embedder {
     /* Remote embedders only (NULL otherwise). The server never calls their
      * embed() on a worker thread: it sends request() through the outbound
      * engine and reads the answer with parse(), at most `batch` texts per
-     * request. request() fills out (a heap-owned llm_request) and returns
+     * request. request() fills out (a heap-owned net_request) and returns
      * 0 or -1; parse() writes n rows like embed() or returns -1 with the
      * reason in err. */
     size_t batch;
     int (*request)(const embedder *e, const char *const *texts, size_t n,
-                   struct llm_request *out);
+                   struct net_request *out);
     int (*parse)(const embedder *e, long status, const char *body, size_t len, size_t n,
                  float *out, char *err, size_t errsz);
 };

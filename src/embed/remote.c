@@ -12,7 +12,7 @@
  * embedder owns copies of its settings; the key is wiped on destroy. */
 #include "embed/embedder.h"
 
-#include "llm/provider_impl.h"
+#include "net/request.h"
 #include "util/buf.h"
 
 #include <curl/curl.h>
@@ -51,7 +51,7 @@ size_t emb_remote_known_dim(const char *model)
 }
 
 static int remote_request(const embedder *e, const char *const *texts, size_t n,
-                          struct llm_request *out)
+                          struct net_request *out)
 {
     const remote *rm = e->impl;
     json_t *input = json_array();
@@ -65,16 +65,16 @@ static int remote_request(const embedder *e, const char *const *texts, size_t n,
                          : NULL;
     if (body && rm->send_dim)
         json_object_set_new(body, "dimensions", json_integer((json_int_t)e->dim));
-    if (!body || llm_req_init(out, rm->base, "/embeddings", rm->timeout_s) != 0) {
+    if (!body || net_req_init(out, rm->base, "/embeddings", rm->timeout_s) != 0) {
         json_decref(body);
         return -1;
     }
-    if (llm_req_header(out, "Content-Type: application/json") != 0 ||
-        (rm->key && llm_req_header(out, "Authorization: Bearer %s", rm->key) != 0)) {
+    if (net_req_header(out, "Content-Type: application/json") != 0 ||
+        (rm->key && net_req_header(out, "Authorization: Bearer %s", rm->key) != 0)) {
         json_decref(body);
         return -1;
     }
-    return llm_req_json(out, body);
+    return net_req_json(out, body);
 }
 
 /* The error text of a non-2xx answer: error.message, error, or the body. */
@@ -123,7 +123,7 @@ static int read_row(const json_t *vec, size_t dim, float *out, char *err, size_t
 static int remote_parse(const embedder *e, long status, const char *body, size_t len, size_t n,
                         float *out, char *err, size_t errsz)
 {
-    json_t *root = llm_json_parse(body ? body : "", len);
+    json_t *root = json_loadb(body ? body : "", len, 0, NULL);
     int rc = -1;
     if (status < 200 || status > 299) {
         http_error(status, root, body, len, err, errsz);
@@ -172,7 +172,7 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *userp)
 static int exchange(const embedder *e, const char *const *texts, size_t n, float *out,
                     char *err, size_t errsz)
 {
-    llm_request req;
+    net_request req;
     buf reply = BUF_INIT(REMOTE_MAX_REPLY);
     struct curl_slist *hdrs = NULL;
     CURL *c = curl_easy_init();
@@ -204,7 +204,7 @@ static int exchange(const embedder *e, const char *const *texts, size_t n, float
     }
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(c);
-    llm_request_free(&req);
+    net_request_free(&req);
     buf_free(&reply);
     return rc;
 }
@@ -250,7 +250,7 @@ embedder *emb_remote_new(const emb_remote_opts *o, char *err, size_t errsz)
                  EMB_NAME_MAX - 9);
         return NULL;
     }
-    if (o->key && !llm_key_ok(o->key)) {
+    if (o->key && !net_key_ok(o->key)) {
         snprintf(err, errsz, "CHIMERA_EMBED_API_KEY contains characters a header cannot carry");
         return NULL;
     }

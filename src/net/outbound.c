@@ -4,7 +4,7 @@
  * curl_multi_wakeup(). The engine owns every job from submission to the
  * return of its callback, and frees the result body afterwards. Upstream
  * URLs may carry keys (Google): they are never logged here. */
-#include "llm/outbound.h"
+#include "net/outbound.h"
 
 #include "util/buf.h"
 #include "util/netaddr.h"
@@ -27,15 +27,15 @@
 
 typedef struct ob_job {
     struct ob_job *next, *prev;     /* queue (next only) or active list */
-    llm_request *req;               /* owned (heap) */
-    ob_done done;
+    net_request *req;               /* owned (heap) */
+    net_done done;
     void *ctx;
     CURL *easy;
     struct curl_slist *headers;
     buf body;
     int too_large;
     int out_of_memory;
-    char blocked[64];               /* the refused address, LLM_REQ_PUBLIC_ONLY */
+    char blocked[64];               /* the refused address, NET_REQ_PUBLIC_ONLY */
     char errbuf[CURL_ERROR_SIZE];
 } ob_job;
 
@@ -78,7 +78,7 @@ static void ob_job_free(ob_job *j)
     if (j->easy)
         curl_easy_cleanup(j->easy);
     curl_slist_free_all(j->headers);
-    llm_request_free(j->req);
+    net_request_free(j->req);
     free(j->req);
     buf_free(&j->body);
     free(j);
@@ -96,7 +96,7 @@ static int ob_set_protocols(CURL *e)
 #endif
 }
 
-/* Every connection a LLM_REQ_PUBLIC_ONLY job opens, redirects included,
+/* Every connection a NET_REQ_PUBLIC_ONLY job opens, redirects included,
  * goes through here with the address it resolved to: the one checked is
  * the one connected, so a DNS answer cannot change it in between. */
 static curl_socket_t ob_open_socket(void *clientp, curlsocktype purpose,
@@ -140,9 +140,9 @@ static int ob_job_setup(ob_job *j)
     bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION,
-                            (long)!!(j->req->flags & LLM_REQ_FOLLOW)) != CURLE_OK;
+                            (long)!!(j->req->flags & NET_REQ_FOLLOW)) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L) != CURLE_OK;
-    if (j->req->flags & LLM_REQ_PUBLIC_ONLY) {
+    if (j->req->flags & NET_REQ_PUBLIC_ONLY) {
         bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, ob_open_socket) != CURLE_OK;
         bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j) != CURLE_OK;
     }
@@ -187,7 +187,7 @@ static int ob_unreachable(CURLcode rc)
 }
 
 /* Fills res from a finished transfer (rc = curl's verdict). */
-static void ob_result_fill(ob_job *j, CURLcode rc, ob_result *res)
+static void net_result_fill(ob_job *j, CURLcode rc, net_result *res)
 {
     static char empty[1];
     memset(res, 0, sizeof *res);
@@ -201,7 +201,7 @@ static void ob_result_fill(ob_job *j, CURLcode rc, ob_result *res)
         return;
     }
     res->body = empty;
-    res->transport_failed = ob_unreachable(rc) ? LLM_NET_UNREACHABLE : LLM_NET_FAILED;
+    res->transport_failed = ob_unreachable(rc) ? NET_UNREACHABLE : NET_FAILED;
     if (j->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
         res->too_large = 1;
         snprintf(res->error, sizeof res->error, "Response too large");
@@ -229,7 +229,7 @@ const char *const outbound_outcome_names[OB_OUTCOMES] = {
 };
 static atomic_uint_fast64_t ob_counts[OB_TARGETS][OB_OUTCOMES];
 
-static void ob_count(const llm_request *req, const ob_result *res)
+static void ob_count(const net_request *req, const net_result *res)
 {
     size_t t = OB_TARGETS - 1, o;
     for (size_t i = 0; req && req->target && i < OB_TARGETS - 1; i++)
@@ -250,7 +250,7 @@ void outbound_counts(uint64_t out[OB_TARGETS][OB_OUTCOMES])
 }
 
 /* Runs the callback without the lock (it may submit), then frees the job. */
-static void ob_finish(ob_job *j, const ob_result *res)
+static void ob_finish(ob_job *j, const net_result *res)
 {
     ob_count(j->req, res);
     if (j->done)
@@ -264,10 +264,10 @@ static void ob_finish(ob_job *j, const ob_result *res)
 static void ob_fail(ob_job *j, const char *why)
 {
     static char empty[1];
-    ob_result res;
+    net_result res;
     memset(&res, 0, sizeof res);
     res.body = empty;
-    res.transport_failed = LLM_NET_FAILED;
+    res.transport_failed = NET_FAILED;
     snprintf(res.error, sizeof res.error, "%s", why);
     ob_finish(j, &res);
 }
@@ -289,14 +289,14 @@ static void ob_collect_done(void)
     int left;
     while ((msg = curl_multi_info_read(ob.multi, &left))) {
         ob_job *j = NULL;
-        ob_result res;
+        net_result res;
         if (msg->msg != CURLMSG_DONE)
             continue;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
         CURLcode rc = msg->data.result;     /* msg dies with remove_handle */
         curl_multi_remove_handle(ob.multi, j->easy);
         ob_active_unlink(j);
-        ob_result_fill(j, rc, &res);
+        net_result_fill(j, rc, &res);
         ob_finish(j, &res);
     }
 }
@@ -436,7 +436,7 @@ void outbound_stop(long grace_s)
     pthread_mutex_unlock(&ob.mu);
 }
 
-int outbound_submit(llm_request *req, ob_done done, void *ctx)
+int outbound_submit(net_request *req, net_done done, void *ctx)
 {
     ob_job *j;
     if (!req || !req->url)

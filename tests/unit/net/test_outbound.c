@@ -1,4 +1,4 @@
-/* test_outbound.c — unit tests for src/llm/outbound.c against a tiny HTTP
+/* test_outbound.c — unit tests for src/net/outbound.c against a tiny HTTP
  * server in this process (a thread per connection on loopback, canned
  * answers chosen by path): plain and POST answers, HTTP errors, timeouts,
  * the body cap, refused and dropped connections, protocol and redirect
@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "llm/outbound.h"
+#include "net/outbound.h"
 
 #define MAX_BODY (64 * 1024)
 
@@ -221,7 +221,7 @@ typedef struct collector {
 typedef struct slot {
     collector *c;
     int calls;
-    ob_result res;              /* body copied */
+    net_result res;              /* body copied */
     int resubmit;               /* submit /ok again from the callback */
     int resubmit_rc;
     struct slot *next_slot;
@@ -229,9 +229,9 @@ typedef struct slot {
 
 static collector coll = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
 
-static llm_request *make_req(const char *path, const char *body, long timeout_s)
+static net_request *make_req(const char *path, const char *body, long timeout_s)
 {
-    llm_request *r = calloc(1, sizeof *r);
+    net_request *r = calloc(1, sizeof *r);
     char url[256];
     assert_non_null(r);
     if (strstr(path, "://"))
@@ -247,7 +247,7 @@ static llm_request *make_req(const char *path, const char *body, long timeout_s)
     return r;
 }
 
-static void on_done(void *ctx, const ob_result *res)
+static void on_done(void *ctx, const net_result *res)
 {
     slot *s = ctx;
     s->calls++;
@@ -386,7 +386,7 @@ static void test_timeout(void **state)
     double took = now_s() - t0;
     assert_true(took > 0.9 && took < 2.0);
     assert_int_equal(s.res.timed_out, 1);
-    assert_int_equal(s.res.transport_failed, LLM_NET_FAILED);
+    assert_int_equal(s.res.transport_failed, NET_FAILED);
     assert_int_equal(s.res.status, 0);
     assert_int_equal(s.res.len, 0);
     assert_string_equal(s.res.body, "");
@@ -404,7 +404,7 @@ static void test_body_cap(void **state)
     wait_done(3);
     for (slot *s = &a; s != &c; s = s == &a ? &b : &c) {
         assert_int_equal(s->res.too_large, 1);
-        assert_int_equal(s->res.transport_failed, LLM_NET_FAILED);
+        assert_int_equal(s->res.transport_failed, NET_FAILED);
         assert_int_equal(s->res.status, 0);
         assert_int_equal(s->res.len, 0);
         assert_string_equal(s->res.error, "Response too large");
@@ -431,10 +431,10 @@ static void test_unreachable(void **state)
     submit(&drop, "/drop", NULL, 5);
     submit(&refused, url, NULL, 5);
     wait_done(2);
-    assert_int_equal(drop.res.transport_failed, LLM_NET_UNREACHABLE);
+    assert_int_equal(drop.res.transport_failed, NET_UNREACHABLE);
     assert_int_equal(drop.res.status, 0);
     assert_int_equal(drop.res.timed_out, 0);
-    assert_int_equal(refused.res.transport_failed, LLM_NET_UNREACHABLE);
+    assert_int_equal(refused.res.transport_failed, NET_UNREACHABLE);
     assert_true(strlen(refused.res.error) > 0);
     slot_free(&drop);
     slot_free(&refused);
@@ -447,9 +447,9 @@ static void test_protocols(void **state)
     submit(&f, "file:///etc/hostname", NULL, 5);
     submit(&g, "gopher://127.0.0.1:1/", NULL, 5);
     wait_done(2);
-    assert_int_equal(f.res.transport_failed, LLM_NET_FAILED);
+    assert_int_equal(f.res.transport_failed, NET_FAILED);
     assert_int_equal(f.res.len, 0);
-    assert_int_equal(g.res.transport_failed, LLM_NET_FAILED);
+    assert_int_equal(g.res.transport_failed, NET_FAILED);
     slot_free(&f);
     slot_free(&g);
 }
@@ -542,16 +542,16 @@ static void test_stop_cancels(void **state)
     for (int i = 0; i < N; i++) {
         assert_int_equal(s[i].calls, 1);
         assert_int_equal(s[i].res.status, 0);
-        assert_int_equal(s[i].res.transport_failed, LLM_NET_FAILED);
+        assert_int_equal(s[i].res.transport_failed, NET_FAILED);
         assert_string_equal(s[i].res.error, "Server shutting down");
         slot_free(&s[i]);
     }
     assert_int_equal(outbound_in_flight(), 0);
     /* stopped: refused, the request stays the caller's */
-    llm_request *r = make_req("/ok", NULL, 5);
+    net_request *r = make_req("/ok", NULL, 5);
     assert_int_equal(outbound_submit(r, on_done, &s[0]), -1);
     assert_non_null(r->url);
-    llm_request_free(r);
+    net_request_free(r);
     free(r);
     outbound_stop(0);                               /* idempotent */
 }
@@ -593,10 +593,10 @@ static void test_stop_grace_expires(void **state)
 
 static void test_not_started(void **state)
 {
-    llm_request *r = make_req("/ok", NULL, 5);
+    net_request *r = make_req("/ok", NULL, 5);
     (void)state;
     assert_int_equal(outbound_submit(r, on_done, NULL), -1);
-    llm_request_free(r);
+    net_request_free(r);
     free(r);
     outbound_stop(1);                               /* harmless */
     assert_int_equal(outbound_start(MAX_BODY), 0);
@@ -622,5 +622,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stop_grace, engine_start, engine_stop),
         cmocka_unit_test_setup_teardown(test_stop_grace_expires, engine_start, engine_stop),
     };
-    return cmocka_run_group_tests_name("llm/outbound", tests, server_start, server_stop);
+    return cmocka_run_group_tests_name("net/outbound", tests, server_start, server_stop);
 }
