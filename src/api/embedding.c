@@ -134,14 +134,8 @@ static void embed_done(void *ctx, const net_result *res)
     int ok = -1;
     if (!rows)
         snprintf(err, sizeof err, "out of memory");
-    else if (res->timed_out)
-        snprintf(err, sizeof err, "embedding service timed out");
-    else if (res->transport_failed)
-        snprintf(err, sizeof err, "embedding service unreachable: %.150s", res->error);
-    else if (res->too_large)
-        snprintf(err, sizeof err, "embedding service reply too large");
     else
-        ok = e->parse(e, res->status, res->body, res->len, k, rows, err, sizeof err);
+        ok = e->parse(e, res, k, rows, err, sizeof err);
     for (size_t i = 0; i < k; i++) {
         embedded_vec *v = &j->vecs[j->next + i];
         if (ok == 0 && (v->vec = malloc(e->dim * sizeof(float)))) {
