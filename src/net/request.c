@@ -1,6 +1,6 @@
 /* request.c — building a net_request (see request.h): URL, headers, JSON
  * body. Every builder frees the request when it fails, so a caller chains
- * them and checks once. */
+ * them and checks once. Also the result of a transfer that never ran. */
 #include "net/request.h"
 
 #include "util/buf.h"
@@ -104,4 +104,13 @@ int net_key_ok(const char *key)
         if (*p < 0x20 || *p == 0x7f)
             return 0;
     return 1;
+}
+
+void net_result_failed(net_result *res, const char *why)
+{
+    static char empty[1];
+    memset(res, 0, sizeof *res);
+    res->body = empty;
+    res->transport_failed = NET_FAILED;
+    snprintf(res->error, sizeof res->error, "%s", why);
 }

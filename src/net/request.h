@@ -60,4 +60,8 @@ typedef struct net_result {
     char error[256];            /* curl's error text on failure */
 } net_result;
 
+/* Fills res for a transfer that never ran: status 0, empty body (static),
+ * NET_FAILED, error why. */
+void net_result_failed(net_result *res, const char *why);
+
 #endif

@@ -168,15 +168,6 @@ void net_xfer_result(net_xfer *x, CURLcode rc, net_result *res)
     }
 }
 
-void net_result_failed(net_result *res, const char *why)
-{
-    static char empty[1];
-    memset(res, 0, sizeof *res);
-    res->body = empty;
-    res->transport_failed = NET_FAILED;
-    snprintf(res->error, sizeof res->error, "%s", why);
-}
-
 void net_xfer_free(net_xfer *x)
 {
     if (x->easy)

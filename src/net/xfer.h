@@ -34,9 +34,6 @@ int net_xfer_setup(net_xfer *x, const net_request *req, size_t max_body);
  * points into x: valid until net_xfer_free. */
 void net_xfer_result(net_xfer *x, CURLcode rc, net_result *res);
 
-/* A result for a transfer that never ran: no status, NET_FAILED, why. */
-void net_result_failed(net_result *res, const char *why);
-
 void net_xfer_free(net_xfer *x);
 
 #endif
