@@ -5,7 +5,7 @@
 #ifndef CHIMERA_NET_FETCH_H
 #define CHIMERA_NET_FETCH_H
 
-#include "net/outbound.h"
+#include "net/request.h"
 
 /* Sends req (still the caller's afterwards) and calls done(ctx, res) on
  * this thread before returning, whatever the outcome; res and its body live

@@ -12,9 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Called once per job on the engine thread; must not block. */
-typedef void (*net_done)(void *ctx, const net_result *res);
-
 /* Starts the engine thread. max_body caps every response body (0: 5 MiB).
  * Returns 0, or -1 (already running, or libcurl failed to start). */
 int outbound_start(size_t max_body);

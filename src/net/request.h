@@ -60,6 +60,10 @@ typedef struct net_result {
     char error[256];            /* curl's error text on failure */
 } net_result;
 
+/* Called once per request with its outcome: on the engine thread for
+ * outbound_submit (must not block), on the caller's for net_fetch. */
+typedef void (*net_done)(void *ctx, const net_result *res);
+
 /* Fills res for a transfer that never ran: status 0, empty body (static),
  * NET_FAILED, error why. */
 void net_result_failed(net_result *res, const char *why);
