@@ -160,6 +160,8 @@ out:
     return rc;
 }
 
+/* Any outcome of one exchange, the server's or the command line's, in the
+ * same words: n rows into out, or -1 with the reason. */
 static int remote_parse(const embedder *e, const net_result *res, size_t n, float *out,
                         char *err, size_t errsz)
 {
