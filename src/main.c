@@ -11,7 +11,7 @@
 #include "embed/select.h"
 #include "api/embedding.h"
 #include "api/secrets.h"
-#include "llm/outbound.h"
+#include "net/outbound.h"
 #include "llm/provider.h"
 #include "http/server.h"
 #include "http/static.h"

@@ -6,11 +6,11 @@
 #include "api/api.h"
 #include "api/access.h"
 #include "api/conv_json.h"
+#include "api/outcall.h"
 #include "api/secrets.h"
 
 #include "http/response.h"
 #include "llm/context.h"
-#include "llm/outbound.h"
 #include "llm/provider.h"
 #include "store/integrations.h"
 #include "util/isotime.h"
@@ -20,16 +20,13 @@
 #include <string.h>
 
 typedef struct chat_job {
-    http_req *r;
     conv_row conv;              /* id, workspace_id, title (for the activity) */
     message_row user;
     llm_provider provider;
     char requested[128];        /* upstream model name */
     int64_t t0;
-    llm_request *req;           /* handed to the engine by chat_start */
     char *key;                  /* plain key, kept for a retry; wiped on free */
     int retried;
-    ob_result res;              /* copied from the engine */
 } chat_job;
 
 static json_t *user_data(const message_row *user)
@@ -105,59 +102,31 @@ static void reply_failure(http_req *r, const message_row *user, const llm_reply 
 static void job_free(chat_job *j)
 {
     secrets_wipe(j->key);
-    if (j->req) {
-        llm_request_free(j->req);
-        free(j->req);
-    }
     conv_row_free(&j->conv);
     message_row_free(&j->user);
-    free(j->res.body);
     free(j);
 }
 
-static int build_request(const chat_job *j, const char *key, llm_request *req);
-static void chat_start(http_req *r);
+static int chat_send(http_req *r, chat_job *j);
 
-/* Engine thread: keep the result, wake the connection. */
-static void chat_done(void *ctx, const ob_result *res)
+/* Worker thread, after the call: parse, store, answer. */
+static void chat_fetched(http_req *r, const net_result *res, void *ctx)
 {
     chat_job *j = ctx;
-    j->res = *res;
-    j->res.body = res->body ? malloc(res->len + 1) : NULL;
-    if (j->res.body) {
-        memcpy(j->res.body, res->body, res->len);
-        j->res.body[res->len] = '\0';
-    }
-    http_resume(j->r);
-}
-
-/* Worker thread, after resume: parse, store, answer. */
-static void chat_finish(http_req *r)
-{
-    chat_job *j = r->defer_ctx;
     llm_reply rep = { 0 };
-    r->defer_ctx = NULL;
-    if (j->res.transport_failed || j->res.timed_out) {
-        llm_chat_failed(j->res.timed_out, j->res.error, &rep);
+    if (res->transport_failed || res->timed_out) {
+        llm_chat_failed(res->timed_out, res->error, &rep);
         reply_failure(r, &j->user, &rep);
-    } else if (!j->retried && llm_chat_retry(j->provider, j->requested, j->res.status)) {
+    } else if (!j->retried && llm_chat_retry(j->provider, j->requested, res->status)) {
         /* Google answered 404 for this model: once more with the fallback. */
         j->retried = 1;
         snprintf(j->requested, sizeof j->requested, "%s", LLM_GOOGLE_FALLBACK);
-        free(j->res.body);
-        memset(&j->res, 0, sizeof j->res);
-        j->req = calloc(1, sizeof *j->req);
-        if (j->req && build_request(j, j->key, j->req) == 0) {
-            r->defer_ctx = j;
-            r->defer_start = chat_start;
-            r->defer_finish = chat_finish;
+        if (chat_send(r, j) == 0)
             return;
-        }
         rep.error = strdup("could not build the request");
         reply_failure(r, &j->user, &rep);
     } else {
-        llm_chat_parse(j->provider, j->requested, j->res.status, j->res.body ? j->res.body : "",
-                       j->res.len, &rep);
+        llm_chat_parse(j->provider, j->requested, res->status, res->body, res->len, &rep);
         if (rep.text)
             store_reply(r, &j->conv, &j->user, &rep, j->provider, j->t0);
         else
@@ -167,22 +136,8 @@ static void chat_finish(http_req *r)
     job_free(j);
 }
 
-static void chat_start(http_req *r)
-{
-    chat_job *j = r->defer_ctx;
-    llm_request *req = j->req;
-    j->req = NULL;
-    if (outbound_submit(req, chat_done, j) != 0) {
-        llm_request_free(req);
-        free(req);
-        j->res.transport_failed = 1;
-        snprintf(j->res.error, sizeof j->res.error, "Server shutting down");
-        http_resume(r);
-    }
-}
-
 /* Builds the provider request from the stored conversation. */
-static int build_request(const chat_job *j, const char *key, llm_request *req)
+static int build_request(const chat_job *j, net_request *req)
 {
     context_memory *mems = NULL;
     message_row *hist = NULL;
@@ -197,13 +152,27 @@ static int build_request(const chat_job *j, const char *key, llm_request *req)
     for (size_t i = 0; lh && i < nh; i++)
         lh[i] = (llm_message){ hist[i].role, hist[i].content };
     char *system = lm ? llm_system_text(lm, nm) : NULL;
-    int rc = system && lh ? llm_chat_request(j->provider, key, j->requested, system, lh, nh,
+    int rc = system && lh ? llm_chat_request(j->provider, j->key, j->requested, system, lh, nh,
                                              j->user.content, req) : -1;
     free(system);
     free(lm);
     free(lh);
     context_free(mems, nm, hist, nh);
     return rc;
+}
+
+/* Builds the request and defers r until chat_fetched; -1 if it could not
+ * be built. */
+static int chat_send(http_req *r, chat_job *j)
+{
+    net_request *req = calloc(1, sizeof *req);
+    if (!req || build_request(j, req) != 0) {
+        net_request_free(req);
+        free(req);
+        return -1;
+    }
+    api_fetch(r, req, chat_fetched, j);
+    return 0;
 }
 
 static int copy_rows(chat_job *j, const conv_row *c, const message_row *user)
@@ -241,33 +210,22 @@ void chat_reply(http_req *r, const conv_row *c, const message_row *user)
     char *key = secrets_decrypt(in.api_key);
     integration_row_free(&in);
     chat_job *j = calloc(1, sizeof *j);
-    llm_request *req = calloc(1, sizeof *req);
     if (j)
         j->key = key;       /* wiped with the job */
-    if (!key || !j || !req || copy_rows(j, c, user) != 0) {
+    if (!key || !j || copy_rows(j, c, user) != 0) {
         resp_error_data(r, 500, key ? "AI call failed: out of memory"
                                     : "AI call failed: Failed to decrypt API key", user_data(user));
         goto fail;
     }
-    j->r = r;
     j->provider = p;
     j->t0 = t0;
     snprintf(j->requested, sizeof j->requested, "%s", requested);
-    if (build_request(j, key, req) != 0) {
-        resp_error_data(r, 500, "AI call failed: could not build the request", user_data(user));
-        goto fail;
-    }
-    j->req = req;
-    r->defer_ctx = j;
-    r->defer_start = chat_start;
-    r->defer_finish = chat_finish;
-    return;
+    if (chat_send(r, j) == 0)
+        return;
+    resp_error_data(r, 500, "AI call failed: could not build the request", user_data(user));
 fail:
     if (j)
         job_free(j);
     else
         secrets_wipe(key);
-    if (req)
-        llm_request_free(req);
-    free(req);
 }

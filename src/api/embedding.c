@@ -1,8 +1,9 @@
 /* embedding.c — see embedding.h. */
 #include "api/embedding.h"
 
+#include "api/outcall.h"
+
 #include "http/response.h"
-#include "llm/outbound.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,7 +43,6 @@ char *api_memory_text(const char *title, const char *content)
 }
 
 typedef struct embed_job {
-    http_req *r;
     char **texts;
     size_t n;
     size_t next;                /* first text not answered yet */
@@ -99,14 +99,15 @@ static void embed_local(embed_job *j)
     free(all);
 }
 
-static void embed_done(void *ctx, const ob_result *res);
+static void batch_fetched(http_req *r, const net_result *res, void *ctx);
 
-/* Sends the next batch; 0, or -1 when it could not be sent (texts marked). */
-static int send_batch(embed_job *j)
+/* Sends the next batch (r deferred until batch_fetched); 0, or -1 when it
+ * could not be built (the texts left marked failed). */
+static int send_batch(http_req *r, embed_job *j)
 {
     const embedder *e = api_emb;
     size_t k = j->n - j->next < e->batch ? j->n - j->next : e->batch;
-    llm_request *req = calloc(1, sizeof *req);
+    net_request *req = calloc(1, sizeof *req);
     if (!req || e->request(e, (const char *const *)j->texts + j->next, k, req) != 0) {
         free(req);
         fail_texts(j, j->next, j->n, "could not build the embeddings request");
@@ -114,17 +115,19 @@ static int send_batch(embed_job *j)
     }
     j->inflight = k;
     req->target = "embeddings";
-    if (outbound_submit(req, embed_done, j) != 0) {
-        llm_request_free(req);
-        free(req);
-        fail_texts(j, j->next, j->n, "server shutting down");
-        return -1;
-    }
+    api_fetch(r, req, batch_fetched, j);
     return 0;
 }
 
-/* Engine thread: read one batch's answer, send the next or wake r. */
-static void embed_done(void *ctx, const ob_result *res)
+/* The vectors are all in (or failed): the rest of the handler. */
+static void embed_finish(http_req *r, embed_job *j)
+{
+    j->cont(r, j->ctx, j->vecs, j->n);
+    job_free(j);
+}
+
+/* Worker, after one batch: its vectors, then the next batch or the end. */
+static void batch_fetched(http_req *r, const net_result *res, void *ctx)
 {
     embed_job *j = ctx;
     const embedder *e = api_emb;
@@ -134,14 +137,8 @@ static void embed_done(void *ctx, const ob_result *res)
     int ok = -1;
     if (!rows)
         snprintf(err, sizeof err, "out of memory");
-    else if (res->timed_out)
-        snprintf(err, sizeof err, "embedding service timed out");
-    else if (res->transport_failed)
-        snprintf(err, sizeof err, "embedding service unreachable: %.150s", res->error);
-    else if (res->too_large)
-        snprintf(err, sizeof err, "embedding service reply too large");
     else
-        ok = e->parse(e, res->status, res->body, res->len, k, rows, err, sizeof err);
+        ok = e->parse(e, res, k, rows, err, sizeof err);
     for (size_t i = 0; i < k; i++) {
         embedded_vec *v = &j->vecs[j->next + i];
         if (ok == 0 && (v->vec = malloc(e->dim * sizeof(float)))) {
@@ -153,23 +150,9 @@ static void embed_done(void *ctx, const ob_result *res)
     }
     free(rows);
     j->next += k;
-    if (j->next < j->n && send_batch(j) == 0)
+    if (j->next < j->n && send_batch(r, j) == 0)
         return;
-    http_resume(j->r);
-}
-
-static void embed_start(http_req *r)
-{
-    if (send_batch(r->defer_ctx) != 0)
-        http_resume(r);
-}
-
-static void embed_finish(http_req *r)
-{
-    embed_job *j = r->defer_ctx;
-    r->defer_ctx = NULL;
-    j->cont(r, j->ctx, j->vecs, j->n);
-    job_free(j);
+    embed_finish(r, j);
 }
 
 void api_embed_then(http_req *r, const char *const *texts, size_t n, api_embed_cont cont,
@@ -177,7 +160,6 @@ void api_embed_then(http_req *r, const char *const *texts, size_t n, api_embed_c
 {
     embed_job *j = calloc(1, sizeof *j);
     if (j) {
-        j->r = r;
         j->cont = cont;
         j->ctx = ctx;
         j->ctx_free = ctx_free;
@@ -198,14 +180,12 @@ void api_embed_then(http_req *r, const char *const *texts, size_t n, api_embed_c
     atomic_fetch_add_explicit(&n_calls, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&n_texts, n, memory_order_relaxed);
     if (api_emb && api_emb->request && n > 0) {
-        r->defer_ctx = j;
-        r->defer_start = embed_start;
-        r->defer_finish = embed_finish;
+        if (send_batch(r, j) != 0)
+            embed_finish(r, j);
         return;
     }
     embed_local(j);
-    cont(r, ctx, j->vecs, n);
-    job_free(j);
+    embed_finish(r, j);
 }
 
 void api_embed_apply(const embedded_vec *ev, json_t **meta, char **meta_text, memory_input *in)

@@ -10,6 +10,7 @@
 #include "api/embedding.h"
 #include "api/handlers.h"
 #include "api/memory_json.h"
+#include "api/outcall.h"
 #include "api/serialize.h"
 #include "api/validate.h"
 
@@ -20,8 +21,6 @@
 #include "imports/source.h"
 #include "imports/summary.h"
 #include "imports/text.h"
-#include "llm/outbound.h"
-#include "llm/provider_impl.h"
 #include "util/isotime.h"
 
 #include <microhttpd.h>
@@ -43,14 +42,12 @@ static const char CHROME_UA[] =
 
 /* One import from the request to the stored memory. */
 typedef struct import_job {
-    http_req *r;
     char wid[40];
     bool summarize;
     bool was_summarized;
     /* import-url */
     char *url;
     const char *source_type;    /* static */
-    ob_result res;              /* the fetch, body copied */
     /* import-file */
     char *filename;
     const char *file_type;      /* static */
@@ -66,7 +63,6 @@ static void import_job_free(void *p)
     if (!j)
         return;
     free(j->url);
-    free(j->res.body);
     free(j->filename);
     free(j->title);
     free(j->content);
@@ -218,9 +214,8 @@ static bool html_type(const char *ct)
 }
 
 /* Checks the fetch; 0 with the page's title and text in j, or -1 answered. */
-static int read_page(http_req *r, import_job *j)
+static int read_page(http_req *r, const net_result *res, import_job *j)
 {
-    const ob_result *res = &j->res;
     char why[400], cs[64];
     if (res->timed_out) {
         resp_error(r, 400, "Request timed out");
@@ -255,11 +250,10 @@ static int read_page(http_req *r, import_job *j)
 }
 
 /* Worker, after the fetch: page → memory fields → import_store. */
-static void url_fetched(http_req *r)
+static void url_fetched(http_req *r, const net_result *res, void *ctx)
 {
-    import_job *j = r->defer_ctx;
-    r->defer_ctx = NULL;
-    if (read_page(r, j) != 0) {
+    import_job *j = ctx;
+    if (read_page(r, res, j) != 0) {
         import_job_free(j);
         return;
     }
@@ -286,55 +280,21 @@ static void url_fetched(http_req *r)
     import_store(r, j);
 }
 
-/* Engine thread: keep the answer, wake the request. */
-static void url_done(void *ctx, const ob_result *res)
+static net_request *fetch_request(const char *url)
 {
-    import_job *j = ctx;
-    char *body = malloc(res->len + 1);
-    j->res = *res;
-    j->res.body = body;
-    if (body) {
-        memcpy(body, res->body, res->len);
-        body[res->len] = '\0';
-    } else {
-        j->res.len = 0;
-        j->res.transport_failed = 1;
-        snprintf(j->res.error, sizeof j->res.error, "out of memory");
-    }
-    http_resume(j->r);
-}
-
-static llm_request *fetch_request(const char *url)
-{
-    llm_request *req = calloc(1, sizeof *req);
-    if (!req || llm_req_init(req, url, "", cfg.import_timeout_s) != 0 ||
-        llm_req_header(req, "Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8") != 0 ||
-        llm_req_header(req, "Accept-Language: en-US,en;q=0.9") != 0) {
+    net_request *req = calloc(1, sizeof *req);
+    if (!req || net_req_init(req, url, "", cfg.import_timeout_s) != 0 ||
+        net_req_header(req, "Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8") != 0 ||
+        net_req_header(req, "Accept-Language: en-US,en;q=0.9") != 0) {
         free(req);
         return NULL;
     }
-    req->flags = LLM_REQ_FOLLOW | (cfg.import_allow_private ? 0 : LLM_REQ_PUBLIC_ONLY);
+    req->flags = NET_REQ_FOLLOW | (cfg.import_allow_private ? 0 : NET_REQ_PUBLIC_ONLY);
     req->allow_addrs = cfg.import_allow_addrs;
     req->user_agent = CHROME_UA;
     req->max_body = cfg.import_max_body;
     req->target = "import";
     return req;
-}
-
-static void url_start(http_req *r)
-{
-    import_job *j = r->defer_ctx;
-    llm_request *req = fetch_request(j->url);
-    if (!req || outbound_submit(req, url_done, j) != 0) {
-        if (req) {
-            llm_request_free(req);
-            free(req);
-        }
-        j->res.transport_failed = 1;
-        snprintf(j->res.error, sizeof j->res.error, "%s",
-                 req ? "server shutting down" : "out of memory");
-        http_resume(r);
-    }
 }
 
 static bool http_url(const char *url)
@@ -347,6 +307,7 @@ void h_memories_import_url(http_req *r)
     const char *wid = req_param(r, 0);
     json_t *body = NULL;
     import_job *j = NULL;
+    net_request *req = NULL;
     if (!(body = val_body(r)))
         goto out;
     const char *url = json_string_value(json_object_get(body, "url"));
@@ -369,13 +330,14 @@ void h_memories_import_url(http_req *r)
         resp_error(r, 500, "Import failed: out of memory");
         goto out;
     }
-    j->r = r;
     snprintf(j->wid, sizeof j->wid, "%s", wid);
     j->summarize = sum ? val_truthy(sum) : true;
     j->source_type = imp_source_type(url);
-    r->defer_ctx = j;
-    r->defer_start = url_start;
-    r->defer_finish = url_fetched;
+    if (!(req = fetch_request(url))) {
+        request_failed(r, "out of memory");
+        goto out;
+    }
+    api_fetch(r, req, url_fetched, j);
     j = NULL;
 out:
     import_job_free(j);
@@ -473,7 +435,6 @@ void h_memories_import_file(http_req *r)
         resp_error(r, 500, "Import failed: out of memory");
         goto out;
     }
-    j->r = r;
     snprintf(j->wid, sizeof j->wid, "%s", wid);
     j->summarize = strcasecmp(u.summarize, "true") == 0;
     j->filename = u.filename;

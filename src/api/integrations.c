@@ -6,11 +6,11 @@
 #include "api/api.h"
 #include "api/handlers.h"
 #include "api/integration_json.h"
+#include "api/outcall.h"
 #include "api/secrets.h"
 #include "api/validate.h"
 
 #include "http/response.h"
-#include "llm/outbound.h"
 #include "llm/provider.h"
 #include "store/integrations.h"
 #include "util/isotime.h"
@@ -25,14 +25,11 @@ typedef enum test_kind { TEST_CREATE, TEST_UPDATE, TEST_ONLY } test_kind;
 
 /* A pending live test and what to store when it ends. */
 typedef struct test_job {
-    http_req *r;
     test_kind kind;
     llm_provider provider;
     char id[40];                /* update/test: the integration */
     char *key;                  /* plain key (wiped on free) */
     char *model_id, *model_name;
-    llm_request *req;
-    ob_result res;
 } test_job;
 
 static void job_free(test_job *j)
@@ -40,10 +37,6 @@ static void job_free(test_job *j)
     secrets_wipe(j->key);
     free(j->model_id);
     free(j->model_name);
-    if (j->req)
-        llm_request_free(j->req);
-    free(j->req);
-    free(j->res.body);
     free(j);
 }
 
@@ -96,22 +89,14 @@ void h_integration_delete(http_req *r)
         resp_data(r, 200, json_pack("{s:s}", "message", "Integration deleted successfully"));
 }
 
-static void test_done(void *ctx, const ob_result *res)
+/* After the live test (the answer's meaning is its status alone). */
+static void test_fetched(http_req *r, const net_result *res, void *ctx)
 {
     test_job *j = ctx;
-    j->res = *res;
-    j->res.body = NULL;     /* the answer's meaning is its status alone */
-    http_resume(j->r);
-}
-
-static void test_finish(http_req *r)
-{
-    test_job *j = r->defer_ctx;
     char err[300];
     integration_row in;
-    r->defer_ctx = NULL;
-    int ok = llm_test_result(j->provider, j->res.status, j->res.timed_out,
-                             j->res.transport_failed, j->res.error, err, sizeof err);
+    int ok = llm_test_result(j->provider, res->status, res->timed_out, res->transport_failed,
+                             res->error, err, sizeof err);
     integration_test t = { ok ? "connected" : "error", ok ? NULL : err, time_now_us() };
     char *enc = j->kind == TEST_ONLY ? NULL : secrets_encrypt(j->key);
     st_rc st;
@@ -134,33 +119,17 @@ static void test_finish(http_req *r)
     job_free(j);
 }
 
-static void test_start(http_req *r)
-{
-    test_job *j = r->defer_ctx;
-    llm_request *req = j->req;
-    j->req = NULL;
-    if (outbound_submit(req, test_done, j) != 0) {
-        llm_request_free(req);
-        free(req);
-        j->res.transport_failed = 1;
-        snprintf(j->res.error, sizeof j->res.error, "Server shutting down");
-        http_resume(r);
-    }
-}
-
 /* Defers r until the live test of j's key has run. */
 static void run_test(http_req *r, test_job *j)
 {
-    j->r = r;
-    j->req = calloc(1, sizeof *j->req);
-    if (!j->req || llm_test_request(j->provider, j->key, j->req) != 0) {
+    net_request *req = calloc(1, sizeof *req);
+    if (!req || llm_test_request(j->provider, j->key, req) != 0) {
+        free(req);
         job_free(j);
         resp_error(r, 500, "Internal server error");
         return;
     }
-    r->defer_ctx = j;
-    r->defer_start = test_start;
-    r->defer_finish = test_finish;
+    api_fetch(r, req, test_fetched, j);
 }
 
 static const char *const PROVIDERS[] = { "openai", "anthropic", "google", "deepseek", "groq", NULL };

@@ -15,7 +15,7 @@
 #include "embed/index.h"
 #include "http/response.h"
 #include "http/stats.h"
-#include "llm/outbound.h"
+#include "net/outbound.h"
 #include "util/buf.h"
 #include "util/isotime.h"
 

@@ -7,15 +7,13 @@
  * L2-normalised here, since not every server normalises.
  *
  * The server sends request() through the outbound engine and reads the
- * answer with parse(); embed() is the same exchange done blocking with
- * libcurl's easy interface, for the command line (`chimerad embed`). The
- * embedder owns copies of its settings; the key is wiped on destroy. */
+ * outcome with parse(); embed() is the same exchange done blocking
+ * (net/fetch.h), for the command line (`chimerad embed`). The embedder
+ * owns copies of its settings; the key is wiped on destroy. */
 #include "embed/embedder.h"
 
-#include "llm/provider_impl.h"
-#include "util/buf.h"
+#include "net/fetch.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <math.h>
 #include <sodium.h>
@@ -51,7 +49,7 @@ size_t emb_remote_known_dim(const char *model)
 }
 
 static int remote_request(const embedder *e, const char *const *texts, size_t n,
-                          struct llm_request *out)
+                          struct net_request *out)
 {
     const remote *rm = e->impl;
     json_t *input = json_array();
@@ -65,16 +63,16 @@ static int remote_request(const embedder *e, const char *const *texts, size_t n,
                          : NULL;
     if (body && rm->send_dim)
         json_object_set_new(body, "dimensions", json_integer((json_int_t)e->dim));
-    if (!body || llm_req_init(out, rm->base, "/embeddings", rm->timeout_s) != 0) {
+    if (!body || net_req_init(out, rm->base, "/embeddings", rm->timeout_s) != 0) {
         json_decref(body);
         return -1;
     }
-    if (llm_req_header(out, "Content-Type: application/json") != 0 ||
-        (rm->key && llm_req_header(out, "Authorization: Bearer %s", rm->key) != 0)) {
+    if (net_req_header(out, "Content-Type: application/json") != 0 ||
+        (rm->key && net_req_header(out, "Authorization: Bearer %s", rm->key) != 0)) {
         json_decref(body);
         return -1;
     }
-    return llm_req_json(out, body);
+    return net_req_json(out, body);
 }
 
 /* The error text of a non-2xx answer: error.message, error, or the body. */
@@ -120,10 +118,11 @@ static int read_row(const json_t *vec, size_t dim, float *out, char *err, size_t
     return 0;
 }
 
-static int remote_parse(const embedder *e, long status, const char *body, size_t len, size_t n,
-                        float *out, char *err, size_t errsz)
+/* An answer of the service: n rows into out, or -1 with the reason. */
+static int read_answer(const embedder *e, long status, const char *body, size_t len, size_t n,
+                       float *out, char *err, size_t errsz)
 {
-    json_t *root = llm_json_parse(body ? body : "", len);
+    json_t *root = json_loadb(body, len, 0, NULL);
     int rc = -1;
     if (status < 200 || status > 299) {
         http_error(status, root, body, len, err, errsz);
@@ -161,52 +160,53 @@ out:
     return rc;
 }
 
-/* ---- the blocking path (command line) ------------------------------------ */
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *userp)
+/* Any outcome of one exchange, the server's or the command line's, in the
+ * same words: n rows into out, or -1 with the reason. */
+static int remote_parse(const embedder *e, const net_result *res, size_t n, float *out,
+                        char *err, size_t errsz)
 {
-    size_t n = size * nmemb;
-    return buf_append(userp, data, n) == 0 ? n : 0;
+    if (res->timed_out)
+        snprintf(err, errsz, "embedding service timed out");
+    else if (res->transport_failed)
+        snprintf(err, errsz, "embedding service unreachable: %.150s", res->error);
+    else if (res->too_large)
+        snprintf(err, errsz, "embedding service reply too large");
+    else
+        return read_answer(e, res->status, res->body, res->len, n, out, err, errsz);
+    return -1;
 }
 
-static int exchange(const embedder *e, const char *const *texts, size_t n, float *out,
-                    char *err, size_t errsz)
+/* ---- the blocking path (command line) ------------------------------------ */
+
+typedef struct exchange {
+    const embedder *e;
+    size_t n;
+    float *out;
+    char *err;
+    size_t errsz;
+    int rc;
+} exchange;
+
+static void exchanged(void *ctx, const net_result *res)
 {
-    llm_request req;
-    buf reply = BUF_INIT(REMOTE_MAX_REPLY);
-    struct curl_slist *hdrs = NULL;
-    CURL *c = curl_easy_init();
-    long status = 0;
-    int rc = -1;
-    if (!c || remote_request(e, texts, n, &req) != 0) {
+    exchange *x = ctx;
+    x->rc = remote_parse(x->e, res, x->n, x->out, x->err, x->errsz);
+}
+
+/* One batch, blocking. */
+static int exchange_batch(const embedder *e, const char *const *texts, size_t n, float *out,
+                          char *err, size_t errsz)
+{
+    net_request req;
+    exchange x = { e, n, out, err, errsz, -1 };
+    if (remote_request(e, texts, n, &req) != 0) {
         snprintf(err, errsz, "could not build the embeddings request");
-        if (c)
-            curl_easy_cleanup(c);
         return -1;
     }
-    for (char **h = req.headers; h && *h; h++)
-        hdrs = curl_slist_append(hdrs, *h);
-    curl_easy_setopt(c, CURLOPT_URL, req.url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, req.timeout_s);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply);
-    CURLcode cc = curl_easy_perform(c);
-    if (cc == CURLE_OPERATION_TIMEDOUT) {
-        snprintf(err, errsz, "embedding service timed out");
-    } else if (cc != CURLE_OK) {
-        snprintf(err, errsz, "embedding service unreachable: %s", curl_easy_strerror(cc));
-    } else {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        rc = remote_parse(e, status, reply.p, reply.len, n, out, err, errsz);
-    }
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
-    llm_request_free(&req);
-    buf_free(&reply);
-    return rc;
+    req.max_body = REMOTE_MAX_REPLY;
+    net_fetch(&req, exchanged, &x);
+    net_request_free(&req);
+    return x.rc;
 }
 
 static int remote_embed(const embedder *e, const char *const *texts, size_t n, float *out,
@@ -214,7 +214,7 @@ static int remote_embed(const embedder *e, const char *const *texts, size_t n, f
 {
     for (size_t at = 0; at < n; at += e->batch) {
         size_t k = n - at < e->batch ? n - at : e->batch;
-        if (exchange(e, texts + at, k, out + at * e->dim, err, errsz) != 0)
+        if (exchange_batch(e, texts + at, k, out + at * e->dim, err, errsz) != 0)
             return -1;
     }
     return 0;
@@ -250,7 +250,7 @@ embedder *emb_remote_new(const emb_remote_opts *o, char *err, size_t errsz)
                  EMB_NAME_MAX - 9);
         return NULL;
     }
-    if (o->key && !llm_key_ok(o->key)) {
+    if (o->key && !net_key_ok(o->key)) {
         snprintf(err, errsz, "CHIMERA_EMBED_API_KEY contains characters a header cannot carry");
         return NULL;
     }

@@ -34,23 +34,23 @@ fail:
     return NULL;
 }
 
-static int anthropic_request(const char *key, json_t *body, long timeout_s, llm_request *out)
+static int anthropic_request(const char *key, json_t *body, long timeout_s, net_request *out)
 {
     if (!body)
         return -1;
-    if (llm_req_init(out, llm_base_url(LLM_ANTHROPIC), "/messages", timeout_s) != 0 ||
-        llm_req_header(out, "x-api-key: %s", key) != 0 ||
-        llm_req_header(out, "anthropic-version: " ANTHROPIC_VERSION) != 0 ||
-        llm_req_header(out, "content-type: application/json") != 0) {
+    if (net_req_init(out, llm_base_url(LLM_ANTHROPIC), "/messages", timeout_s) != 0 ||
+        net_req_header(out, "x-api-key: %s", key) != 0 ||
+        net_req_header(out, "anthropic-version: " ANTHROPIC_VERSION) != 0 ||
+        net_req_header(out, "content-type: application/json") != 0) {
         json_decref(body);
         return -1;
     }
-    return llm_req_json(out, body);
+    return net_req_json(out, body);
 }
 
 int llm_anthropic_chat(const char *key, const char *model, const char *system,
                        const llm_message *hist, size_t nhist, const char *user,
-                       llm_request *out)
+                       net_request *out)
 {
     json_t *msgs = anthropic_messages(hist, nhist, user);
     json_t *body = msgs ? json_pack("{s:s, s:o, s:i, s:f}", "model", model, "messages", msgs,
@@ -89,7 +89,7 @@ void llm_anthropic_parse(const char *model, long status, const char *body, size_
     json_decref(root);
 }
 
-int llm_anthropic_test(const char *key, llm_request *out)
+int llm_anthropic_test(const char *key, net_request *out)
 {
     json_t *body = json_pack("{s:s, s:i, s:[{s:s, s:s}]}", "model", ANTHROPIC_TEST_MODEL,
                              "max_tokens", 1, "messages", "role", "user", "content", "test");

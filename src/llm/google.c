@@ -57,20 +57,20 @@ static json_t *google_body(const char *system, const llm_message *hist, size_t n
 }
 
 int llm_google_chat(const char *key, const char *model, const char *system,
-                    const llm_message *hist, size_t nhist, const char *user, llm_request *out)
+                    const llm_message *hist, size_t nhist, const char *user, net_request *out)
 {
     json_t *body = google_body(system, hist, nhist, user);
     if (!body)
         return -1;
-    if (llm_req_init(out, llm_base_url(LLM_GOOGLE), "/v1beta/models/", LLM_TIMEOUT_S) != 0 ||
-        llm_req_url_add(out, model, 1) != 0 ||
-        llm_req_url_add(out, ":generateContent?key=", 0) != 0 ||
-        llm_req_url_add(out, key, 1) != 0 ||
-        llm_req_header(out, "Content-Type: application/json") != 0) {
+    if (net_req_init(out, llm_base_url(LLM_GOOGLE), "/v1beta/models/", LLM_TIMEOUT_S) != 0 ||
+        net_req_url_add(out, model, 1) != 0 ||
+        net_req_url_add(out, ":generateContent?key=", 0) != 0 ||
+        net_req_url_add(out, key, 1) != 0 ||
+        net_req_header(out, "Content-Type: application/json") != 0) {
         json_decref(body);
         return -1;
     }
-    return llm_req_json(out, body);
+    return net_req_json(out, body);
 }
 
 /* A whole word of text equals word (case-insensitive): "RATE_LIMIT" mentions
@@ -122,10 +122,10 @@ void llm_google_parse(const char *model, long status, const char *body, size_t l
     json_decref(root);
 }
 
-int llm_google_test(const char *key, llm_request *out)
+int llm_google_test(const char *key, net_request *out)
 {
-    if (llm_req_init(out, llm_base_url(LLM_GOOGLE), "/v1beta/models?key=",
+    if (net_req_init(out, llm_base_url(LLM_GOOGLE), "/v1beta/models?key=",
                      LLM_TEST_TIMEOUT_S) != 0)
         return -1;
-    return llm_req_url_add(out, key, 1);
+    return net_req_url_add(out, key, 1);
 }

@@ -37,7 +37,7 @@ static long openai_timeout(llm_provider p)
 }
 
 int llm_openai_chat(llm_provider p, const char *key, const char *model, const char *system,
-                    const llm_message *hist, size_t nhist, const char *user, llm_request *out)
+                    const llm_message *hist, size_t nhist, const char *user, net_request *out)
 {
     json_t *msgs = openai_messages(system, hist, nhist, user);
     json_t *body = msgs ? json_pack("{s:s, s:o, s:f, s:i}", "model", model, "messages", msgs,
@@ -46,16 +46,16 @@ int llm_openai_chat(llm_provider p, const char *key, const char *model, const ch
                         : NULL;
     if (!body)
         return -1;              /* json_pack's "o" consumed msgs even on failure */
-    if (llm_req_init(out, llm_base_url(p), "/chat/completions", openai_timeout(p)) != 0) {
+    if (net_req_init(out, llm_base_url(p), "/chat/completions", openai_timeout(p)) != 0) {
         json_decref(body);
         return -1;
     }
-    if (llm_req_header(out, "Authorization: Bearer %s", key) != 0 ||
-        llm_req_header(out, "Content-Type: application/json") != 0) {
+    if (net_req_header(out, "Authorization: Bearer %s", key) != 0 ||
+        net_req_header(out, "Content-Type: application/json") != 0) {
         json_decref(body);
         return -1;
     }
-    return llm_req_json(out, body);
+    return net_req_json(out, body);
 }
 
 void llm_openai_parse(const char *model, long status, const char *body, size_t len,
@@ -81,9 +81,9 @@ void llm_openai_parse(const char *model, long status, const char *body, size_t l
     json_decref(root);
 }
 
-int llm_openai_test(llm_provider p, const char *key, llm_request *out)
+int llm_openai_test(llm_provider p, const char *key, net_request *out)
 {
-    if (llm_req_init(out, llm_base_url(p), "/models", LLM_TEST_TIMEOUT_S) != 0)
+    if (net_req_init(out, llm_base_url(p), "/models", LLM_TEST_TIMEOUT_S) != 0)
         return -1;
-    return llm_req_header(out, "Authorization: Bearer %s", key);
+    return net_req_header(out, "Authorization: Bearer %s", key);
 }

@@ -1,12 +1,11 @@
-/* provider.c — what every provider shares: base URLs (D7), the request and
- * reply containers, dispatch to openai.c / anthropic.c / google.c, error
- * texts, and the connection-test outcome table of API.md §6.5. */
+/* provider.c — what every provider shares: base URLs (D7), the reply
+ * container, dispatch to openai.c / anthropic.c / google.c, error texts, and
+ * the connection-test outcome table of API.md §6.5. Requests are
+ * net_requests (net/request.h). */
 #include "llm/provider_impl.h"
 
-#include "util/buf.h"
 #include "util/utf8.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,105 +52,9 @@ const char *llm_base_url(llm_provider p)
 
 /* ---- requests ------------------------------------------------------------ */
 
-void llm_request_free(llm_request *r)
-{
-    if (!r)
-        return;
-    for (char **h = r->headers; h && *h; h++)
-        free(*h);
-    free(r->headers);
-    free(r->url);
-    free(r->body);
-    memset(r, 0, sizeof *r);
-}
-
-int llm_req_init(llm_request *r, const char *base, const char *path, long timeout_s)
-{
-    buf b = BUF_INIT(0);
-    memset(r, 0, sizeof *r);
-    r->timeout_s = timeout_s;
-    if (buf_puts(&b, base) != 0 || buf_puts(&b, path) != 0) {
-        buf_free(&b);
-        return -1;
-    }
-    r->url = buf_steal(&b);
-    return 0;
-}
-
-int llm_req_url_add(llm_request *r, const char *s, int escape)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    buf b = BUF_INIT(0);
-    int rc = -1;
-    if (buf_puts(&b, r->url) != 0)
-        goto out;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        int plain = !escape || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-                    (*p >= '0' && *p <= '9') || strchr("-._~", *p);
-        char enc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-        if ((plain ? buf_putc(&b, (char)*p) : buf_append(&b, enc, 3)) != 0)
-            goto out;
-    }
-    free(r->url);
-    r->url = buf_steal(&b);
-    rc = 0;
-out:
-    buf_free(&b);
-    if (rc != 0)
-        llm_request_free(r);
-    return rc;
-}
-
-int llm_req_header(llm_request *r, const char *fmt, ...)
-{
-    size_t n = 0;
-    char *line = NULL, **grown;
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (len < 0 || !(line = malloc((size_t)len + 1)))
-        goto fail;
-    va_start(ap, fmt);
-    vsnprintf(line, (size_t)len + 1, fmt, ap);
-    va_end(ap);
-    while (r->headers && r->headers[n])
-        n++;
-    if (!(grown = realloc(r->headers, (n + 2) * sizeof *grown)))
-        goto fail;
-    grown[n] = line;
-    grown[n + 1] = NULL;
-    r->headers = grown;
-    return 0;
-fail:
-    free(line);
-    llm_request_free(r);
-    return -1;
-}
-
-int llm_req_json(llm_request *r, json_t *body)
-{
-    r->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (r->body)
-        return 0;
-    llm_request_free(r);
-    return -1;
-}
-
-int llm_key_ok(const char *key)
-{
-    if (!key || !*key)
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return 0;
-    return 1;
-}
-
 static int chat_request(llm_provider p, const char *api_key, const char *upstream_model,
                         const char *system, const llm_message *history, size_t nhistory,
-                        const char *user, llm_request *out)
+                        const char *user, net_request *out)
 {
     switch (p) {
     case LLM_OPENAI:
@@ -172,10 +75,10 @@ static int chat_request(llm_provider p, const char *api_key, const char *upstrea
 
 int llm_chat_request(llm_provider p, const char *api_key, const char *upstream_model,
                      const char *system, const llm_message *history, size_t nhistory,
-                     const char *user, llm_request *out)
+                     const char *user, net_request *out)
 {
     memset(out, 0, sizeof *out);
-    if (!llm_key_ok(api_key) || !upstream_model ||
+    if (!net_key_ok(api_key) || !upstream_model ||
         chat_request(p, api_key, upstream_model, system, history, nhistory, user, out) != 0)
         return -1;
     out->target = llm_provider_name(p);
@@ -317,7 +220,7 @@ int llm_chat_retry(llm_provider p, const char *upstream_model, long status)
 
 /* ---- connection test (§6.5) ---------------------------------------------- */
 
-static int test_request(llm_provider p, const char *api_key, llm_request *out)
+static int test_request(llm_provider p, const char *api_key, net_request *out)
 {
     switch (p) {
     case LLM_OPENAI:
@@ -334,10 +237,10 @@ static int test_request(llm_provider p, const char *api_key, llm_request *out)
     return -1;
 }
 
-int llm_test_request(llm_provider p, const char *api_key, llm_request *out)
+int llm_test_request(llm_provider p, const char *api_key, net_request *out)
 {
     memset(out, 0, sizeof *out);
-    if (!llm_key_ok(api_key) || test_request(p, api_key, out) != 0)
+    if (!net_key_ok(api_key) || test_request(p, api_key, out) != 0)
         return -1;
     out->target = llm_provider_name(p);
     return 0;
@@ -349,7 +252,7 @@ int llm_test_result(llm_provider p, long status, int timed_out, int transport_fa
     const char *msg = NULL;
     if (timed_out)
         msg = "Connection timeout - API did not respond in time";
-    else if (transport_failed == LLM_NET_UNREACHABLE)
+    else if (transport_failed == NET_UNREACHABLE)
         msg = "Connection error - unable to reach API";
     else if (transport_failed) {
         snprintf(err, errsz, "Request failed: %s",

@@ -2,9 +2,12 @@
  * modelId resolves to a provider and upstream model name (§6.2), how each
  * provider's HTTP request is built and its reply parsed (§6.3), the echo
  * provider (§6.4) and the connection test (§6.5). Pure functions: no
- * sockets here (llm/outbound.c does the I/O), no database, no HTTP server. */
+ * sockets here (requests are net_requests, sent by net/), no database, no
+ * HTTP server. */
 #ifndef CHIMERA_LLM_PROVIDER_H
 #define CHIMERA_LLM_PROVIDER_H
+
+#include "net/request.h"
 
 #include <stddef.h>
 
@@ -30,29 +33,6 @@ typedef struct llm_message {
     const char *content;
 } llm_message;
 
-/* An outbound HTTP request (all strings owned by the request). */
-/* llm_request.flags */
-enum {
-    LLM_REQ_FOLLOW = 1 << 0,        /* follow up to 5 redirects (http/https only) */
-    LLM_REQ_PUBLIC_ONLY = 1 << 1,   /* connect to public addresses only (D10) */
-};
-
-typedef struct llm_request {
-    char *url;
-    char **headers;             /* "Name: value", NULL-terminated */
-    char *body;                 /* NULL for GET */
-    long timeout_s;
-    unsigned flags;             /* LLM_REQ_* */
-    const char *user_agent;     /* static; NULL = chimerad/<version> */
-    size_t max_body;            /* answer cap; 0 = the engine's */
-    char *const *allow_addrs;   /* LLM_REQ_PUBLIC_ONLY exceptions: addresses as text
-                                   (NULL-terminated, static) */
-    const char *target;         /* static label for the metrics: a provider's name,
-                                   "embeddings" or "import"; NULL = "other" */
-} llm_request;
-
-void llm_request_free(llm_request *r);
-
 /* Base URLs (D7): defaults of §6.3, overridable by settings so local
  * OpenAI-compatible servers and test fakes can stand in. NULL = default. */
 void llm_set_base_url(llm_provider p, const char *base);
@@ -63,7 +43,7 @@ const char *llm_base_url(llm_provider p);
  * Returns 0 or -1 (echo, a key with control characters, no memory). */
 int llm_chat_request(llm_provider p, const char *api_key, const char *upstream_model,
                      const char *system, const llm_message *history, size_t nhistory,
-                     const char *user, llm_request *out);
+                     const char *user, net_request *out);
 
 typedef struct llm_reply {
     char *text;                 /* assistant text (owned) */
@@ -80,7 +60,7 @@ void llm_reply_free(llm_reply *r);
 void llm_chat_parse(llm_provider p, const char *requested_model, long status,
                     const char *body, size_t len, llm_reply *reply);
 
-/* The call got no HTTP answer (ob_result.transport_failed): fills reply's
+/* The call got no HTTP answer (net_result.transport_failed): fills reply's
  * error with "Request timeout" or the transport error text. */
 void llm_chat_failed(int timed_out, const char *transport_error, llm_reply *reply);
 
@@ -94,16 +74,12 @@ int llm_chat_retry(llm_provider p, const char *upstream_model, long status);
  * whitespace-separated words of msg. */
 void llm_echo(const char *user, const char *model_name, llm_reply *reply);
 
-/* Values of ob_result.transport_failed: no HTTP answer at all. */
-#define LLM_NET_FAILED      1   /* any other failure (body cap, protocol, shutdown) */
-#define LLM_NET_UNREACHABLE 2   /* DNS, connect, TLS, connection reset or closed */
-
 /* §6.5 connection test request and the meaning of its answer: returns 1 on
  * success, else 0 with the error text (e.g. "Invalid API key",
- * "API returned status 500") in err. timed_out/transport_failed (an
- * LLM_NET_* value) describe transport failures (then status is ignored).
+ * "API returned status 500") in err. timed_out/transport_failed (a
+ * NET_* value) describe transport failures (then status is ignored).
  * llm_test_request returns 0, or -1 (echo, bad key, no memory). */
-int llm_test_request(llm_provider p, const char *api_key, llm_request *out);
+int llm_test_request(llm_provider p, const char *api_key, net_request *out);
 int llm_test_result(llm_provider p, long status, int timed_out, int transport_failed,
                     const char *transport_error, char *err, size_t errsz);
 

@@ -1,7 +1,7 @@
-/* provider_impl.h — helpers shared by the provider files (provider.c,
- * catalog.c, openai.c, anthropic.c, google.c) and the other builders of
- * outbound requests (the remote embedder, import-url). Strings
- * returned here are owned by the caller. */
+/* provider_impl.h — helpers shared by the provider files of llm/ only
+ * (provider.c, catalog.c, openai.c, anthropic.c, google.c, echo.c); requests
+ * are built with net/request.h. Strings returned here are owned by the
+ * caller. */
 #ifndef CHIMERA_LLM_PROVIDER_IMPL_H
 #define CHIMERA_LLM_PROVIDER_IMPL_H
 
@@ -21,16 +21,6 @@
  * anything unknown → LLM_GOOGLE_FALLBACK). */
 void llm_upstream_name(llm_provider p, const char *name, char *out, size_t outsz);
 
-/* Request building: each returns 0 or -1 (then r is freed). */
-int llm_req_init(llm_request *r, const char *base, const char *path, long timeout_s);
-int llm_req_header(llm_request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int llm_req_json(llm_request *r, json_t *body);     /* steals body */
-/* 1 when key is non-empty and safe inside a header or query (no controls). */
-int llm_key_ok(const char *key);
-/* Appends s to the URL, percent-encoded (all but RFC 3986 unreserved) if
- * escape is set. */
-int llm_req_url_add(llm_request *r, const char *s, int escape);
-
 /* Reply parsing. */
 json_t *llm_json_parse(const char *body, size_t len);     /* NULL if not a JSON object */
 void llm_reply_set_error(llm_reply *r, const char *msg);
@@ -47,22 +37,22 @@ int llm_contains_ci(const char *hay, const char *needle);
 
 /* Per-provider builders and parsers. */
 int llm_openai_chat(llm_provider p, const char *key, const char *model, const char *system,
-                    const llm_message *hist, size_t nhist, const char *user, llm_request *out);
+                    const llm_message *hist, size_t nhist, const char *user, net_request *out);
 void llm_openai_parse(const char *model, long status, const char *body, size_t len,
                       llm_reply *r);
-int llm_openai_test(llm_provider p, const char *key, llm_request *out);
+int llm_openai_test(llm_provider p, const char *key, net_request *out);
 
 int llm_anthropic_chat(const char *key, const char *model, const char *system,
                        const llm_message *hist, size_t nhist, const char *user,
-                       llm_request *out);
+                       net_request *out);
 void llm_anthropic_parse(const char *model, long status, const char *body, size_t len,
                          llm_reply *r);
-int llm_anthropic_test(const char *key, llm_request *out);
+int llm_anthropic_test(const char *key, net_request *out);
 
 int llm_google_chat(const char *key, const char *model, const char *system,
-                    const llm_message *hist, size_t nhist, const char *user, llm_request *out);
+                    const llm_message *hist, size_t nhist, const char *user, net_request *out);
 void llm_google_parse(const char *model, long status, const char *body, size_t len,
                       llm_reply *r);
-int llm_google_test(const char *key, llm_request *out);
+int llm_google_test(const char *key, net_request *out);
 
 #endif

@@ -33,7 +33,7 @@ static int reset_bases(void **state)
 }
 
 /* The value of header name in r (exact "Name: value" form), or NULL. */
-static const char *header(const llm_request *r, const char *name)
+static const char *header(const net_request *r, const char *name)
 {
     size_t n = strlen(name);
     for (char **h = r->headers; h && *h; h++)
@@ -42,7 +42,7 @@ static const char *header(const llm_request *r, const char *name)
     return NULL;
 }
 
-static size_t header_count(const llm_request *r)
+static size_t header_count(const net_request *r)
 {
     size_t n = 0;
     while (r->headers && r->headers[n])
@@ -50,7 +50,7 @@ static size_t header_count(const llm_request *r)
     return n;
 }
 
-static json_t *body_json(const llm_request *r)
+static json_t *body_json(const net_request *r)
 {
     json_error_t err;
     assert_non_null(r->body);
@@ -180,7 +180,7 @@ static void test_provider_names(void **state)
 
 static void expect_openai_request(llm_provider p, const char *url, long timeout)
 {
-    llm_request r;
+    net_request r;
     assert_int_equal(llm_chat_request(p, "sk-test-123", "the-model", "SYS", HISTORY, NHISTORY,
                                       "new question", &r), 0);
     assert_string_equal(r.url, url);
@@ -202,7 +202,7 @@ static void expect_openai_request(llm_provider p, const char *url, long timeout)
     expect_msg(m, 4, "user", "second question");
     expect_msg(m, 5, "user", "new question");
     json_decref(b);
-    llm_request_free(&r);
+    net_request_free(&r);
 }
 
 static void test_openai_requests(void **state)
@@ -215,7 +215,7 @@ static void test_openai_requests(void **state)
 
 static void test_custom_base_urls(void **state)
 {
-    llm_request r;
+    net_request r;
     (void)state;
     llm_set_base_url(LLM_OPENAI, "http://127.0.0.1:9/v1/");
     llm_set_base_url(LLM_DEEPSEEK, "http://127.0.0.1:9");
@@ -228,22 +228,22 @@ static void test_custom_base_urls(void **state)
     expect_openai_request(LLM_GROQ, "http://127.0.0.1:9/openai/v1/chat/completions", 30);
     assert_int_equal(llm_chat_request(LLM_ANTHROPIC, "k-123", "m", "s", NULL, 0, "u", &r), 0);
     assert_string_equal(r.url, "http://localhost:11434/v1/messages");
-    llm_request_free(&r);
+    net_request_free(&r);
     assert_int_equal(llm_chat_request(LLM_GOOGLE, "k-123", "gemini-2.0-flash", "s", NULL, 0,
                                       "u", &r), 0);
     assert_string_equal(r.url, "http://127.0.0.1:9/v1beta/models/gemini-2.0-flash"
                                ":generateContent?key=k-123");
-    llm_request_free(&r);
+    net_request_free(&r);
     assert_int_equal(llm_test_request(LLM_GOOGLE, "k-123", &r), 0);
     assert_string_equal(r.url, "http://127.0.0.1:9/v1beta/models?key=k-123");
-    llm_request_free(&r);
+    net_request_free(&r);
     llm_set_base_url(LLM_OPENAI, "");               /* back to the default */
     assert_string_equal(llm_base_url(LLM_OPENAI), "https://api.openai.com/v1");
 }
 
 static void test_anthropic_request(void **state)
 {
-    llm_request r;
+    net_request r;
     (void)state;
     assert_int_equal(llm_chat_request(LLM_ANTHROPIC, "sk-ant-1", "claude-3-5-sonnet-20241022",
                                       "SYS", HISTORY, NHISTORY, "new question", &r), 0);
@@ -268,12 +268,12 @@ static void test_anthropic_request(void **state)
     expect_msg(m, 2, "user", "second question");
     expect_msg(m, 3, "user", "new question");
     json_decref(b);
-    llm_request_free(&r);
+    net_request_free(&r);
 }
 
 static void test_google_request(void **state)
 {
-    llm_request r;
+    net_request r;
     (void)state;
     assert_int_equal(llm_chat_request(LLM_GOOGLE, "AIza key/&=", "gemini-1.5-pro-latest", "SYS",
                                       HISTORY, NHISTORY, "new question", &r), 0);
@@ -305,12 +305,12 @@ static void test_google_request(void **state)
                             texts[i]);
     }
     json_decref(b);
-    llm_request_free(&r);
+    net_request_free(&r);
 }
 
 static void test_request_edge_cases(void **state)
 {
-    llm_request r;
+    net_request r;
     (void)state;
     /* no history, unicode and quotes survive the JSON round trip */
     assert_int_equal(llm_chat_request(LLM_OPENAI, "k-1", "gpt-4o", "S", NULL, 0,
@@ -320,8 +320,8 @@ static void test_request_edge_cases(void **state)
     assert_int_equal(json_array_size(m), 2);
     expect_msg(m, 1, "user", "h\xC3\xA9llo \"q\"\n");
     json_decref(b);
-    llm_request_free(&r);
-    llm_request_free(&r);                           /* idempotent */
+    net_request_free(&r);
+    net_request_free(&r);                           /* idempotent */
     /* keys that would smuggle a header, empty keys, echo */
     assert_int_equal(llm_chat_request(LLM_OPENAI, "k\r\nX-Evil: 1", "gpt-4o", "S", NULL, 0,
                                       "u", &r), -1);
@@ -336,7 +336,7 @@ static void test_request_edge_cases(void **state)
     b = body_json(&r);
     assert_null(json_object_get(b, "system"));
     json_decref(b);
-    llm_request_free(&r);
+    net_request_free(&r);
 }
 
 /* ---- replies ------------------------------------------------------------- */
@@ -523,7 +523,7 @@ static void test_echo(void **state)
 
 static void test_test_requests(void **state)
 {
-    llm_request r;
+    net_request r;
     (void)state;
     static const struct { llm_provider p; const char *url; } probes[] = {
         { LLM_OPENAI, "https://api.openai.com/v1/models" },
@@ -537,13 +537,13 @@ static void test_test_requests(void **state)
         assert_int_equal(r.timeout_s, 10);
         assert_int_equal(header_count(&r), 1);
         assert_string_equal(header(&r, "Authorization"), "Bearer sk-abc");
-        llm_request_free(&r);
+        net_request_free(&r);
     }
     assert_int_equal(llm_test_request(LLM_GOOGLE, "AIza-x", &r), 0);
     assert_string_equal(r.url, "https://generativelanguage.googleapis.com/v1beta/models?key=AIza-x");
     assert_null(r.body);
     assert_int_equal(r.timeout_s, 10);
-    llm_request_free(&r);
+    net_request_free(&r);
 
     assert_int_equal(llm_test_request(LLM_ANTHROPIC, "sk-ant", &r), 0);
     assert_string_equal(r.url, "https://api.anthropic.com/v1/messages");
@@ -558,7 +558,7 @@ static void test_test_requests(void **state)
     assert_int_equal(json_array_size(m), 1);
     expect_msg(m, 0, "user", "test");
     json_decref(b);
-    llm_request_free(&r);
+    net_request_free(&r);
 }
 
 static void expect_test(llm_provider p, long status, int timed_out, int failed,
@@ -578,13 +578,13 @@ static void test_test_results(void **state)
         expect_test(p, 200, 0, 0, NULL, 1, "");
         expect_test(p, 500, 0, 0, NULL, 0, "API returned status 500");
         expect_test(p, 403, 0, 0, NULL, 0, "API returned status 403");
-        expect_test(p, 0, 1, LLM_NET_FAILED, "Operation timed out", 0,
+        expect_test(p, 0, 1, NET_FAILED, "Operation timed out", 0,
                     "Connection timeout - API did not respond in time");
-        expect_test(p, 0, 0, LLM_NET_UNREACHABLE, "Could not resolve host", 0,
+        expect_test(p, 0, 0, NET_UNREACHABLE, "Could not resolve host", 0,
                     "Connection error - unable to reach API");
-        expect_test(p, 0, 0, LLM_NET_FAILED, "Response too large", 0,
+        expect_test(p, 0, 0, NET_FAILED, "Response too large", 0,
                     "Request failed: Response too large");
-        expect_test(p, 200, 0, LLM_NET_FAILED, "", 0, "Request failed: unknown error");
+        expect_test(p, 200, 0, NET_FAILED, "", 0, "Request failed: unknown error");
     }
     expect_test(LLM_OPENAI, 401, 0, 0, NULL, 0, "Invalid API key");
     expect_test(LLM_ANTHROPIC, 401, 0, 0, NULL, 0, "Invalid API key");
