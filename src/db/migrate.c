@@ -5,6 +5,8 @@
 #include "util/isotime.h"
 #include "util/log.h"
 
+#include <time.h>
+
 static const char SQL_CREATE_VERSION[] =
     "CREATE TABLE IF NOT EXISTS schema_version ("
     " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
@@ -65,6 +67,11 @@ fail:
     return -1;
 }
 
+/* SQLite answers "database is locked" without waiting in a few cases
+ * (a file another process is switching to WAL, a stale read snapshot):
+ * processes starting together on one file try again, briefly. */
+#define SQLITE_TRIES 5
+
 int db_migrate(db *d, int *applied)
 {
     *applied = 0;
@@ -72,6 +79,13 @@ int db_migrate(db *d, int *applied)
     if (pg && db_exec(d, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")") != 0)
         return -1;
     int rc = apply_pending(d, applied);
+    for (int i = 1; !pg && rc != 0 && i < SQLITE_TRIES; i++) {
+        struct timespec pause = { 0, 100000000L * i };
+        log_warn("migration: trying again (%s)", db_errmsg(d));
+        nanosleep(&pause, NULL);
+        *applied = 0;
+        rc = apply_pending(d, applied);
+    }
     if (pg && db_exec(d, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")") != 0)
         rc = -1;
     return rc;

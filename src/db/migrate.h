@@ -1,5 +1,6 @@
 /* migrate.h — versioned schema migrations embedded in the binary (one SQL
- * file per version and engine, see src/db/migrations/), applied in order
+ * file per version for both engines, see src/db/migrations/ and
+ * scripts/embed-migrations.sh), applied in order
  * inside one transaction each and recorded in schema_version. */
 #ifndef CHIMERA_DB_MIGRATE_H
 #define CHIMERA_DB_MIGRATE_H

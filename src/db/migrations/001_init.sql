@@ -1,5 +1,5 @@
 -- 001_init: the whole schema of API.md §3. Times are epoch microseconds (UTC),
--- booleans 0/1, JSON as TEXT, vectors as little-endian float32 BLOBs.
+-- booleans 0/1, JSON as TEXT, vectors as little-endian float32 @BLOB@s.
 CREATE TABLE users (
     id TEXT PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
@@ -117,7 +117,7 @@ CREATE TABLE memories (
     snippet TEXT NOT NULL,
     tags TEXT NOT NULL DEFAULT '[]',
     metadata TEXT NOT NULL DEFAULT '{}',
-    embedding BLOB,
+    embedding @BLOB@,
     embedding_model TEXT,
     embedding_dim INTEGER,
     version INTEGER NOT NULL DEFAULT 1,
@@ -135,7 +135,7 @@ CREATE TABLE memory_tags (
 CREATE INDEX memory_tags_tag ON memory_tags(tag);
 
 CREATE TABLE conversation_memories (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id @SERIAL_KEY@,
     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
     memory_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
     is_active INTEGER NOT NULL DEFAULT 1,
