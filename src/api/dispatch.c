@@ -101,11 +101,3 @@ void api_request_done(http_req *r)
         r->user = NULL;
     }
 }
-
-void api_store_error(http_req *r, int st, const char *not_found_msg)
-{
-    if (st == ST_NOT_FOUND && not_found_msg)
-        resp_error(r, 404, not_found_msg);
-    else
-        resp_error(r, 500, "Internal server error");
-}

@@ -55,10 +55,6 @@ void api_embed_counts(uint64_t *calls, uint64_t *texts, uint64_t *errors);
  * similarity to the search text (D2). Answers r. */
 void api_relevance_list(http_req *r, const char *wid, const char *search, page pg);
 
-/* Answers {memories: [rows in order (identity when NULL)], total}. */
-void api_reply_memories(http_req *r, const memory_row *rows, const size_t *order, size_t n,
-                        int64_t total);
-
 struct idx_snapshot;
 /* The vector index of wid at its current generation (caller releases). */
 struct idx_snapshot *api_index_for(const char *wid);

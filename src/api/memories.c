@@ -156,22 +156,6 @@ static void reply_memory(http_req *r, int status, st_rc st, memory_row *m)
     memory_row_free(m);
 }
 
-void api_reply_memories(http_req *r, const memory_row *rows, const size_t *order, size_t n,
-                        int64_t total)
-{
-    jsonw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_key(&w, "memories");
-    jw_arr(&w);
-    for (size_t i = 0; i < n; i++)
-        write_memory(&w, &rows[order ? order[i] : i]);
-    jw_arr_end(&w);
-    jw_kint(&w, "total", total);
-    jw_obj_end(&w);
-    resp_data_text(r, 200, jw_finish(&w));
-}
-
 void h_memories_list(http_req *r)
 {
     const char *wid = req_param(r, 0), *sort = req_query(r, "sortBy");

@@ -4,6 +4,7 @@
 #include "api/memory_json.h"
 
 #include "api/serialize.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,4 +62,20 @@ char *memory_text(const memory_row *m)
     jw_init(&w);
     write_memory(&w, m);
     return jw_finish(&w);
+}
+
+void api_reply_memories(http_req *r, const memory_row *rows, const size_t *order, size_t n,
+                        int64_t total)
+{
+    jsonw w;
+    jw_init(&w);
+    jw_obj(&w);
+    jw_key(&w, "memories");
+    jw_arr(&w);
+    for (size_t i = 0; i < n; i++)
+        write_memory(&w, &rows[order ? order[i] : i]);
+    jw_arr_end(&w);
+    jw_kint(&w, "total", total);
+    jw_obj_end(&w);
+    resp_data_text(r, 200, jw_finish(&w));
 }

@@ -40,26 +40,6 @@ static struct MHD_Daemon *daemon_handle;
 static unsigned server_connections(void);
 static atomic_int deferred;         /* suspended requests not yet answered */
 
-const char *req_header(const http_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-const char *req_query(const http_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-void http_resume(http_req *r)
-{
-    MHD_resume_connection(r->conn);
-}
-
-const char *req_param(const http_req *r, int i)
-{
-    return i >= 0 && i < r->nparams ? r->params[i] : "";
-}
-
 static bool rid_acceptable(const char *s)
 {
     size_t n = s ? strlen(s) : 0;

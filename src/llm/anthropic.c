@@ -1,6 +1,7 @@
 /* anthropic.c — the Anthropic Messages API of API.md §6.3: POST
  * {base}/messages with x-api-key and anthropic-version headers, the system
  * text as "system"; the connection test is a 1-token "test" message (§6.5). */
+#include "llm/common.h"
 #include "llm/provider_impl.h"
 
 #include <string.h>

@@ -1,6 +1,6 @@
 /* catalog.c — provider names and the routing table of API.md §6.2:
  * modelId → provider → upstream model name. Pure lookups, no state. */
-#include "llm/provider_impl.h"
+#include "llm/common.h"
 
 #include <stdio.h>
 #include <stdlib.h>

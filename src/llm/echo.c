@@ -1,5 +1,5 @@
 /* echo.c — the offline echo provider of API.md §6.4: no network, no key. */
-#include "llm/provider_impl.h"
+#include "llm/common.h"
 
 #include "util/utf8.h"
 

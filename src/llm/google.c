@@ -3,6 +3,7 @@
  * (roles user/model), systemInstruction and generationConfig; the
  * connection test is GET {base}/v1beta/models?key=<key> (§6.5). The key
  * travels in the URL: never log it. */
+#include "llm/common.h"
 #include "llm/provider_impl.h"
 
 #include <ctype.h>

@@ -1,6 +1,7 @@
 /* openai.c — the OpenAI-compatible chat API of API.md §6.3, shared by
  * openai, deepseek and groq: POST {base}/chat/completions with a bearer
  * key; the connection test is GET {base}/models (§6.5). */
+#include "llm/common.h"
 #include "llm/provider_impl.h"
 
 #include <string.h>

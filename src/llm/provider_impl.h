@@ -1,7 +1,6 @@
-/* provider_impl.h — helpers shared by the provider files of llm/ only
- * (provider.c, catalog.c, openai.c, anthropic.c, google.c, echo.c); requests
- * are built with net/request.h. Strings returned here are owned by the
- * caller. */
+/* provider_impl.h — the per-provider request builders and reply parsers
+ * that provider.c dispatches to (openai.c, anthropic.c, google.c); what they
+ * share is in common.h. Requests are built with net/request.h. */
 #ifndef CHIMERA_LLM_PROVIDER_IMPL_H
 #define CHIMERA_LLM_PROVIDER_IMPL_H
 
@@ -9,31 +8,6 @@
 
 #include <jansson.h>
 #include <stddef.h>
-
-#define LLM_TEMPERATURE    0.7
-#define LLM_MAX_TOKENS     2000
-#define LLM_TIMEOUT_S      60
-#define LLM_GROQ_TIMEOUT_S 30
-#define LLM_TEST_TIMEOUT_S 10
-#define LLM_ERROR_CHARS    200      /* body excerpt used as an error text */
-
-/* §6.2 upstream model name for a name of provider p's table (google:
- * anything unknown → LLM_GOOGLE_FALLBACK). */
-void llm_upstream_name(llm_provider p, const char *name, char *out, size_t outsz);
-
-/* Reply parsing. */
-json_t *llm_json_parse(const char *body, size_t len);     /* NULL if not a JSON object */
-void llm_reply_set_error(llm_reply *r, const char *msg);
-void llm_reply_set_text(llm_reply *r, const char *text, long tokens, const char *model);
-/* An HTTP error answer: error.message (or "error" as a string), else the
- * first LLM_ERROR_CHARS characters of the body, else "API returned status N". */
-void llm_reply_http_error(llm_reply *r, long status, const json_t *root, const char *body,
-                          size_t len);
-/* json_t lookups that tolerate missing levels: "choices", 0, "message" … */
-const char *llm_json_str(const json_t *v);
-long llm_json_long(const json_t *v);
-/* Case-insensitive substring test. */
-int llm_contains_ci(const char *hay, const char *needle);
 
 /* Per-provider builders and parsers. */
 int llm_openai_chat(llm_provider p, const char *key, const char *model, const char *system,

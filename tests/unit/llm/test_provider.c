@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "llm/provider.h"
+#include "llm/common.h"
 #include "llm/provider_impl.h"
 
 static const llm_message HISTORY[] = {
