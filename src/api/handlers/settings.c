@@ -2,7 +2,7 @@
  * (API.md §9). All per user: there is no other user's data to reach. */
 #include "api/api.h"
 #include "api/handlers.h"
-#include "api/serialize.h"
+#include "api/shapes/serialize.h"
 #include "api/validate.h"
 
 #include "http/response.h"

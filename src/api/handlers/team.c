@@ -2,7 +2,7 @@
 #include "api/access.h"
 #include "api/api.h"
 #include "api/handlers.h"
-#include "api/serialize.h"
+#include "api/shapes/serialize.h"
 #include "api/validate.h"
 
 #include "http/response.h"

@@ -5,9 +5,9 @@
 #include "api/access.h"
 #include "api/api.h"
 #include "api/handlers.h"
-#include "api/integration_json.h"
-#include "api/outcall.h"
-#include "api/secrets.h"
+#include "api/shapes/integration_json.h"
+#include "api/services/outcall.h"
+#include "api/services/secrets.h"
 #include "api/validate.h"
 
 #include "http/response.h"

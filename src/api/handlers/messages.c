@@ -3,9 +3,9 @@
  * the conversation's modelId resolves to (§6.2): the echo provider answers
  * at once, the others through the caller's connected integration. */
 #include "api/api.h"
-#include "api/chat.h"
+#include "api/handlers/chat.h"
 #include "api/access.h"
-#include "api/conv_json.h"
+#include "api/shapes/conv_json.h"
 #include "api/handlers.h"
 #include "api/validate.h"
 

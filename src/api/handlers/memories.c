@@ -4,10 +4,10 @@
  * stores the memory without a vector and says why in metadata. */
 #include "api/access.h"
 #include "api/api.h"
-#include "api/embedding.h"
+#include "api/services/embedding.h"
 #include "api/handlers.h"
-#include "api/memory_json.h"
-#include "api/serialize.h"
+#include "api/shapes/memory_json.h"
+#include "api/shapes/serialize.h"
 #include "api/validate.h"
 
 #include "http/response.h"

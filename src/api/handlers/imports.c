@@ -7,11 +7,11 @@
  * are strings, as the frontend shows them. */
 #include "api/access.h"
 #include "api/api.h"
-#include "api/embedding.h"
+#include "api/services/embedding.h"
 #include "api/handlers.h"
-#include "api/memory_json.h"
-#include "api/outcall.h"
-#include "api/serialize.h"
+#include "api/shapes/memory_json.h"
+#include "api/services/outcall.h"
+#include "api/shapes/serialize.h"
 #include "api/validate.h"
 
 #include "config.h"

@@ -1,8 +1,8 @@
 /* integration_json.c — see integration_json.h. */
-#include "api/integration_json.h"
+#include "api/shapes/integration_json.h"
 
-#include "api/secrets.h"
-#include "api/serialize.h"
+#include "api/services/secrets.h"
+#include "api/shapes/serialize.h"
 
 static json_t *str_or_null(const char *s)
 {

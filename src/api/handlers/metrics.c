@@ -7,7 +7,7 @@
  * "Loopback" is the client address after X-Forwarded-For from a trusted
  * proxy, so a proxy on the same host does not open it to the world. */
 #include "api/api.h"
-#include "api/embedding.h"
+#include "api/services/embedding.h"
 #include "api/handlers.h"
 
 #include "config.h"

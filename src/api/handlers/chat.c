@@ -1,13 +1,13 @@
 /* chat.c — see chat.h. The prompt follows D3: system text with every
  * active injected memory, the 10 messages before the new one (oldest
  * first), then the new message once. */
-#include "api/chat.h"
+#include "api/handlers/chat.h"
 
 #include "api/api.h"
 #include "api/access.h"
-#include "api/conv_json.h"
-#include "api/outcall.h"
-#include "api/secrets.h"
+#include "api/shapes/conv_json.h"
+#include "api/services/outcall.h"
+#include "api/services/secrets.h"
 
 #include "http/response.h"
 #include "llm/context.h"

@@ -1,7 +1,7 @@
 /* conv_json.c — see conv_json.h. */
-#include "api/conv_json.h"
+#include "api/shapes/conv_json.h"
 
-#include "api/serialize.h"
+#include "api/shapes/serialize.h"
 
 json_t *message_json(const message_row *m)
 {

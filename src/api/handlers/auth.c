@@ -2,7 +2,7 @@
  * token decisions of D4 and the abuse limits of D5). */
 #include "api/api.h"
 #include "api/handlers.h"
-#include "api/serialize.h"
+#include "api/shapes/serialize.h"
 #include "api/validate.h"
 
 #include "auth/password.h"

@@ -1,5 +1,5 @@
 /* secrets.c — see secrets.h. */
-#include "api/secrets.h"
+#include "api/services/secrets.h"
 
 #include "auth/fernet.h"
 #include "util/utf8.h"

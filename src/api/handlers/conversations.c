@@ -3,10 +3,10 @@
 #include "api/access.h"
 #include "api/api.h"
 #include "api/access.h"
-#include "api/conv_json.h"
-#include "api/embedding.h"
+#include "api/shapes/conv_json.h"
+#include "api/services/embedding.h"
 #include "api/handlers.h"
-#include "api/serialize.h"
+#include "api/shapes/serialize.h"
 #include "api/validate.h"
 
 #include "http/response.h"

@@ -4,7 +4,7 @@
  * whole document. Indented by two spaces like the original. */
 #include "api/api.h"
 #include "api/handlers.h"
-#include "api/serialize.h"
+#include "api/shapes/serialize.h"
 
 #include "http/response.h"
 #include "store/export.h"

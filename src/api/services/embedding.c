@@ -1,7 +1,7 @@
 /* embedding.c — see embedding.h. */
-#include "api/embedding.h"
+#include "api/services/embedding.h"
 
-#include "api/outcall.h"
+#include "api/services/outcall.h"
 
 #include "http/response.h"
 

@@ -3,11 +3,11 @@
  * transcript, keyword tags, and metadata in both spellings (§11 #21). */
 #include "api/api.h"
 #include "api/access.h"
-#include "api/conv_json.h"
-#include "api/embedding.h"
+#include "api/shapes/conv_json.h"
+#include "api/services/embedding.h"
 #include "api/handlers.h"
-#include "api/memory_json.h"
-#include "api/serialize.h"
+#include "api/shapes/memory_json.h"
+#include "api/shapes/serialize.h"
 
 #include "http/response.h"
 #include "util/buf.h"

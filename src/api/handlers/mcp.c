@@ -5,10 +5,10 @@
  * vector index. */
 #include "api/access.h"
 #include "api/api.h"
-#include "api/embedding.h"
+#include "api/services/embedding.h"
 #include "api/handlers.h"
-#include "api/memory_json.h"
-#include "api/serialize.h"
+#include "api/shapes/memory_json.h"
+#include "api/shapes/serialize.h"
 #include "api/validate.h"
 
 #include "config.h"

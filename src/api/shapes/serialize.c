@@ -1,5 +1,5 @@
 /* serialize.c — see serialize.h. */
-#include "api/serialize.h"
+#include "api/shapes/serialize.h"
 
 #include "util/isotime.h"
 

@@ -1,6 +1,6 @@
 /* health.c — GET /api/health: liveness plus a database probe. */
 #include "api/handlers.h"
-#include "api/serialize.h"
+#include "api/shapes/serialize.h"
 
 #include "http/response.h"
 #include "store/store.h"

@@ -5,10 +5,10 @@
  * memories with score 0. Also the relevance order of the memory list. */
 #include "api/access.h"
 #include "api/api.h"
-#include "api/embedding.h"
+#include "api/services/embedding.h"
 #include "api/handlers.h"
-#include "api/memory_json.h"
-#include "api/serialize.h"
+#include "api/shapes/memory_json.h"
+#include "api/shapes/serialize.h"
 #include "api/validate.h"
 
 #include "embed/index.h"

@@ -1,9 +1,9 @@
 /* memory_json.c — the Memory shape (API.md §4 with D1): the stored vector
  * rounded to 4 decimals (null when none), and metadata that names the
  * embedder and dimension that made it. */
-#include "api/memory_json.h"
+#include "api/shapes/memory_json.h"
 
-#include "api/serialize.h"
+#include "api/shapes/serialize.h"
 #include "http/response.h"
 
 #include <stdio.h>

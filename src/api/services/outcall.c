@@ -1,6 +1,6 @@
 /* outcall.c — see outcall.h. The engine's callback only copies the result
  * and wakes the connection; everything else runs on a worker thread. */
-#include "api/outcall.h"
+#include "api/services/outcall.h"
 
 #include "net/outbound.h"
 
