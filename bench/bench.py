@@ -473,6 +473,9 @@ def main():
                    ex["rss_after"] / 1024, ex["peak"] / 1024),
             ]
             report("Workspaces: list and dashboard", rows, notes)
+        if os.environ.get("BENCH_SKIP_OPS") != "1":
+            report(*__import__("ops_bench").bench_ops(sys.modules[__name__], base, port, token,
+                                                       tmp))
         if os.environ.get("BENCH_SKIP_CHATS") != "1":
             report(*bench_chats(tmp))
         if os.environ.get("BENCH_SKIP_MEMORIES") != "1":
