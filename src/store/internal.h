@@ -100,8 +100,8 @@ st_rc activity_add(db *d, const char *wid, const char *type, const char *message
 #define MEMBER_COLS \
     "t.workspace_id, t.id, t.user_id, t.role, t.status, t.joined_at, u.name, u.email"
 
-struct member_row;
-void read_member(db_stmt *st, struct member_row *m);
+/* Reads one member_row (an st_read_fn). */
+void read_member(db_stmt *st, void *row);
 
 /* Inserts a membership inside the caller's transaction; the new tm- id goes
  * to id_out when not NULL. */
