@@ -111,11 +111,11 @@ static int attach_member(ws_row *w, const member_row *m)
 
 /* Loads the members of every workspace in items[0..n) with one query.
  * sql selects member columns for $1 (a user id or a workspace id). */
-static st_rc load_members(const char *sql, const char *arg, ws_row *items, size_t n)
+static st_rc load_members(db *d, const char *sql, const char *arg, ws_row *items, size_t n)
 {
     member_row *rows = NULL;
     size_t nrows = 0;
-    st_rc res = st_rows(st_prep(db_thread(), sql, ST_T(arg)), sizeof *rows, read_member,
+    st_rc res = st_rows(st_prep(d, sql, ST_T(arg)), sizeof *rows, read_member,
                         &rows, &nrows);
     for (size_t r = 0; r < nrows; r++) {
         ws_row *w = NULL;
@@ -158,7 +158,7 @@ st_rc ws_list_for_user(const char *user_id, page pg, ws_list *out)
         ST_T(user_id), ST_I(pg.limit > 0 ? pg.limit : INT64_MAX), ST_I(pg.offset)),
         sizeof *out->items, read_ws, &out->items, &out->n);
     if (res == ST_OK && out->n)
-        res = load_members("SELECT " MEMBER_COLS " FROM team_members me JOIN team_members t"
+        res = load_members(db_thread(), "SELECT " MEMBER_COLS " FROM team_members me JOIN team_members t"
                            " ON t.workspace_id = me.workspace_id JOIN users u ON u.id = t.user_id"
                            " WHERE me.user_id = $1 ORDER BY t.workspace_id, t.joined_at, t.id",
                            user_id, out->items, out->n);
@@ -186,18 +186,23 @@ st_rc ws_ids_for_user(const char *user_id, char (*ids)[40], size_t max, size_t *
     return rc == DB_DONE ? ST_OK : ST_DB_ERROR;
 }
 
-st_rc ws_get(const char *wid, ws_row *out)
+static st_rc get_on(db *d, const char *wid, ws_row *out)
 {
-    st_rc res = st_one(st_prep(db_thread(), "SELECT " WS_COLS " FROM workspaces w WHERE w.id = $1",
+    st_rc res = st_one(st_prep(d, "SELECT " WS_COLS " FROM workspaces w WHERE w.id = $1",
                                ST_T(wid)), read_ws, out);
     if (res != ST_OK)
         return res;
-    res = load_members("SELECT " MEMBER_COLS " FROM team_members t JOIN users u"
-                       " ON u.id = t.user_id WHERE t.workspace_id = $1"
-                       " ORDER BY t.joined_at, t.id", wid, out, 1);
+    res = load_members(d, "SELECT " MEMBER_COLS " FROM team_members t JOIN users u"
+                          " ON u.id = t.user_id WHERE t.workspace_id = $1"
+                          " ORDER BY t.joined_at, t.id", wid, out, 1);
     if (res != ST_OK)
         ws_row_free(out);
     return res;
+}
+
+st_rc ws_get(const char *wid, ws_row *out)
+{
+    return get_on(db_thread(), wid, out);
 }
 
 st_rc member_insert(db *d, const char *wid, const char *user_id, const char *role,
@@ -249,13 +254,31 @@ st_rc ws_create(const char *owner_id, const char *owner_name, const char *name,
     return res == ST_OK ? ws_get(wid, out) : res;
 }
 
+typedef struct update_job {
+    const char *wid, *name, *description;
+    ws_row *out;
+} update_job;
+
+/* Reads the row back on the writer, whose pages are cached (as
+ * memory_create does). */
+static st_rc update_on(db *d, void *ctx)
+{
+    const update_job *j = ctx;
+    st_rc res = st_run(d, "UPDATE workspaces SET name = COALESCE($2, name), description ="
+                          " CASE WHEN $4 = 1 THEN $3 ELSE description END, updated_at = $5"
+                          " WHERE id = $1", ST_T(j->wid), ST_T(j->name), ST_T(j->description),
+                       ST_I(j->description != NULL), ST_I(time_now_us()));
+    return res == ST_OK ? get_on(d, j->wid, j->out) : res;
+}
+
 st_rc ws_update(const char *wid, const char *name, const char *description, ws_row *out)
 {
-    st_rc res = st_write_run(
-        "UPDATE workspaces SET name = COALESCE($2, name), description = CASE WHEN $4 = 1"
-        " THEN $3 ELSE description END, updated_at = $5 WHERE id = $1",
-        ST_T(wid), ST_T(name), ST_T(description), ST_I(description != NULL), ST_I(time_now_us()));
-    return res == ST_OK ? ws_get(wid, out) : res;
+    update_job j = { wid, name, description, out };
+    memset(out, 0, sizeof *out);
+    st_rc res = st_write(update_on, &j);
+    if (res != ST_OK)
+        ws_row_free(out);
+    return res;
 }
 
 st_rc ws_delete(const char *wid)
