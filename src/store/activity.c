@@ -48,10 +48,7 @@ st_rc activity_list(const char *wid, page pg, activity_row **out, size_t *n)
         "SELECT id, type, description, metadata, timestamp FROM activities"
         " WHERE workspace_id = $1 ORDER BY timestamp DESC, id DESC LIMIT $2 OFFSET $3",
         ST_T(wid), ST_I(pg.limit), ST_I(pg.offset)), sizeof **out, read_activity, out, n);
-    if (res != ST_OK) {
-        activity_rows_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-    }
+    if (res != ST_OK)
+        ST_DROP_ROWS(activity_rows_free, out, n);
     return res;
 }

@@ -148,3 +148,11 @@ st_rc st_count(const char *sql, const char *arg, int64_t *out)
     db_reset(st);
     return rc == DB_ROW ? ST_OK : ST_DB_ERROR;
 }
+
+st_rc st_total(const char *count_sql, const char *arg, page pg, size_t n, int64_t *total)
+{
+    *total = (int64_t)n;
+    if (pg.limit > 0 || pg.offset > 0)
+        return st_count(count_sql, arg, total);
+    return ST_OK;
+}

@@ -32,9 +32,7 @@ void conv_row_free(conv_row *c)
 
 void conv_rows_free(conv_row *rows, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        conv_row_free(&rows[i]);
-    free(rows);
+    ST_FREE_ROWS(rows, n, conv_row_free);
 }
 
 static void read_conv(db_stmt *st, void *row)
@@ -94,18 +92,15 @@ st_rc conv_list(const char *wid, page pg, conv_row **out, size_t *n, int64_t *to
     st_rc res = st_rows(st_prep(d, "SELECT " CONV_COLS " FROM conversations c WHERE"
                                    " c.workspace_id = $1 ORDER BY c.updated_at DESC, c.id"
                                    " LIMIT $2 OFFSET $3", ST_T(wid),
-                                ST_I(pg.limit > 0 ? pg.limit : INT64_MAX), ST_I(pg.offset)),
+                                ST_PAGE(pg)),
                         sizeof **out, read_conv, out, n);
     for (size_t i = 0; i < *n && res == ST_OK; i++)
         res = load_injections(d, &(*out)[i]);
-    *total = (int64_t)*n;
-    if (res == ST_OK && (pg.limit > 0 || pg.offset > 0))
-        res = st_count("SELECT COUNT(*) FROM conversations WHERE workspace_id = $1", wid, total);
-    if (res != ST_OK) {
-        conv_rows_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-    }
+    if (res == ST_OK)
+        res = st_total("SELECT COUNT(*) FROM conversations WHERE workspace_id = $1", wid, pg, *n,
+                       total);
+    if (res != ST_OK)
+        ST_DROP_ROWS(conv_rows_free, out, n);
     return res;
 }
 

@@ -21,9 +21,7 @@ void integration_row_free(integration_row *i)
 
 void integration_rows_free(integration_row *rows, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        integration_row_free(&rows[i]);
-    free(rows);
+    ST_FREE_ROWS(rows, n, integration_row_free);
 }
 
 static void read_integration(db_stmt *st, void *row)
@@ -50,18 +48,14 @@ st_rc integration_list(const char *user_id, page pg, integration_row **out, size
     *n = 0;
     st_rc res = st_rows(st_prep(db_thread(), "SELECT " INT_COLS " FROM integrations"
                                 " WHERE user_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3",
-                                ST_T(user_id), ST_I(pg.limit > 0 ? pg.limit : INT64_MAX),
-                                ST_I(pg.offset)), sizeof **out, read_integration, out, n);
-    if (res != ST_OK) {
-        integration_rows_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return res;
-    }
-    *total = (int64_t)*n;
-    if (pg.limit > 0 || pg.offset > 0)
-        return st_count("SELECT COUNT(*) FROM integrations WHERE user_id = $1", user_id, total);
-    return ST_OK;
+                                ST_T(user_id), ST_PAGE(pg)),
+                        sizeof **out, read_integration, out, n);
+    if (res == ST_OK)
+        res = st_total("SELECT COUNT(*) FROM integrations WHERE user_id = $1",
+                       user_id, pg, *n, total);
+    if (res != ST_OK)
+        ST_DROP_ROWS(integration_rows_free, out, n);
+    return res;
 }
 
 st_rc integration_get(const char *id, const char *user_id, integration_row *out)

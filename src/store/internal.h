@@ -5,6 +5,7 @@
 
 #include "db/db.h"
 #include "store/store.h"
+#include "store/workspaces.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -87,6 +88,28 @@ st_rc st_one(db_stmt *st, st_read_fn read, void *row);
  * ST_DB_ERROR the rows read so far stay in *rowsp / *n for the caller to
  * free with its own row-freeing function. */
 st_rc st_rows(db_stmt *st, size_t size, st_read_fn read, void *rowsp, size_t *n);
+
+/* Frees rows[0..n) with free_one, then the array (the body of every
+ * *_rows_free). */
+#define ST_FREE_ROWS(rows, n, free_one) do { \
+        for (size_t i_ = 0; i_ < (n); i_++) \
+            free_one(&(rows)[i_]); \
+        free(rows); \
+    } while (0)
+
+/* Frees a list a failed read left behind (*out, *n) and empties it. */
+#define ST_DROP_ROWS(free_rows, out, n) do { \
+        free_rows(*(out), *(n)); \
+        *(out) = NULL; \
+        *(n) = 0; \
+    } while (0)
+
+/* A page's LIMIT and OFFSET parameters (limit 0: everything). */
+#define ST_PAGE(pg) ST_I((pg).limit > 0 ? (pg).limit : INT64_MAX), ST_I((pg).offset)
+
+/* The total of a list read with page pg: n when the page took everything,
+ * else count_sql's count ($1 = arg). */
+st_rc st_total(const char *count_sql, const char *arg, page pg, size_t n, int64_t *total);
 
 /* Runs a one-parameter COUNT query ($1 = arg) into *out. */
 st_rc st_count(const char *sql, const char *arg, int64_t *out);

@@ -23,9 +23,7 @@ void invitation_row_free(invitation_row *r)
 
 void invitation_rows_free(invitation_row *rows, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        invitation_row_free(&rows[i]);
-    free(rows);
+    ST_FREE_ROWS(rows, n, invitation_row_free);
 }
 
 static void read_invitation(db_stmt *st, void *row)
@@ -138,19 +136,13 @@ st_rc invitation_list_for(const char *user_id, page pg, invitation_row **out, si
     st_rc res = st_rows(st_prep(db_thread(), "SELECT " INV_COLS INV_FROM
                                 " WHERE i.invitee_id = $1 AND i.status = 'pending'"
                                 " ORDER BY i.created_at DESC, i.id LIMIT $2 OFFSET $3",
-                                ST_T(user_id), ST_I(pg.limit > 0 ? pg.limit : INT64_MAX),
-                                ST_I(pg.offset)), sizeof **out, read_invitation, out, n);
-    if (res != ST_OK) {
-        invitation_rows_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return res;
-    }
-    *total = (int64_t)*n;
-    if (pg.limit > 0 || pg.offset > 0)
-        return st_count("SELECT COUNT(*) FROM invitations WHERE invitee_id = $1"
-                        " AND status = 'pending'", user_id, total);
-    return ST_OK;
+                                ST_T(user_id), ST_PAGE(pg)), sizeof **out, read_invitation, out, n);
+    if (res == ST_OK)
+        res = st_total("SELECT COUNT(*) FROM invitations WHERE invitee_id = $1"
+                       " AND status = 'pending'", user_id, pg, *n, total);
+    if (res != ST_OK)
+        ST_DROP_ROWS(invitation_rows_free, out, n);
+    return res;
 }
 
 typedef struct accept_job {

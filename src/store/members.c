@@ -8,9 +8,7 @@
 
 void member_rows_free(member_row *rows, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        member_row_free(&rows[i]);
-    free(rows);
+    ST_FREE_ROWS(rows, n, member_row_free);
 }
 
 st_rc member_list(const char *wid, page pg, member_row **out, size_t *n, int64_t *total)
@@ -20,18 +18,13 @@ st_rc member_list(const char *wid, page pg, member_row **out, size_t *n, int64_t
     st_rc res = st_rows(st_prep(db_thread(), "SELECT " MEMBER_COLS MEMBER_FROM
                                 " WHERE t.workspace_id = $1 ORDER BY t.joined_at, t.id"
                                 " LIMIT $2 OFFSET $3",
-                                ST_T(wid), ST_I(pg.limit > 0 ? pg.limit : INT64_MAX),
-                                ST_I(pg.offset)), sizeof **out, read_member, out, n);
-    if (res != ST_OK) {
-        member_rows_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return res;
-    }
-    *total = (int64_t)*n;
-    if (pg.limit > 0 || pg.offset > 0)
-        return st_count("SELECT COUNT(*) FROM team_members WHERE workspace_id = $1", wid, total);
-    return ST_OK;
+                                ST_T(wid), ST_PAGE(pg)), sizeof **out, read_member, out, n);
+    if (res == ST_OK)
+        res = st_total("SELECT COUNT(*) FROM team_members WHERE workspace_id = $1",
+                       wid, pg, *n, total);
+    if (res != ST_OK)
+        ST_DROP_ROWS(member_rows_free, out, n);
+    return res;
 }
 
 st_rc member_get(const char *wid, const char *user_id, member_row *out)

@@ -32,9 +32,7 @@ void memory_row_free(memory_row *m)
 
 void memory_rows_free(memory_row *rows, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        memory_row_free(&rows[i]);
-    free(rows);
+    ST_FREE_ROWS(rows, n, memory_row_free);
 }
 
 char *memory_snippet(const char *content)
@@ -78,11 +76,8 @@ static st_rc read_memories(db_stmt *st, memory_row **out, size_t *n)
     *out = NULL;
     *n = 0;
     st_rc res = st_rows(st, sizeof **out, read_memory, out, n);
-    if (res != ST_OK) {
-        memory_rows_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-    }
+    if (res != ST_OK)
+        ST_DROP_ROWS(memory_rows_free, out, n);
     return res;
 }
 
@@ -337,11 +332,8 @@ st_rc memory_list(const char *wid, const char *search, memory_sort sort, page pg
             *total = db_col_int(st, 0);
             db_reset(st);
         }
-        if (res != ST_OK) {
-            memory_rows_free(*out, *n);
-            *out = NULL;
-            *n = 0;
-        }
+        if (res != ST_OK)
+            ST_DROP_ROWS(memory_rows_free, out, n);
     }
     free(pattern);
     return res;

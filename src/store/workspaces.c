@@ -155,16 +155,16 @@ st_rc ws_list_for_user(const char *user_id, page pg, ws_list *out)
     st_rc res = st_rows(st_prep(db_thread(),
         "SELECT " WS_COLS " FROM workspaces w WHERE " WS_VISIBLE
         " ORDER BY w.updated_at DESC, w.id LIMIT $2 OFFSET $3",
-        ST_T(user_id), ST_I(pg.limit > 0 ? pg.limit : INT64_MAX), ST_I(pg.offset)),
+        ST_T(user_id), ST_PAGE(pg)),
         sizeof *out->items, read_ws, &out->items, &out->n);
     if (res == ST_OK && out->n)
-        res = load_members(db_thread(), "SELECT " MEMBER_COLS " FROM team_members me JOIN team_members t"
-                           " ON t.workspace_id = me.workspace_id JOIN users u ON u.id = t.user_id"
-                           " WHERE me.user_id = $1 ORDER BY t.workspace_id, t.joined_at, t.id",
+        res = load_members(db_thread(), "SELECT " MEMBER_COLS " FROM team_members me"
+                           " JOIN team_members t ON t.workspace_id = me.workspace_id"
+                           " JOIN users u ON u.id = t.user_id WHERE me.user_id = $1"
+                           " ORDER BY t.workspace_id, t.joined_at, t.id",
                            user_id, out->items, out->n);
-    out->total = (int64_t)out->n;
-    if (res == ST_OK && (pg.limit > 0 || pg.offset > 0))
-        res = st_count("SELECT COUNT(*) FROM workspaces w WHERE " WS_VISIBLE, user_id,
+    if (res == ST_OK)
+        res = st_total("SELECT COUNT(*) FROM workspaces w WHERE " WS_VISIBLE, user_id, pg, out->n,
                        &out->total);
     if (res != ST_OK)
         ws_list_free(out);
