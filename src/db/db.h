@@ -33,12 +33,8 @@ db_engine db_configured_engine(void);
 /* This thread's connection, opened on first use; NULL if it cannot open. */
 db *db_thread(void);
 
-/* The connection a multi-statement write runs on (db_begin … db_commit):
- * the thread's own on PostgreSQL, one shared connection on SQLite (used
- * only between db_begin and db_commit/db_rollback, which hold the
- * process's writer lock). db_writer_close() closes it at shutdown and
+/* Closes the connection db_write writes through (SQLite) at shutdown and
  * stops the SQLite WAL checkpointer (db/checkpoint.c). */
-db *db_writer(void);
 void db_writer_close(void);
 /* Closes this thread's connection (thread exit, tests). */
 void db_thread_close(void);
@@ -49,13 +45,8 @@ const char *db_errmsg(const db *d);
 /* Runs one or more statements without parameters (migrations, pragmas). */
 int db_exec(db *d, const char *sql);
 
-/* Transactions: begin takes the write lock up front on SQLite (BEGIN
- * IMMEDIATE) so concurrent writers wait instead of failing midway. */
-int db_begin(db *d);
-int db_commit(db *d);
-void db_rollback(db *d);
-
-/* A write as a unit: fn(d, ctx) runs inside a transaction on d and
+/* A write as a unit (the only way to write: transactions of their own
+ * are db/'s alone, see db_impl.h): fn(d, ctx) runs inside a transaction on d and
  * returns 0 to keep its changes, or non-zero to undo them (that value is
  * then returned). DB_WRITE_FAILED when the transaction could not begin or
  * commit: nothing fn did stays. On SQLite, writes from several threads at

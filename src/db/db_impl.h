@@ -37,6 +37,19 @@ struct db_stmt {
     const char *sql;
 };
 
+/* The connection a write runs on: the thread's own on PostgreSQL, one
+ * shared connection on SQLite (used only between db_begin and
+ * db_commit/db_rollback, which hold the process's writer lock). Only
+ * db_write and the migrations write through these; store/ cannot reach
+ * them, so every store write is a db_write. */
+db *db_writer(void);
+
+/* Transactions: begin takes the write lock up front on SQLite (BEGIN
+ * IMMEDIATE) so concurrent writers wait instead of failing midway. */
+int db_begin(db *d);
+int db_commit(db *d);
+void db_rollback(db *d);
+
 db *db_sqlite_open(const char *path);
 /* The configured SQLite file, NULL when the engine is PostgreSQL. */
 const char *db_sqlite_path(void);

@@ -7,70 +7,50 @@
 st_rc account_set_retention(const char *user_id, int auto_store, const char *period,
                             user_row *out)
 {
-    db_stmt *st = db_prepare(db_thread(),
+    st_rc res = st_write_run(
         "UPDATE users SET auto_store = CASE WHEN $2 >= 0 THEN $2 ELSE auto_store END,"
-        " retention_period = COALESCE($3, retention_period), updated_at = $4 WHERE id = $1");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, user_id);
-    db_bind_int(st, 2, auto_store);
-    db_bind_text(st, 3, period);
-    db_bind_int(st, 4, time_now_us());
-    st_rc res = st_exec(st);
+        " retention_period = COALESCE($3, retention_period), updated_at = $4 WHERE id = $1",
+        ST_T(user_id), ST_I(auto_store), ST_T(period), ST_I(time_now_us()));
     return res == ST_OK ? user_get(user_id, out) : res;
 }
 
-static st_rc count_owned(db *d, const char *user_id, cleanup_counts *out)
+static void read_counts(db_stmt *st, void *row)
 {
-    db_stmt *st = db_prepare(d,
+    cleanup_counts *out = row;
+    out->workspaces = db_col_int(st, 0);
+    out->conversations = db_col_int(st, 1);
+    out->memories = db_col_int(st, 2);
+    out->messages = db_col_int(st, 3);
+}
+
+typedef struct cleanup_job {
+    const char *user_id;
+    cleanup_counts *out;
+} cleanup_job;
+
+static st_rc cleanup_on(db *d, void *ctx)
+{
+    const cleanup_job *j = ctx;
+    st_rc res = st_one(st_prep(d,
         "SELECT COUNT(*), COALESCE(SUM(w.conversation_count), 0),"
         " COALESCE(SUM(w.memory_count), 0),"
         " (SELECT COUNT(*) FROM messages m JOIN workspaces x ON x.id = m.workspace_id"
         "  WHERE x.owner_id = $1)"
-        " FROM workspaces w WHERE w.owner_id = $1");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, user_id);
-    db_rc rc = db_step(st);
-    if (rc == DB_ROW) {
-        out->workspaces = db_col_int(st, 0);
-        out->conversations = db_col_int(st, 1);
-        out->memories = db_col_int(st, 2);
-        out->messages = db_col_int(st, 3);
-    }
-    db_reset(st);
-    return rc == DB_ROW ? ST_OK : ST_DB_ERROR;
-}
-
-/* Runs "DELETE … WHERE <col> = $1" for user_id inside a transaction. */
-static st_rc delete_for(db *d, const char *sql, const char *user_id)
-{
-    db_stmt *st = db_prepare(d, sql);
-    if (st)
-        db_bind_text(st, 1, user_id);
-    return st_exec(st);
+        " FROM workspaces w WHERE w.owner_id = $1", ST_T(j->user_id)), read_counts, j->out);
+    if (res == ST_OK)
+        res = st_run(d, "DELETE FROM workspaces WHERE owner_id = $1", ST_T(j->user_id));
+    return res == ST_NOT_FOUND ? ST_DB_ERROR : res;
 }
 
 st_rc account_cleanup(const char *user_id, cleanup_counts *out)
 {
-    db *d = db_writer();
-    if (!d || db_begin(d) != 0)
-        return ST_DB_ERROR;
-    st_rc res = count_owned(d, user_id, out);
-    if (res == ST_OK)
-        res = delete_for(d, "DELETE FROM workspaces WHERE owner_id = $1", user_id);
-    if (res != ST_OK) {
-        db_rollback(d);
-        return res;
-    }
-    return db_commit(d) == 0 ? ST_OK : ST_DB_ERROR;
+    cleanup_job j = { user_id, out };
+    return st_write(cleanup_on, &j);
 }
 
-st_rc account_delete(const char *user_id)
+static st_rc delete_on(db *d, void *ctx)
 {
-    db *d = db_writer();
-    if (!d || db_begin(d) != 0)
-        return ST_DB_ERROR;
+    const char *user_id = ((const cleanup_job *)ctx)->user_id;
     /* Foreign keys cascade from users too; the explicit steps keep the order
      * of API.md §9 and do not depend on the engine's cascade order. */
     static const char *const steps[] = {
@@ -81,10 +61,12 @@ st_rc account_delete(const char *user_id)
     };
     st_rc res = ST_OK;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0] && res == ST_OK; i++)
-        res = delete_for(d, steps[i], user_id);
-    if (res != ST_OK) {
-        db_rollback(d);
-        return res;
-    }
-    return db_commit(d) == 0 ? ST_OK : ST_DB_ERROR;
+        res = st_run(d, steps[i], ST_T(user_id));
+    return res;
+}
+
+st_rc account_delete(const char *user_id)
+{
+    cleanup_job j = { user_id, NULL };
+    return st_write(delete_on, &j);
 }

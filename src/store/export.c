@@ -36,50 +36,75 @@ static json_t *json_col(db_stmt *st, int col, json_t *dflt)
     return v;
 }
 
-static st_rc attach_messages(db *d, json_t *convs)
+/* Appends one JSON object per row of st (item builds it) to arr and resets
+ * st; NULL st is an error. */
+static st_rc json_rows(db_stmt *st, json_t *(*item)(db_stmt *st), json_t *arr)
 {
-    db_stmt *st = db_prepare(d, "SELECT id, role, content, is_pinned, timestamp, metadata"
-                                " FROM messages WHERE conversation_id = $1"
-                                " ORDER BY timestamp, id");
     if (!st)
         return ST_DB_ERROR;
+    db_rc rc;
+    while ((rc = db_step(st)) == DB_ROW)
+        json_array_append_new(arr, item(st));
+    db_reset(st);
+    return rc == DB_DONE ? ST_OK : ST_DB_ERROR;
+}
+
+/* Runs st into a new JSON array at *out (NULL on failure). */
+static st_rc json_list(db_stmt *st, json_t *(*item)(db_stmt *st), json_t **out)
+{
+    json_t *arr = json_array();
+    st_rc res = arr ? json_rows(st, item, arr) : ST_DB_ERROR;
+    if (res != ST_OK) {
+        json_decref(arr);
+        arr = NULL;
+    }
+    *out = arr;
+    return res;
+}
+
+static json_t *message_item(db_stmt *st)
+{
+    return json_pack("{s:o,s:o,s:o,s:b,s:o,s:o}",
+        "id", text_col(st, 0), "role", text_col(st, 1), "content", text_col(st, 2),
+        "isPinned", (int)db_col_int(st, 3), "timestamp", ts(db_col_int(st, 4)),
+        "metadata", json_col(st, 5, json_object()));
+}
+
+static st_rc attach_messages(db *d, json_t *convs)
+{
     size_t i;
-    json_t *conv;
+    json_t *conv, *msgs;
     json_array_foreach(convs, i, conv) {
-        json_t *msgs = json_array();
-        db_bind_text(st, 1, json_string_value(json_object_get(conv, "id")));
-        db_rc rc;
-        while ((rc = db_step(st)) == DB_ROW)
-            json_array_append_new(msgs, json_pack("{s:o,s:o,s:o,s:b,s:o,s:o}",
-                "id", text_col(st, 0), "role", text_col(st, 1), "content", text_col(st, 2),
-                "isPinned", (int)db_col_int(st, 3), "timestamp", ts(db_col_int(st, 4)),
-                "metadata", json_col(st, 5, json_object())));
-        db_reset(st);
+        st_rc res = json_list(st_prep(d, "SELECT id, role, content, is_pinned, timestamp,"
+                                         " metadata FROM messages WHERE conversation_id = $1"
+                                         " ORDER BY timestamp, id",
+                                      ST_T(json_string_value(json_object_get(conv, "id")))),
+                              message_item, &msgs);
+        if (res != ST_OK)
+            return res;
         json_object_set_new(conv, "messages", msgs);
-        if (rc != DB_DONE)
-            return ST_DB_ERROR;
     }
     return ST_OK;
+}
+
+static json_t *conversation_item(db_stmt *st)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
+        "id", text_col(st, 0), "title", text_col(st, 1), "modelId", text_col(st, 2),
+        "status", text_col(st, 3), "createdAt", ts(db_col_int(st, 4)),
+        "updatedAt", ts(db_col_int(st, 5)));
 }
 
 st_rc export_conversations(const char *wid, json_t **out)
 {
     db *d = db_thread();
-    db_stmt *st = db_prepare(d, "SELECT id, title, model_id, status, created_at, updated_at"
-                                " FROM conversations WHERE workspace_id = $1"
-                                " ORDER BY updated_at DESC, id");
-    if (!st)
-        return ST_DB_ERROR;
-    json_t *convs = json_array();
-    db_bind_text(st, 1, wid);
-    db_rc rc;
-    while ((rc = db_step(st)) == DB_ROW)
-        json_array_append_new(convs, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
-            "id", text_col(st, 0), "title", text_col(st, 1), "modelId", text_col(st, 2),
-            "status", text_col(st, 3), "createdAt", ts(db_col_int(st, 4)),
-            "updatedAt", ts(db_col_int(st, 5))));
-    db_reset(st);
-    st_rc res = rc == DB_DONE ? attach_messages(d, convs) : ST_DB_ERROR;
+    json_t *convs;
+    st_rc res = json_list(st_prep(d, "SELECT id, title, model_id, status, created_at, updated_at"
+                                     " FROM conversations WHERE workspace_id = $1"
+                                     " ORDER BY updated_at DESC, id", ST_T(wid)),
+                          conversation_item, &convs);
+    if (res == ST_OK)
+        res = attach_messages(d, convs);
     if (res != ST_OK) {
         json_decref(convs);
         return res;
@@ -88,50 +113,34 @@ st_rc export_conversations(const char *wid, json_t **out)
     return ST_OK;
 }
 
+static json_t *memory_item(db_stmt *st)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
+        "id", text_col(st, 0), "title", text_col(st, 1), "content", text_col(st, 2),
+        "snippet", text_col(st, 3), "tags", json_col(st, 4, json_array()),
+        "metadata", json_col(st, 5, json_object()), "version", (json_int_t)db_col_int(st, 6),
+        "createdAt", ts(db_col_int(st, 7)), "updatedAt", ts(db_col_int(st, 8)));
+}
+
 st_rc export_memories(const char *wid, json_t **out)
 {
-    db_stmt *st = db_prepare(db_thread(),
+    return json_list(st_prep(db_thread(),
         "SELECT id, title, content, snippet, tags, metadata, version, created_at, updated_at"
-        " FROM memories WHERE workspace_id = $1 ORDER BY created_at DESC, id");
-    if (!st)
-        return ST_DB_ERROR;
-    json_t *mems = json_array();
-    db_bind_text(st, 1, wid);
-    db_rc rc;
-    while ((rc = db_step(st)) == DB_ROW)
-        json_array_append_new(mems, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:o}",
-            "id", text_col(st, 0), "title", text_col(st, 1), "content", text_col(st, 2),
-            "snippet", text_col(st, 3), "tags", json_col(st, 4, json_array()),
-            "metadata", json_col(st, 5, json_object()), "version", (json_int_t)db_col_int(st, 6),
-            "createdAt", ts(db_col_int(st, 7)), "updatedAt", ts(db_col_int(st, 8))));
-    db_reset(st);
-    if (rc != DB_DONE) {
-        json_decref(mems);
-        return ST_DB_ERROR;
-    }
-    *out = mems;
-    return ST_OK;
+        " FROM memories WHERE workspace_id = $1 ORDER BY created_at DESC, id", ST_T(wid)),
+        memory_item, out);
+}
+
+static json_t *integration_item(db_stmt *st)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}",
+        "id", text_col(st, 0), "provider", text_col(st, 1), "status", text_col(st, 2),
+        "lastTested", ts_or_null(st, 3), "createdAt", ts(db_col_int(st, 4)));
 }
 
 st_rc export_integrations(const char *user_id, json_t **out)
 {
-    db_stmt *st = db_prepare(db_thread(),
+    return json_list(st_prep(db_thread(),
         "SELECT id, provider, status, last_tested, created_at FROM integrations"
-        " WHERE user_id = $1 ORDER BY created_at, id");
-    if (!st)
-        return ST_DB_ERROR;
-    json_t *items = json_array();
-    db_bind_text(st, 1, user_id);
-    db_rc rc;
-    while ((rc = db_step(st)) == DB_ROW)
-        json_array_append_new(items, json_pack("{s:o,s:o,s:o,s:o,s:o}",
-            "id", text_col(st, 0), "provider", text_col(st, 1), "status", text_col(st, 2),
-            "lastTested", ts_or_null(st, 3), "createdAt", ts(db_col_int(st, 4))));
-    db_reset(st);
-    if (rc != DB_DONE) {
-        json_decref(items);
-        return ST_DB_ERROR;
-    }
-    *out = items;
-    return ST_OK;
+        " WHERE user_id = $1 ORDER BY created_at, id", ST_T(user_id)),
+        integration_item, out);
 }

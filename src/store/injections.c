@@ -19,49 +19,34 @@ void context_free(context_memory *mems, size_t nmems, message_row *history, size
     free(history);
 }
 
+static void read_context_memory(db_stmt *st, void *row)
+{
+    context_memory *m = row;
+    m->title = col_dup_str(st, 0);
+    m->content = col_dup_str(st, 1);
+}
+
 static st_rc context_memories(db *d, const char *cid, context_memory **out, size_t *n)
 {
-    db_stmt *st = db_prepare(d, "SELECT m.title, m.content FROM conversation_memories l"
-                                " JOIN memories m ON m.id = l.memory_id"
-                                " WHERE l.conversation_id = $1 AND l.is_active = 1"
-                                " ORDER BY l.injected_at, l.id");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, cid);
-    size_t cap = 0;
-    db_rc rc;
-    while ((rc = db_step(st)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            context_memory *p = realloc(*out, cap * sizeof *p);
-            if (!p) {
-                rc = DB_ERR;
-                break;
-            }
-            *out = p;
-        }
-        (*out)[*n].title = col_dup_str(st, 0);
-        (*out)[*n].content = col_dup_str(st, 1);
-        (*n)++;
-    }
-    db_reset(st);
-    return rc == DB_DONE ? ST_OK : ST_DB_ERROR;
+    return st_rows(st_prep(d, "SELECT m.title, m.content FROM conversation_memories l"
+                              " JOIN memories m ON m.id = l.memory_id"
+                              " WHERE l.conversation_id = $1 AND l.is_active = 1"
+                              " ORDER BY l.injected_at, l.id", ST_T(cid)),
+                   sizeof **out, read_context_memory, out, n);
 }
 
 /* The newest max messages before before_us (not except_id), oldest first. */
 static st_rc context_history(db *d, const char *cid, int64_t before_us, const char *except_id,
                              size_t max, message_row **out, size_t *n)
 {
-    db_stmt *st = db_prepare(d, "SELECT id, conversation_id, role, content, is_pinned, metadata,"
-                                " timestamp FROM messages WHERE conversation_id = $1"
-                                " AND timestamp <= $2 AND id <> $3"
-                                " ORDER BY timestamp DESC, id DESC LIMIT $4");
+    db_stmt *st = st_prep(d, "SELECT id, conversation_id, role, content, is_pinned, metadata,"
+                             " timestamp FROM messages WHERE conversation_id = $1"
+                             " AND timestamp <= $2 AND id <> $3"
+                             " ORDER BY timestamp DESC, id DESC LIMIT $4",
+                          ST_T(cid), ST_I(before_us), ST_T(except_id ? except_id : ""),
+                          ST_I(max));
     if (!st)
         return ST_DB_ERROR;
-    db_bind_text(st, 1, cid);
-    db_bind_int(st, 2, before_us);
-    db_bind_text(st, 3, except_id ? except_id : "");
-    db_bind_int(st, 4, (int64_t)max);
     *out = calloc(max + 1, sizeof **out);
     db_rc rc = *out ? DB_DONE : DB_ERR;
     while (*out && (rc = db_step(st)) == DB_ROW && *n < max) {
@@ -105,77 +90,78 @@ st_rc conv_context(const char *cid, int64_t before_us, const char *except_id,
 
 st_rc inject_add(const char *cid, const char *memory_id)
 {
-    db_stmt *st = db_prepare(db_thread(),
-        "INSERT INTO conversation_memories (conversation_id, memory_id, is_active, injected_at)"
-        " VALUES ($1, $2, 1, $3) ON CONFLICT (conversation_id, memory_id) DO NOTHING");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, cid);
-    db_bind_text(st, 2, memory_id);
-    db_bind_int(st, 3, time_now_us());
-    return st_exec(st);
-}
-
-/* Runs a one-row change on the link (cid, memory_id): NOT_FOUND if none. */
-static st_rc link_change(const char *sql, const char *cid, const char *memory_id)
-{
-    db_stmt *st = db_prepare(db_thread(), sql);
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, cid);
-    db_bind_text(st, 2, memory_id);
-    return st_exec_changed(st);
+    return st_write_run("INSERT INTO conversation_memories (conversation_id, memory_id,"
+                        " is_active, injected_at) VALUES ($1, $2, 1, $3)"
+                        " ON CONFLICT (conversation_id, memory_id) DO NOTHING",
+                        ST_T(cid), ST_T(memory_id), ST_I(time_now_us()));
 }
 
 st_rc inject_remove(const char *cid, const char *memory_id)
 {
-    return link_change("DELETE FROM conversation_memories WHERE conversation_id = $1"
-                       " AND memory_id = $2", cid, memory_id);
+    return st_write_change("DELETE FROM conversation_memories WHERE conversation_id = $1"
+                           " AND memory_id = $2", ST_T(cid), ST_T(memory_id));
+}
+
+typedef struct toggle_job {
+    const char *cid, *memory_id;
+    bool active;                /* out */
+} toggle_job;
+
+static void read_active(db_stmt *st, void *row)
+{
+    *(bool *)row = db_col_int(st, 0) != 0;
+}
+
+static st_rc toggle_on(db *d, void *ctx)
+{
+    toggle_job *j = ctx;
+    st_rc res = st_change(d, "UPDATE conversation_memories SET is_active = 1 - is_active"
+                             " WHERE conversation_id = $1 AND memory_id = $2",
+                          ST_T(j->cid), ST_T(j->memory_id));
+    if (res != ST_OK)
+        return res;
+    res = st_one(st_prep(d, "SELECT is_active FROM conversation_memories"
+                            " WHERE conversation_id = $1 AND memory_id = $2",
+                         ST_T(j->cid), ST_T(j->memory_id)), read_active, &j->active);
+    return res == ST_NOT_FOUND ? ST_DB_ERROR : res;
 }
 
 st_rc inject_toggle(const char *cid, const char *memory_id, bool *active)
 {
-    st_rc res = link_change("UPDATE conversation_memories SET is_active = 1 - is_active"
-                            " WHERE conversation_id = $1 AND memory_id = $2", cid, memory_id);
-    if (res != ST_OK)
-        return res;
-    db_stmt *st = db_prepare(db_thread(), "SELECT is_active FROM conversation_memories"
-                                          " WHERE conversation_id = $1 AND memory_id = $2");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, cid);
-    db_bind_text(st, 2, memory_id);
-    db_rc rc = db_step(st);
-    *active = rc == DB_ROW && db_col_int(st, 0) != 0;
-    db_reset(st);
-    return rc == DB_ROW ? ST_OK : ST_DB_ERROR;
+    toggle_job j = { cid, memory_id, false };
+    st_rc res = st_write(toggle_on, &j);
+    *active = j.active;
+    return res;
+}
+
+typedef struct close_job {
+    const char *cid;
+    const memory_input *summary;
+    char mid[ID_MAX];           /* out: the summary memory's id */
+} close_job;
+
+static void read_workspace_id(db_stmt *st, void *row)
+{
+    col_copy(row, 40, st, 0);
+}
+
+static st_rc close_on(db *d, void *ctx)
+{
+    close_job *j = ctx;
+    char wid[40] = "";
+    st_rc res = st_one(st_prep(d, "UPDATE conversations SET status = 'completed',"
+                                  " updated_at = $2 WHERE id = $1 RETURNING workspace_id",
+                               ST_T(j->cid), ST_I(time_now_us())), read_workspace_id, wid);
+    if (res == ST_OK && j->summary)
+        res = memory_insert_on(d, wid, j->summary, false, j->mid, sizeof j->mid);
+    return res;
 }
 
 st_rc conv_close(const char *cid, const memory_input *summary, memory_row *memory)
 {
-    db *d = db_writer();
-    char wid[40] = "", mid[ID_MAX];
-    if (!d || db_begin(d) != 0)
-        return ST_DB_ERROR;
-    db_stmt *st = db_prepare(d, "UPDATE conversations SET status = 'completed', updated_at = $2"
-                                " WHERE id = $1 RETURNING workspace_id");
-    st_rc res = ST_DB_ERROR;
-    if (st) {
-        db_bind_text(st, 1, cid);
-        db_bind_int(st, 2, time_now_us());
-        db_rc rc = db_step(st);
-        if (rc == DB_ROW)
-            COL_COPY(wid, st, 0);
-        db_reset(st);
-        res = rc == DB_ROW ? ST_OK : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
-    }
-    if (res == ST_OK && summary)
-        res = memory_insert_on(d, wid, summary, false, mid, sizeof mid);
-    if (res != ST_OK) {
-        db_rollback(d);
+    close_job j = { cid, summary, "" };
+    st_rc res = st_write(close_on, &j);
+    if (res != ST_OK)
         return res;
-    }
-    if (db_commit(d) != 0)
-        return ST_DB_ERROR;
-    return summary ? memory_get_on(db_thread(), mid, memory) : ST_OK;
+    return summary ? memory_get_on(db_thread(), j.mid, memory) : ST_OK;
 }

@@ -5,6 +5,7 @@
 
 #include "db/db.h"
 #include "store/store.h"
+#include "store/workspaces.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -17,12 +18,98 @@ st_rc insert_refresh_token(db *d, const char *jti, const char *user_id, int64_t 
 /* Maps the outcome of a finished write to a store status. */
 st_rc st_from_db(db_rc rc);
 
-/* Runs a bound statement to completion (no rows expected) and resets it. */
-st_rc st_exec(db_stmt *st);
+/* ---- the one write path ---------------------------------------------------
+ * Every INSERT/UPDATE/DELETE of the store runs inside st_write(fn, ctx):
+ * fn(d, ctx) gets the connection to write on and returns ST_OK to keep its
+ * changes, or any other status to have them undone (that status is then
+ * returned). It is db_write underneath: group commit on SQLite (fn runs
+ * under a savepoint of a shared transaction, so it must not block and must
+ * read through d, never db_thread()), one transaction on PostgreSQL.
+ * ST_DB_ERROR when the transaction could not begin or commit. */
+typedef st_rc (*st_write_fn)(db *d, void *ctx);
+st_rc st_write(st_write_fn fn, void *ctx);
 
-/* Runs a bound INSERT/UPDATE/DELETE and resets it: ST_NOT_FOUND when it
- * changed no row. */
+/* What fn returns to have its changes undone although nothing failed:
+ * st_write then returns ST_OK (fn says what happened through ctx). */
+#define ST_UNDONE ((st_rc)64)
+
+/* ---- binding and running statements ----------------------------------------
+ * Parameters are a typed list, not a format string: each ST_T/ST_I/ST_B/
+ * ST_NUL builds one st_arg, so the compiler checks every argument's type
+ * (ST_T takes const char * only, ST_I converts any integer to int64_t), and
+ * the list's length comes from sizeof, never from a count to keep in step.
+ * Parameter k of the SQL ($k) is the k-th argument. ST_T(NULL) binds NULL. */
+typedef struct st_arg {
+    char kind;                  /* 't' text, 'i' int64, 'b' blob, 'n' null */
+    const char *s;
+    const void *p;
+    int64_t i;
+    size_t n;
+} st_arg;
+#define ST_T(v) ((st_arg){ .kind = 't', .s = (v) })
+#define ST_I(v) ((st_arg){ .kind = 'i', .i = (int64_t)(v) })
+#define ST_B(v, len) ((st_arg){ .kind = 'b', .p = (v), .n = (len) })
+#define ST_NUL ((st_arg){ .kind = 'n' })
+#define ST_ARGS(...) (const st_arg[]){ __VA_ARGS__ }, \
+    sizeof((const st_arg[]){ __VA_ARGS__ }) / sizeof(st_arg)
+
+/* Prepares sql on d and binds args: the statement, or NULL (d NULL or the
+ * prepare failed). Every helper below takes a NULL statement as an error. */
+db_stmt *st_prep_a(db *d, const char *sql, const st_arg *args, size_t nargs);
+#define st_prep(d, sql, ...) st_prep_a((d), (sql), ST_ARGS(__VA_ARGS__))
+
+/* Runs a statement to completion and resets it: ST_OK, ST_CONFLICT on a
+ * constraint, else ST_DB_ERROR. */
+st_rc st_exec(db_stmt *st);
+#define st_run(d, sql, ...) st_exec(st_prep((d), (sql), __VA_ARGS__))
+
+/* The same for an INSERT/UPDATE/DELETE that must change a row:
+ * ST_NOT_FOUND when it changed none. */
 st_rc st_exec_changed(db_stmt *st);
+#define st_change(d, sql, ...) st_exec_changed(st_prep((d), (sql), __VA_ARGS__))
+
+/* One statement as a whole write (st_write around st_run / st_change). */
+st_rc st_write_stmt(const char *sql, const st_arg *args, size_t nargs, bool changed);
+#define st_write_run(sql, ...) st_write_stmt((sql), ST_ARGS(__VA_ARGS__), false)
+#define st_write_change(sql, ...) st_write_stmt((sql), ST_ARGS(__VA_ARGS__), true)
+
+/* ---- reading rows ----------------------------------------------------------
+ * read fills one row (a pointer to the caller's row type) from the current
+ * result row. */
+typedef void (*st_read_fn)(db_stmt *st, void *row);
+
+/* Steps st once and resets it: ST_OK with the row read into row,
+ * ST_NOT_FOUND when there is none, ST_DB_ERROR on failure. */
+st_rc st_one(db_stmt *st, st_read_fn read, void *row);
+
+/* Reads every row of st into a growing array (capacity doubling) of
+ * elements of size bytes: rowsp points at the caller's `T *rows` (NULL or
+ * an array of *n elements to append to), n at its count. Resets st. On
+ * ST_DB_ERROR the rows read so far stay in *rowsp / *n for the caller to
+ * free with its own row-freeing function. */
+st_rc st_rows(db_stmt *st, size_t size, st_read_fn read, void *rowsp, size_t *n);
+
+/* Frees rows[0..n) with free_one, then the array (the body of every
+ * *_rows_free). */
+#define ST_FREE_ROWS(rows, n, free_one) do { \
+        for (size_t i_ = 0; i_ < (n); i_++) \
+            free_one(&(rows)[i_]); \
+        free(rows); \
+    } while (0)
+
+/* Frees a list a failed read left behind (*out, *n) and empties it. */
+#define ST_DROP_ROWS(free_rows, out, n) do { \
+        free_rows(*(out), *(n)); \
+        *(out) = NULL; \
+        *(n) = 0; \
+    } while (0)
+
+/* A page's LIMIT and OFFSET parameters (limit 0: everything). */
+#define ST_PAGE(pg) ST_I((pg).limit > 0 ? (pg).limit : INT64_MAX), ST_I((pg).offset)
+
+/* The total of a list read with page pg: n when the page took everything,
+ * else count_sql's count ($1 = arg). */
+st_rc st_total(const char *count_sql, const char *arg, page pg, size_t n, int64_t *total);
 
 /* Runs a one-parameter COUNT query ($1 = arg) into *out. */
 st_rc st_count(const char *sql, const char *arg, int64_t *out);
@@ -36,8 +123,8 @@ st_rc activity_add(db *d, const char *wid, const char *type, const char *message
 #define MEMBER_COLS \
     "t.workspace_id, t.id, t.user_id, t.role, t.status, t.joined_at, u.name, u.email"
 
-struct member_row;
-void read_member(db_stmt *st, struct member_row *m);
+/* Reads one member_row (an st_read_fn). */
+void read_member(db_stmt *st, void *row);
 
 /* Inserts a membership inside the caller's transaction; the new tm- id goes
  * to id_out when not NULL. */

@@ -23,13 +23,12 @@ void invitation_row_free(invitation_row *r)
 
 void invitation_rows_free(invitation_row *rows, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        invitation_row_free(&rows[i]);
-    free(rows);
+    ST_FREE_ROWS(rows, n, invitation_row_free);
 }
 
-static void read_invitation(db_stmt *st, invitation_row *r)
+static void read_invitation(db_stmt *st, void *row)
 {
+    invitation_row *r = row;
     memset(r, 0, sizeof *r);
     COL_COPY(r->id, st, 0);
     COL_COPY(r->workspace_id, st, 1);
@@ -44,99 +43,89 @@ static void read_invitation(db_stmt *st, invitation_row *r)
 
 static st_rc get_invitation(db *d, const char *id, invitation_row *out)
 {
-    db_stmt *st = db_prepare(d, "SELECT " INV_COLS INV_FROM " WHERE i.id = $1");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, id);
-    db_rc rc = db_step(st);
-    if (rc == DB_ROW)
-        read_invitation(st, out);
-    db_reset(st);
-    return rc == DB_ROW ? ST_OK : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
+    return st_one(st_prep(d, "SELECT " INV_COLS INV_FROM " WHERE i.id = $1", ST_T(id)),
+                  read_invitation, out);
 }
 
 /* The invitee and what stands in the way: membership or an invitation. */
-static st_rc invitee_state(db *d, const char *wid, const char *email, char *uid, size_t uidsz,
-                           int *member, char *inv_status, size_t stsz)
+typedef struct invitee {
+    char uid[40];
+    int member;
+    char status[16];            /* of an invitation to the workspace, or "" */
+} invitee;
+
+static void read_invitee(db_stmt *st, void *row)
 {
-    db_stmt *st = db_prepare(d,
+    invitee *v = row;
+    COL_COPY(v->uid, st, 0);
+    v->member = db_col_int(st, 1) > 0;
+    COL_COPY(v->status, st, 2);
+}
+
+typedef struct invite_job {
+    const char *wid, *inviter_id, *email, *role;
+    inv_outcome outcome;        /* out */
+    char id[ID_MAX];            /* out: the new invitation */
+} invite_job;
+
+static inv_outcome outcome_for(const invite_job *j, const invitee *v)
+{
+    return strcmp(v->uid, j->inviter_id) == 0 ? INV_SELF
+         : v->member ? INV_ALREADY_MEMBER
+         : strcmp(v->status, "pending") == 0 ? INV_ALREADY_PENDING : INV_CREATED;
+}
+
+static st_rc insert_invitation(db *d, const invite_job *j, const char *invitee_id)
+{
+    st_rc res = st_run(d, "DELETE FROM invitations WHERE workspace_id = $1"
+                          " AND invitee_id = $2 AND status <> 'pending'",
+                       ST_T(j->wid), ST_T(invitee_id));
+    if (res == ST_OK)
+        res = st_run(d, "INSERT INTO invitations (id, workspace_id, inviter_id, invitee_id,"
+                        " role, status, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+                     ST_T(j->id), ST_T(j->wid), ST_T(j->inviter_id), ST_T(invitee_id),
+                     ST_T(j->role), ST_I(time_now_us()));
+    return res;
+}
+
+/* Any outcome but INV_CREATED leaves nothing behind (ST_UNDONE). */
+static st_rc invite_on(db *d, void *ctx)
+{
+    invite_job *j = ctx;
+    invitee v = { "", 0, "" };
+    st_rc res = st_one(st_prep(d,
         "SELECT u.id, (SELECT COUNT(*) FROM team_members t WHERE t.workspace_id = $2"
         " AND t.user_id = u.id) + (SELECT COUNT(*) FROM workspaces w WHERE w.id = $2"
         " AND w.owner_id = u.id), (SELECT i.status FROM invitations i"
-        " WHERE i.workspace_id = $2 AND i.invitee_id = u.id) FROM users u WHERE u.email = $1");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, email);
-    db_bind_text(st, 2, wid);
-    db_rc rc = db_step(st);
-    if (rc == DB_ROW) {
-        snprintf(uid, uidsz, "%s", db_col_text(st, 0));
-        *member = db_col_int(st, 1) > 0;
-        const char *s = db_col_text(st, 2);
-        snprintf(inv_status, stsz, "%s", s ? s : "");
+        " WHERE i.workspace_id = $2 AND i.invitee_id = u.id) FROM users u WHERE u.email = $1",
+        ST_T(j->email), ST_T(j->wid)), read_invitee, &v);
+    if (res == ST_NOT_FOUND) {
+        j->outcome = INV_UNKNOWN_USER;
+        return ST_UNDONE;
     }
-    db_reset(st);
-    return rc == DB_ROW ? ST_OK : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
-}
-
-static st_rc insert_invitation(db *d, const char *id, const char *wid, const char *inviter,
-                               const char *invitee, const char *role)
-{
-    db_stmt *st = db_prepare(d, "DELETE FROM invitations WHERE workspace_id = $1"
-                                " AND invitee_id = $2 AND status <> 'pending'");
-    if (st) {
-        db_bind_text(st, 1, wid);
-        db_bind_text(st, 2, invitee);
-    }
-    st_rc res = st_exec(st);
     if (res != ST_OK)
         return res;
-    st = db_prepare(d, "INSERT INTO invitations (id, workspace_id, inviter_id, invitee_id, role,"
-                       " status, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, id);
-    db_bind_text(st, 2, wid);
-    db_bind_text(st, 3, inviter);
-    db_bind_text(st, 4, invitee);
-    db_bind_text(st, 5, role);
-    db_bind_int(st, 6, time_now_us());
-    return st_exec(st);
+    j->outcome = outcome_for(j, &v);
+    if (j->outcome != INV_CREATED)
+        return ST_UNDONE;
+    id_prefixed("inv", j->id, sizeof j->id);
+    res = insert_invitation(d, j, v.uid);
+    if (res == ST_CONFLICT) {       /* a concurrent invite won the race */
+        j->outcome = INV_ALREADY_PENDING;
+        return ST_UNDONE;
+    }
+    return res;
 }
 
 st_rc invitation_create(const char *wid, const char *inviter_id, const char *email,
                         const char *role, inv_outcome *outcome, invitation_row *out)
 {
-    db *d = db_writer();
-    char uid[40], status[16], id[ID_MAX];
-    int member = 0;
-    if (!d || db_begin(d) != 0)
-        return ST_DB_ERROR;
-    st_rc res = invitee_state(d, wid, email, uid, sizeof uid, &member, status, sizeof status);
-    *outcome = INV_CREATED;
-    if (res == ST_NOT_FOUND) {
-        *outcome = INV_UNKNOWN_USER;
-        res = ST_OK;
-    } else if (res == ST_OK) {
-        *outcome = strcmp(uid, inviter_id) == 0 ? INV_SELF
-                 : member ? INV_ALREADY_MEMBER
-                 : strcmp(status, "pending") == 0 ? INV_ALREADY_PENDING : INV_CREATED;
-    }
-    if (res == ST_OK && *outcome == INV_CREATED) {
-        id_prefixed("inv", id, sizeof id);
-        res = insert_invitation(d, id, wid, inviter_id, uid, role);
-        if (res == ST_CONFLICT) {       /* a concurrent invite won the race */
-            *outcome = INV_ALREADY_PENDING;
-            res = ST_OK;
-        }
-    }
-    if (res != ST_OK || *outcome != INV_CREATED) {
-        db_rollback(d);
+    invite_job j = { wid, inviter_id, email, role, INV_CREATED, "" };
+    st_rc res = st_write(invite_on, &j);
+    *outcome = j.outcome;
+    if (res != ST_OK || j.outcome != INV_CREATED)
         return res;
-    }
-    if (db_commit(d) != 0)
-        return ST_DB_ERROR;
-    return get_invitation(db_thread(), id, out);
+    return get_invitation(db_thread(), j.id, out);
 }
 
 st_rc invitation_list_for(const char *user_id, page pg, invitation_row **out, size_t *n,
@@ -144,86 +133,54 @@ st_rc invitation_list_for(const char *user_id, page pg, invitation_row **out, si
 {
     *out = NULL;
     *n = 0;
-    db_stmt *st = db_prepare(db_thread(), "SELECT " INV_COLS INV_FROM
-                             " WHERE i.invitee_id = $1 AND i.status = 'pending'"
-                             " ORDER BY i.created_at DESC, i.id LIMIT $2 OFFSET $3");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, user_id);
-    db_bind_int(st, 2, pg.limit > 0 ? pg.limit : INT64_MAX);
-    db_bind_int(st, 3, pg.offset);
-    db_rc rc;
-    size_t cap = 0;
-    invitation_row *rows = NULL;
-    while ((rc = db_step(st)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            invitation_row *p = realloc(rows, cap * sizeof *p);
-            if (!p) {
-                rc = DB_ERR;
-                break;
-            }
-            rows = p;
-        }
-        read_invitation(st, &rows[(*n)++]);
-    }
-    db_reset(st);
-    if (rc != DB_DONE) {
-        invitation_rows_free(rows, *n);
-        *n = 0;
-        return ST_DB_ERROR;
-    }
-    *out = rows;
-    *total = (int64_t)*n;
-    if (pg.limit > 0 || pg.offset > 0)
-        return st_count("SELECT COUNT(*) FROM invitations WHERE invitee_id = $1"
-                        " AND status = 'pending'", user_id, total);
-    return ST_OK;
+    st_rc res = st_rows(st_prep(db_thread(), "SELECT " INV_COLS INV_FROM
+                                " WHERE i.invitee_id = $1 AND i.status = 'pending'"
+                                " ORDER BY i.created_at DESC, i.id LIMIT $2 OFFSET $3",
+                                ST_T(user_id), ST_PAGE(pg)), sizeof **out, read_invitation, out, n);
+    if (res == ST_OK)
+        res = st_total("SELECT COUNT(*) FROM invitations WHERE invitee_id = $1"
+                       " AND status = 'pending'", user_id, pg, *n, total);
+    if (res != ST_OK)
+        ST_DROP_ROWS(invitation_rows_free, out, n);
+    return res;
 }
 
-/* Flips pending → accepted for the invitee; 0 changed rows = not found
- * (also when a concurrent accept got there first). */
-static st_rc mark_accepted(db *d, const char *inv_id, const char *user_id, int64_t now)
+typedef struct accept_job {
+    const char *inv_id, *user_id;
+    invitation_row *out;
+} accept_job;
+
+/* Flips pending → accepted for the invitee (0 changed rows = not found,
+ * also when a concurrent accept got there first) and adds the membership;
+ * an existing member keeps the row it has (the insert does nothing). */
+static st_rc accept_on(db *d, void *ctx)
 {
-    db_stmt *st = db_prepare(d, "UPDATE invitations SET status = 'accepted', responded_at = $3"
-                                " WHERE id = $1 AND invitee_id = $2 AND status = 'pending'");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, inv_id);
-    db_bind_text(st, 2, user_id);
-    db_bind_int(st, 3, now);
-    return st_exec_changed(st);
+    const accept_job *j = ctx;
+    int64_t now = time_now_us();
+    st_rc res = st_change(d, "UPDATE invitations SET status = 'accepted', responded_at = $3"
+                             " WHERE id = $1 AND invitee_id = $2 AND status = 'pending'",
+                          ST_T(j->inv_id), ST_T(j->user_id), ST_I(now));
+    if (res == ST_OK)
+        res = get_invitation(d, j->inv_id, j->out);
+    if (res == ST_OK)
+        res = member_insert(d, j->out->workspace_id, j->user_id, j->out->role, "online", now,
+                            NULL, 0);
+    return res;
 }
 
 st_rc invitation_accept(const char *inv_id, const char *user_id, invitation_row *out)
 {
-    db *d = db_writer();
-    int64_t now = time_now_us();
-    if (!d || db_begin(d) != 0)
-        return ST_DB_ERROR;
-    st_rc res = mark_accepted(d, inv_id, user_id, now);
-    if (res == ST_OK)
-        res = get_invitation(d, inv_id, out);
-    if (res == ST_OK) {
-        /* an existing member keeps the row it has (insert does nothing) */
-        res = member_insert(d, out->workspace_id, user_id, out->role, "online", now, NULL, 0);
-    }
-    if (res != ST_OK) {
-        if (out->workspace_name)
-            invitation_row_free(out);
-        db_rollback(d);
-        return res;
-    }
-    return db_commit(d) == 0 ? ST_OK : ST_DB_ERROR;
+    accept_job j = { inv_id, user_id, out };
+    memset(out, 0, sizeof *out);
+    st_rc res = st_write(accept_on, &j);
+    if (res != ST_OK)
+        invitation_row_free(out);
+    return res;
 }
 
 st_rc invitation_decline(const char *inv_id, const char *user_id)
 {
-    db_stmt *st = db_prepare(db_thread(), "DELETE FROM invitations WHERE id = $1"
-                                          " AND invitee_id = $2 AND status = 'pending'");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, inv_id);
-    db_bind_text(st, 2, user_id);
-    return st_exec_changed(st);
+    return st_write_change("DELETE FROM invitations WHERE id = $1"
+                           " AND invitee_id = $2 AND status = 'pending'",
+                           ST_T(inv_id), ST_T(user_id));
 }

@@ -16,9 +16,25 @@ static int64_t max_of(const int64_t *v, size_t n)
     return m;
 }
 
+static void read_stats(db_stmt *st, void *row)
+{
+    ws_stats *out = row;
+    int64_t times[5];
+    out->memories = db_col_int(st, 0);
+    out->embeddings = db_col_int(st, 1);
+    out->conversations = db_col_int(st, 2);
+    out->active_conversations = db_col_int(st, 3);
+    out->recent_messages = db_col_int(st, 4);
+    for (int i = 0; i < 5; i++)
+        times[i] = db_col_int(st, 5 + i);
+    out->last_activity = max_of(times, 5);
+    int64_t load = 10 * out->active_conversations + out->recent_messages;
+    out->load = load > 100 ? 100 : (int)load;
+}
+
 static st_rc stats_on(db *d, const char *wid, int64_t now, ws_stats *out)
 {
-    db_stmt *st = db_prepare(d,
+    return st_one(st_prep(d,
         "SELECT w.memory_count, w.embedding_count, w.conversation_count,"
         " (SELECT COUNT(*) FROM conversations c WHERE c.workspace_id = w.id"
         "  AND c.status = 'active'),"
@@ -33,109 +49,68 @@ static st_rc stats_on(db *d, const char *wid, int64_t now, ws_stats *out)
         "  ORDER BY m.timestamp DESC LIMIT 1),"
         " (SELECT a.timestamp FROM activities a WHERE a.workspace_id = w.id"
         "  ORDER BY a.timestamp DESC LIMIT 1)"
-        " FROM workspaces w WHERE w.id = $1");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, wid);
-    db_bind_int(st, 2, now - HOUR_US);
-    db_rc rc = db_step(st);
-    if (rc == DB_ROW) {
-        int64_t times[5];
-        out->memories = db_col_int(st, 0);
-        out->embeddings = db_col_int(st, 1);
-        out->conversations = db_col_int(st, 2);
-        out->active_conversations = db_col_int(st, 3);
-        out->recent_messages = db_col_int(st, 4);
-        for (int i = 0; i < 5; i++)
-            times[i] = db_col_int(st, 5 + i);
-        out->last_activity = max_of(times, 5);
-        int64_t load = 10 * out->active_conversations + out->recent_messages;
-        out->load = load > 100 ? 100 : (int)load;
-    }
-    db_reset(st);
-    return rc == DB_ROW ? ST_OK : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
+        " FROM workspaces w WHERE w.id = $1",
+        ST_T(wid), ST_I(now - HOUR_US)), read_stats, out);
 }
 
 st_rc ws_service_stats(const char *wid, int64_t now, ws_stats *out)
 {
-    db *d = db_thread();
-    return d ? stats_on(d, wid, now, out) : ST_DB_ERROR;
+    return stats_on(db_thread(), wid, now, out);
+}
+
+static void read_point(db_stmt *st, void *row)
+{
+    load_point *p = row;
+    p->timestamp = db_col_int(st, 0);
+    p->value = (int)db_col_int(st, 1);
 }
 
 st_rc load_snapshots(const char *wid, int64_t since, load_point **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    db_stmt *st = db_prepare(db_thread(), "SELECT timestamp, value FROM load_snapshots"
-                             " WHERE workspace_id = $1 AND timestamp >= $2"
-                             " ORDER BY timestamp, id");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, wid);
-    db_bind_int(st, 2, since);
-    db_rc rc;
-    size_t cap = 0;
-    while ((rc = db_step(st)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 32;
-            load_point *p = realloc(*out, cap * sizeof *p);
-            if (!p) {
-                rc = DB_ERR;
-                break;
-            }
-            *out = p;
-        }
-        (*out)[*n].timestamp = db_col_int(st, 0);
-        (*out)[*n].value = (int)db_col_int(st, 1);
-        (*n)++;
-    }
-    db_reset(st);
-    if (rc != DB_DONE) {
+    st_rc res = st_rows(st_prep(db_thread(), "SELECT timestamp, value FROM load_snapshots"
+                                " WHERE workspace_id = $1 AND timestamp >= $2"
+                                " ORDER BY timestamp, id", ST_T(wid), ST_I(since)),
+                        sizeof **out, read_point, out, n);
+    if (res != ST_OK) {
         free(*out);
         *out = NULL;
         *n = 0;
-        return ST_DB_ERROR;
     }
-    return ST_OK;
+    return res;
 }
 
-static st_rc insert_snapshot(db *d, const char *wid, int value, int64_t now)
+typedef struct load_job {
+    const char *wid;
+    int64_t now;
+    int value;                  /* out */
+} load_job;
+
+/* Records the workspace's load now and drops snapshots older than a day. */
+static st_rc record_on(db *d, void *ctx)
 {
+    load_job *j = ctx;
     char id[ID_MAX];
+    ws_stats s;
+    st_rc res = stats_on(d, j->wid, j->now, &s);
     id_prefixed("load", id, sizeof id);
-    db_stmt *st = db_prepare(d, "INSERT INTO load_snapshots (id, workspace_id, value, timestamp)"
-                                " VALUES ($1, $2, $3, $4)");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, id);
-    db_bind_text(st, 2, wid);
-    db_bind_int(st, 3, value);
-    db_bind_int(st, 4, now);
-    return st_exec(st);
+    if (res == ST_OK)
+        res = st_run(d, "INSERT INTO load_snapshots (id, workspace_id, value, timestamp)"
+                        " VALUES ($1, $2, $3, $4)", ST_T(id), ST_T(j->wid), ST_I(s.load),
+                     ST_I(j->now));
+    if (res == ST_OK)
+        res = st_run(d, "DELETE FROM load_snapshots WHERE workspace_id = $1 AND timestamp < $2",
+                     ST_T(j->wid), ST_I(j->now - DAY_US));
+    j->value = res == ST_OK ? s.load : 0;
+    return res;
 }
 
 st_rc load_record(const char *wid, int64_t now, int *value)
 {
-    db *d = db_writer();
-    ws_stats s;
-    if (!d || db_begin(d) != 0)
-        return ST_DB_ERROR;
-    st_rc res = stats_on(d, wid, now, &s);
+    load_job j = { wid, now, 0 };
+    st_rc res = st_write(record_on, &j);
     if (res == ST_OK)
-        res = insert_snapshot(d, wid, s.load, now);
-    if (res == ST_OK) {
-        db_stmt *st = db_prepare(d, "DELETE FROM load_snapshots WHERE workspace_id = $1"
-                                    " AND timestamp < $2");
-        if (st) {
-            db_bind_text(st, 1, wid);
-            db_bind_int(st, 2, now - DAY_US);
-        }
-        res = st_exec(st);
-    }
-    if (res != ST_OK) {
-        db_rollback(d);
-        return res;
-    }
-    *value = s.load;
-    return db_commit(d) == 0 ? ST_OK : ST_DB_ERROR;
+        *value = j.value;
+    return res;
 }

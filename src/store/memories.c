@@ -32,9 +32,7 @@ void memory_row_free(memory_row *m)
 
 void memory_rows_free(memory_row *rows, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        memory_row_free(&rows[i]);
-    free(rows);
+    ST_FREE_ROWS(rows, n, memory_row_free);
 }
 
 char *memory_snippet(const char *content)
@@ -48,8 +46,9 @@ char *memory_snippet(const char *content)
     return s;
 }
 
-static void read_memory(db_stmt *st, memory_row *m)
+static void read_memory(db_stmt *st, void *row)
 {
+    memory_row *m = row;
     memset(m, 0, sizeof *m);
     COL_COPY(m->id, st, 0);
     COL_COPY(m->workspace_id, st, 1);
@@ -71,52 +70,31 @@ static void read_memory(db_stmt *st, memory_row *m)
     m->updated_at = db_col_int(st, 12);
 }
 
-/* Reads all rows of a bound statement into a growing array. */
+/* Reads all rows of a bound statement (NULL: an error) into *out. */
 static st_rc read_memories(db_stmt *st, memory_row **out, size_t *n)
 {
-    size_t cap = 0;
-    db_rc rc;
     *out = NULL;
     *n = 0;
-    while ((rc = db_step(st)) == DB_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            memory_row *p = realloc(*out, cap * sizeof *p);
-            if (!p) {
-                rc = DB_ERR;
-                break;
-            }
-            *out = p;
-        }
-        read_memory(st, &(*out)[(*n)++]);
-    }
-    db_reset(st);
-    if (rc != DB_DONE) {
-        memory_rows_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return ST_DB_ERROR;
-    }
-    return ST_OK;
+    st_rc res = st_rows(st, sizeof **out, read_memory, out, n);
+    if (res != ST_OK)
+        ST_DROP_ROWS(memory_rows_free, out, n);
+    return res;
 }
 
 st_rc memory_get_on(db *d, const char *id, memory_row *out)
 {
-    db_stmt *st = db_prepare(d, "SELECT " MEM_COLS " FROM memories WHERE id = $1");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, id);
-    db_rc rc = db_step(st);
-    if (rc == DB_ROW)
-        read_memory(st, out);
-    db_reset(st);
-    return rc == DB_ROW ? ST_OK : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
+    return st_one(st_prep(d, "SELECT " MEM_COLS " FROM memories WHERE id = $1", ST_T(id)),
+                  read_memory, out);
 }
 
 st_rc memory_get(const char *id, memory_row *out)
 {
-    db *d = db_thread();
-    return d ? memory_get_on(d, id, out) : ST_DB_ERROR;
+    return memory_get_on(db_thread(), id, out);
+}
+
+static void read_generation(db_stmt *st, void *row)
+{
+    *(int64_t *)row = db_col_int(st, 0);
 }
 
 /* Counters and generation move together with every memory change. Runs
@@ -126,19 +104,12 @@ st_rc memory_get(const char *id, memory_row *out)
  * row (change_seq) or its tombstone records. */
 static st_rc bump_workspace(db *d, const char *wid, int dmem, int demb, int64_t *gen)
 {
-    db_stmt *st = db_prepare(d, "UPDATE workspaces SET memory_count = memory_count + $2,"
-                                " embedding_count = embedding_count + $3,"
-                                " generation = generation + 1 WHERE id = $1"
-                                " RETURNING generation");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, wid);
-    db_bind_int(st, 2, dmem);
-    db_bind_int(st, 3, demb);
-    db_rc rc = db_step(st);
-    *gen = rc == DB_ROW ? db_col_int(st, 0) : 0;
-    db_reset(st);
-    return rc == DB_ROW ? ST_OK : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
+    *gen = 0;
+    return st_one(st_prep(d, "UPDATE workspaces SET memory_count = memory_count + $2,"
+                             " embedding_count = embedding_count + $3,"
+                             " generation = generation + 1 WHERE id = $1"
+                             " RETURNING generation", ST_T(wid), ST_I(dmem), ST_I(demb)),
+                  read_generation, gen);
 }
 
 /* Records the deletion of memory id at generation gen, so that indexes on
@@ -147,87 +118,45 @@ static st_rc bump_workspace(db *d, const char *wid, int dmem, int demb, int64_t 
  * that an index older than it must load in full. */
 static st_rc add_tombstone(db *d, const char *wid, const char *id, int64_t gen)
 {
-    db_stmt *st = db_prepare(d, "INSERT INTO memory_tombstones (workspace_id, seq, memory_id,"
-                                " deleted_at) VALUES ($1, $2, $3, $4)");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, wid);
-    db_bind_int(st, 2, gen);
-    db_bind_text(st, 3, id);
-    db_bind_int(st, 4, time_now_us());
-    st_rc res = st_exec(st);
+    st_rc res = st_run(d, "INSERT INTO memory_tombstones (workspace_id, seq, memory_id,"
+                          " deleted_at) VALUES ($1, $2, $3, $4)",
+                       ST_T(wid), ST_I(gen), ST_T(id), ST_I(time_now_us()));
     if (res != ST_OK || gen <= TOMB_KEEP)
         return res;
-    st = db_prepare(d, "DELETE FROM memory_tombstones WHERE workspace_id = $1 AND seq <= $2");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, wid);
-    db_bind_int(st, 2, gen - TOMB_KEEP);
-    res = st_exec_changed(st);
+    res = st_change(d, "DELETE FROM memory_tombstones WHERE workspace_id = $1 AND seq <= $2",
+                    ST_T(wid), ST_I(gen - TOMB_KEEP));
     if (res != ST_OK)
         return res == ST_NOT_FOUND ? ST_OK : res;     /* nothing to prune */
-    st = db_prepare(d, "UPDATE workspaces SET tombstone_floor = $2"
-                       " WHERE id = $1 AND tombstone_floor < $2");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, wid);
-    db_bind_int(st, 2, gen - TOMB_KEEP);
-    return st_exec(st);
+    return st_run(d, "UPDATE workspaces SET tombstone_floor = $2"
+                     " WHERE id = $1 AND tombstone_floor < $2", ST_T(wid), ST_I(gen - TOMB_KEEP));
 }
 
 static st_rc replace_tags(db *d, const char *id, const memory_input *in)
 {
-    db_stmt *st = db_prepare(d, "DELETE FROM memory_tags WHERE memory_id = $1");
-    if (st)
-        db_bind_text(st, 1, id);
-    st_rc res = st_exec(st);
-    for (size_t i = 0; i < in->ntags && res == ST_OK; i++) {
-        st = db_prepare(d, "INSERT INTO memory_tags (memory_id, tag) VALUES ($1, $2)"
-                           " ON CONFLICT DO NOTHING");
-        if (st) {
-            db_bind_text(st, 1, id);
-            db_bind_text(st, 2, in->tag_list[i]);
-        }
-        res = st_exec(st);
-    }
+    st_rc res = st_run(d, "DELETE FROM memory_tags WHERE memory_id = $1", ST_T(id));
+    for (size_t i = 0; i < in->ntags && res == ST_OK; i++)
+        res = st_run(d, "INSERT INTO memory_tags (memory_id, tag) VALUES ($1, $2)"
+                        " ON CONFLICT DO NOTHING", ST_T(id), ST_T(in->tag_list[i]));
     return res;
 }
 
-static void bind_vector(db_stmt *st, int idx, const memory_input *in)
-{
-    if (in->vec && in->dim)
-        db_bind_blob(st, idx, in->vec, in->dim * sizeof(float));
-    else
-        db_bind_null(st, idx);
-}
+/* The vector's three parameters: blob, dimension and model (NULLs when
+ * the input has no vector). */
+#define VEC_ARGS(in) \
+    (in)->vec && (in)->dim ? ST_B((in)->vec, (in)->dim * sizeof(float)) : ST_NUL, \
+    (in)->vec && (in)->dim ? ST_I((in)->dim) : ST_NUL, \
+    ST_T((in)->vec && (in)->dim ? (in)->model : NULL)
 
 static st_rc insert_memory(db *d, const char *id, const char *wid, const memory_input *in,
                            const char *snippet, int64_t now, int64_t gen)
 {
-    db_stmt *st = db_prepare(d,
+    return st_run(d,
         "INSERT INTO memories (id, workspace_id, title, content, snippet, tags, metadata,"
         " embedding, embedding_dim, embedding_model, version, created_at, updated_at,"
-        " change_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12)");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, id);
-    db_bind_text(st, 2, wid);
-    db_bind_text(st, 3, in->title);
-    db_bind_text(st, 4, in->content);
-    db_bind_text(st, 5, snippet);
-    db_bind_text(st, 6, in->tags ? in->tags : "[]");
-    db_bind_text(st, 7, in->metadata ? in->metadata : "{}");
-    bind_vector(st, 8, in);
-    if (in->vec && in->dim) {
-        db_bind_int(st, 9, (int64_t)in->dim);
-        db_bind_text(st, 10, in->model);
-    } else {
-        db_bind_null(st, 9);
-        db_bind_null(st, 10);
-    }
-    db_bind_int(st, 11, now);
-    db_bind_int(st, 12, gen);
-    return st_exec(st);
+        " change_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12)",
+        ST_T(id), ST_T(wid), ST_T(in->title), ST_T(in->content), ST_T(snippet),
+        ST_T(in->tags ? in->tags : "[]"), ST_T(in->metadata ? in->metadata : "{}"),
+        VEC_ARGS(in), ST_I(now), ST_I(gen));
 }
 
 st_rc memory_insert_on(db *d, const char *wid, const memory_input *in, bool activity,
@@ -254,130 +183,110 @@ st_rc memory_insert_on(db *d, const char *wid, const memory_input *in, bool acti
     return res;
 }
 
-/* Commits when res is OK (else rolls back); a failed commit frees *out. */
-static st_rc tx_finish(db *d, st_rc res, memory_row *out)
-{
-    if (res == ST_OK && db_commit(d) == 0)
-        return ST_OK;
-    if (res == ST_OK) {
-        memory_row_free(out);
-        return ST_DB_ERROR;
-    }
-    db_rollback(d);
-    return res;
-}
-
-typedef struct create_job {
-    const char *wid;
+typedef struct mem_job {
+    const char *wid, *id;
     const memory_input *in;
+    const char *snippet;
     memory_row *out;
-} create_job;
+} mem_job;
 
-static int create_on(db *d, void *ctx)
+static st_rc create_on(db *d, void *ctx)
 {
-    create_job *c = ctx;
+    const mem_job *c = ctx;
     char id[ID_MAX];
     st_rc res = memory_insert_on(d, c->wid, c->in, true, id, sizeof id);
     if (res == ST_OK)       /* read back on the writer: its pages are cached */
         res = memory_get_on(d, id, c->out);
-    return (int)res;
+    return res;
+}
+
+/* Runs a memory write and returns out filled, or freed when it failed. */
+static st_rc mem_write(st_write_fn fn, mem_job *j)
+{
+    memory_row *out = j->out;
+    if (out)
+        memset(out, 0, sizeof *out);
+    st_rc res = st_write(fn, j);
+    if (res != ST_OK && out)
+        memory_row_free(out);
+    return res;
 }
 
 st_rc memory_create(const char *wid, const memory_input *in, memory_row *out)
 {
-    create_job c = { wid, in, out };
-    memset(out, 0, sizeof *out);
-    int rc = db_write(create_on, &c);     /* batched with concurrent writes */
-    if (rc != 0)
-        memory_row_free(out);
-    return rc == 0 ? ST_OK : rc == DB_WRITE_FAILED ? ST_DB_ERROR : (st_rc)rc;
+    mem_job j = { wid, NULL, in, NULL, out };
+    return mem_write(create_on, &j);    /* batched with concurrent writes */
 }
 
 static st_rc update_row(db *d, const char *id, const memory_input *in, const char *snippet,
-                        int64_t now, int64_t gen)
+                        int64_t gen)
 {
-    db_stmt *st = db_prepare(d,
+    bool set_vec = (in->vec && in->dim) || in->clear_vec;
+    return st_run(d,
         "UPDATE memories SET title = COALESCE($2, title), content = COALESCE($3, content),"
         " snippet = COALESCE($4, snippet), tags = COALESCE($5, tags),"
         " metadata = COALESCE($6, metadata),"
         " embedding = CASE WHEN $10 = 1 THEN $7 ELSE embedding END,"
         " embedding_dim = CASE WHEN $10 = 1 THEN $8 ELSE embedding_dim END,"
         " embedding_model = CASE WHEN $10 = 1 THEN $9 ELSE embedding_model END,"
-        " version = version + 1, updated_at = $11, change_seq = $12 WHERE id = $1");
-    if (!st)
-        return ST_DB_ERROR;
-    bool set_vec = (in->vec && in->dim) || in->clear_vec;
-    db_bind_text(st, 1, id);
-    db_bind_text(st, 2, in->title);
-    db_bind_text(st, 3, in->content);
-    db_bind_text(st, 4, snippet);
-    db_bind_text(st, 5, in->tags);
-    db_bind_text(st, 6, in->metadata);
-    bind_vector(st, 7, in);
-    if (in->vec && in->dim) {
-        db_bind_int(st, 8, (int64_t)in->dim);
-        db_bind_text(st, 9, in->model);
-    } else {
-        db_bind_null(st, 8);
-        db_bind_null(st, 9);
-    }
-    db_bind_int(st, 10, set_vec);
-    db_bind_int(st, 11, now);
-    db_bind_int(st, 12, gen);
-    return st_exec(st);
+        " version = version + 1, updated_at = $11, change_seq = $12 WHERE id = $1",
+        ST_T(id), ST_T(in->title), ST_T(in->content), ST_T(snippet), ST_T(in->tags),
+        ST_T(in->metadata), VEC_ARGS(in), ST_I(set_vec), ST_I(time_now_us()), ST_I(gen));
 }
 
-st_rc memory_update(const char *id, const memory_input *in, memory_row *out)
+static st_rc update_on(db *d, void *ctx)
 {
-    db *d = db_writer();
+    const mem_job *j = ctx;
+    const memory_input *in = j->in;
     memory_row old = { 0 };
-    char *snippet = in->content ? memory_snippet(in->content) : NULL;
-    if (!d || (in->content && !snippet) || db_begin(d) != 0) {
-        free(snippet);
-        return ST_DB_ERROR;
-    }
     int64_t gen = 0;
-    st_rc res = memory_get_on(d, id, &old);
+    st_rc res = memory_get_on(d, j->id, &old);
     if (res == ST_OK) {
         int had = old.embedding != NULL;
         int has = (in->vec && in->dim) ? 1 : in->clear_vec ? 0 : had;
         res = bump_workspace(d, old.workspace_id, 0, has - had, &gen);
     }
-    if (res == ST_OK)
-        res = update_row(d, id, in, snippet, time_now_us(), gen);
-    if (res == ST_OK && in->tag_list)
-        res = replace_tags(d, id, in);
-    free(snippet);
     memory_row_free(&old);
     if (res == ST_OK)
-        res = memory_get_on(d, id, out);
-    return tx_finish(d, res, out);
+        res = update_row(d, j->id, in, j->snippet, gen);
+    if (res == ST_OK && in->tag_list)
+        res = replace_tags(d, j->id, in);
+    if (res == ST_OK)
+        res = memory_get_on(d, j->id, j->out);
+    return res;
+}
+
+st_rc memory_update(const char *id, const memory_input *in, memory_row *out)
+{
+    char *snippet = in->content ? memory_snippet(in->content) : NULL;
+    if (in->content && !snippet)
+        return ST_DB_ERROR;
+    mem_job j = { NULL, id, in, snippet, out };
+    st_rc res = mem_write(update_on, &j);
+    free(snippet);
+    return res;
+}
+
+static st_rc delete_on(db *d, void *ctx)
+{
+    const mem_job *j = ctx;
+    memory_row old = { 0 };
+    int64_t gen = 0;
+    st_rc res = memory_get_on(d, j->id, &old);
+    if (res == ST_OK)
+        res = bump_workspace(d, old.workspace_id, -1, old.embedding ? -1 : 0, &gen);
+    if (res == ST_OK)
+        res = st_run(d, "DELETE FROM memories WHERE id = $1", ST_T(j->id));
+    if (res == ST_OK)
+        res = add_tombstone(d, old.workspace_id, j->id, gen);
+    memory_row_free(&old);
+    return res;
 }
 
 st_rc memory_delete(const char *id)
 {
-    db *d = db_writer();
-    memory_row old = { 0 };
-    if (!d || db_begin(d) != 0)
-        return ST_DB_ERROR;
-    int64_t gen = 0;
-    st_rc res = memory_get_on(d, id, &old);
-    if (res == ST_OK)
-        res = bump_workspace(d, old.workspace_id, -1, old.embedding ? -1 : 0, &gen);
-    if (res == ST_OK) {
-        db_stmt *st = db_prepare(d, "DELETE FROM memories WHERE id = $1");
-        if (st)
-            db_bind_text(st, 1, id);
-        res = st_exec(st);
-    }
-    if (res == ST_OK)
-        res = add_tombstone(d, old.workspace_id, id, gen);
-    memory_row_free(&old);
-    if (res != ST_OK) {
-        db_rollback(d);
-        return res;
-    }
-    return db_commit(d) == 0 ? ST_OK : ST_DB_ERROR;
+    mem_job j = { NULL, id, NULL, NULL, NULL };
+    return mem_write(delete_on, &j);
 }
 
 /* LIKE pattern for a case-insensitive substring, wildcards escaped. */
@@ -411,33 +320,20 @@ st_rc memory_list(const char *wid, const char *search, memory_sort sort, page pg
                          " ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",
     };
     char *pattern = search ? like_pattern(search) : NULL;
-    db_stmt *st = db_prepare(db_thread(), sql[sort]);
-    if (!st) {
-        free(pattern);
-        return ST_DB_ERROR;
-    }
-    db_bind_text(st, 1, wid);
-    db_bind_text(st, 2, pattern);
-    db_bind_int(st, 3, pg.limit > 0 ? pg.limit : INT64_MAX);
-    db_bind_int(st, 4, pg.offset);
-    st_rc res = read_memories(st, out, n);
+    int64_t limit = pg.limit > 0 ? pg.limit : INT64_MAX;
+    st_rc res = read_memories(st_prep(db_thread(), sql[sort], ST_T(wid), ST_T(pattern),
+                                      ST_I(limit), ST_I(pg.offset)), out, n);
     *total = (int64_t)*n;
     if (res == ST_OK && (pg.limit > 0 || pg.offset > 0)) {
-        st = db_prepare(db_thread(), "SELECT COUNT(*) FROM memories" MEM_MATCH);
+        db_stmt *st = st_prep(db_thread(), "SELECT COUNT(*) FROM memories" MEM_MATCH,
+                              ST_T(wid), ST_T(pattern));
+        res = st && db_step(st) == DB_ROW ? ST_OK : ST_DB_ERROR;
         if (st) {
-            db_bind_text(st, 1, wid);
-            db_bind_text(st, 2, pattern);
-            res = db_step(st) == DB_ROW ? ST_OK : ST_DB_ERROR;
             *total = db_col_int(st, 0);
             db_reset(st);
-        } else {
-            res = ST_DB_ERROR;
         }
-        if (res != ST_OK) {
-            memory_rows_free(*out, *n);
-            *out = NULL;
-            *n = 0;
-        }
+        if (res != ST_OK)
+            ST_DROP_ROWS(memory_rows_free, out, n);
     }
     free(pattern);
     return res;
@@ -445,13 +341,9 @@ st_rc memory_list(const char *wid, const char *search, memory_sort sort, page pg
 
 st_rc memory_recent(const char *wid, size_t k, memory_row **out, size_t *n)
 {
-    db_stmt *st = db_prepare(db_thread(), "SELECT " MEM_COLS " FROM memories WHERE"
-                             " workspace_id = $1 ORDER BY updated_at DESC, id LIMIT $2");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, wid);
-    db_bind_int(st, 2, (int64_t)k);
-    return read_memories(st, out, n);
+    return read_memories(st_prep(db_thread(), "SELECT " MEM_COLS " FROM memories WHERE"
+                                 " workspace_id = $1 ORDER BY updated_at DESC, id LIMIT $2",
+                                 ST_T(wid), ST_I(k)), out, n);
 }
 
 st_rc memory_generation(const char *wid, int64_t *gen)
@@ -490,16 +382,12 @@ static const void *row_vector(db_stmt *st, int col, const char *model, size_t di
 st_rc memory_vectors(const char *wid, const char *model, size_t dim, int64_t since,
                      const memory_vec_visitor *v)
 {
-    db_stmt *st = db_prepare(db_thread(), since < 0
-        ? VEC_COLS " WHERE w.id = $1"
-        : VEC_COLS " AND m.change_seq > $4 WHERE w.id = $1" VEC_TOMBS);
+    db_stmt *st = since < 0
+        ? st_prep(db_thread(), VEC_COLS " WHERE w.id = $1", ST_T(wid), ST_T(model), ST_I(dim))
+        : st_prep(db_thread(), VEC_COLS " AND m.change_seq > $4 WHERE w.id = $1" VEC_TOMBS,
+                  ST_T(wid), ST_T(model), ST_I(dim), ST_I(since));
     if (!st)
         return ST_DB_ERROR;
-    db_bind_text(st, 1, wid);
-    db_bind_text(st, 2, model);
-    db_bind_int(st, 3, (int64_t)dim);
-    if (since >= 0)
-        db_bind_int(st, 4, since);
     db_rc rc;
     int stop = 0, first = 1;
     while (!stop && (rc = db_step(st)) == DB_ROW) {
@@ -556,7 +444,8 @@ st_rc memory_vectors_of(const char *wid, const char *model, size_t dim, const ch
     db *d = db_thread();
     if (!d)
         return ST_DB_ERROR;
-    db_stmt *st = db_prepare(d, db_kind(d) == DB_SQLITE
+    char *list = id_list(db_kind(d), ids, n);
+    db_stmt *st = st_prep(d, db_kind(d) == DB_SQLITE
         ? "SELECT m.id, m.created_at, m.change_seq,"
           " CASE WHEN m.embedding_model = $2 AND m.embedding_dim = $3 THEN m.embedding END,"
           " m.embedding_dim, m.embedding_model, m.workspace_id FROM memories m"
@@ -564,15 +453,11 @@ st_rc memory_vectors_of(const char *wid, const char *model, size_t dim, const ch
         : "SELECT m.id, m.created_at, m.change_seq,"
           " CASE WHEN m.embedding_model = $2 AND m.embedding_dim = $3 THEN m.embedding END,"
           " m.embedding_dim, m.embedding_model, m.workspace_id FROM memories m"
-          " WHERE m.id = ANY(string_to_array($1, ','))");
-    char *list = id_list(db_kind(d), ids, n);
+          " WHERE m.id = ANY(string_to_array($1, ','))", ST_T(list), ST_T(model), ST_I(dim));
     if (!st || !list) {
         free(list);
         return ST_DB_ERROR;
     }
-    db_bind_text(st, 1, list);
-    db_bind_text(st, 2, model);
-    db_bind_int(st, 3, (int64_t)dim);
     db_rc rc;
     int stop = 0;
     while (!stop && (rc = db_step(st)) == DB_ROW) {

@@ -58,20 +58,16 @@ static st_rc fetch_user(db_stmt *st, user_row *out)
 
 st_rc user_get(const char *id, user_row *out)
 {
-    db_stmt *st = db_prepare(db_thread(), "SELECT " USER_COLS " FROM users WHERE id = $1");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, id);
-    return fetch_user(st, out);
+    db_stmt *st = st_prep(db_thread(), "SELECT " USER_COLS " FROM users WHERE id = $1", ST_T(id));
+    return st ? fetch_user(st, out) : ST_DB_ERROR;
 }
 
 st_rc user_by_email(const char *email, user_row *out)
 {
-    db_stmt *st = db_prepare(db_thread(),
-                             "SELECT " USER_COLS ", password FROM users WHERE email = $1");
+    db_stmt *st = st_prep(db_thread(), "SELECT " USER_COLS ", password FROM users WHERE email = $1",
+                          ST_T(email));
     if (!st)
         return ST_DB_ERROR;
-    db_bind_text(st, 1, email);
     db_rc rc = db_step(st);
     st_rc res = rc == DB_ROW ? read_user(st, out) : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
     if (res == ST_OK)
@@ -82,13 +78,11 @@ st_rc user_by_email(const char *email, user_row *out)
 
 st_rc user_for_token(const char *id, const char *jti, user_row *out, bool *revoked)
 {
-    db_stmt *st = db_prepare(db_thread(),
+    db_stmt *st = st_prep(db_thread(),
         "SELECT " USER_COLS ", EXISTS (SELECT 1 FROM tokens t WHERE t.jti = $2"
-        " AND t.revoked_at IS NOT NULL) FROM users WHERE id = $1");
+        " AND t.revoked_at IS NOT NULL) FROM users WHERE id = $1", ST_T(id), ST_T(jti));
     if (!st)
         return ST_DB_ERROR;
-    db_bind_text(st, 1, id);
-    db_bind_text(st, 2, jti);
     db_rc rc = db_step(st);
     st_rc res = rc == DB_ROW ? read_user(st, out) : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
     if (res == ST_OK)
@@ -99,10 +93,9 @@ st_rc user_for_token(const char *id, const char *jti, user_row *out, bool *revok
 
 static st_rc email_taken(db *d, const char *email, const char *except_id)
 {
-    db_stmt *st = db_prepare(d, "SELECT id FROM users WHERE email = $1");
+    db_stmt *st = st_prep(d, "SELECT id FROM users WHERE email = $1", ST_T(email));
     if (!st)
         return ST_DB_ERROR;
-    db_bind_text(st, 1, email);
     db_rc rc = db_step(st);
     st_rc res = rc == DB_DONE ? ST_OK : rc != DB_ROW ? ST_DB_ERROR
               : except_id && strcmp(db_col_text(st, 0), except_id) == 0 ? ST_OK : ST_CONFLICT;
@@ -126,11 +119,10 @@ static st_rc derive_username(db *d, const char *email, char *out, size_t outsz)
         base = 150;
     char stem[160];
     snprintf(stem, sizeof stem, "%.*s", (int)base, email);
-    db_stmt *st = db_prepare(d, "SELECT username FROM users WHERE substr(username, 1, $2) = $1");
+    db_stmt *st = st_prep(d, "SELECT username FROM users WHERE substr(username, 1, $2) = $1",
+                          ST_T(stem), ST_I(strlen(stem)));
     if (!st)
         return ST_DB_ERROR;
-    db_bind_text(st, 1, stem);
-    db_bind_int(st, 2, (int64_t)strlen(stem));
     /* taken[i]: suffix i is used (0 = the bare stem); bounded scan. */
     enum { SCAN = 4096 };
     unsigned char *taken = calloc(SCAN, 1);
@@ -167,97 +159,54 @@ static st_rc derive_username(db *d, const char *email, char *out, size_t outsz)
     return ST_OK;
 }
 
-static st_rc insert_user(db *d, const char *id, const char *username, const char *name,
-                         const char *email, const char *pwhash, int64_t now)
+typedef struct user_job {
+    const char *id, *name, *email, *pwhash, *refresh_jti;
+    int64_t refresh_exp_us;
+} user_job;
+
+static st_rc create_on(db *d, void *ctx)
 {
-    db_stmt *st = db_prepare(d,
-        "INSERT INTO users (id, username, email, name, password, date_joined, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $6)");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, id);
-    db_bind_text(st, 2, username);
-    db_bind_text(st, 3, email);
-    db_bind_text(st, 4, name);
-    db_bind_text(st, 5, pwhash);
-    db_bind_int(st, 6, now);
-    db_rc rc = db_step(st);
-    db_reset(st);
-    return rc == DB_DONE ? ST_OK : rc == DB_CONSTRAINT ? ST_CONFLICT : ST_DB_ERROR;
+    const user_job *j = ctx;
+    char username[200];
+    st_rc res = email_taken(d, j->email, NULL);
+    if (res == ST_OK)
+        res = derive_username(d, j->email, username, sizeof username);
+    if (res == ST_OK)
+        res = st_run(d, "INSERT INTO users (id, username, email, name, password, date_joined,"
+                        " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                     ST_T(j->id), ST_T(username), ST_T(j->email), ST_T(j->name),
+                     ST_T(j->pwhash), ST_I(time_now_us()));
+    if (res == ST_OK && j->refresh_jti)
+        res = insert_refresh_token(d, j->refresh_jti, j->id, j->refresh_exp_us);
+    return res;
 }
 
 st_rc user_create(const char *id, const char *name, const char *email, const char *pwhash,
                   const char *refresh_jti, int64_t refresh_exp_us, user_row *out)
 {
-    db *d = db_writer();
-    st_rc res = ST_DB_ERROR;
-    char username[200];
-    int64_t now = time_now_us();
-    if (!d || db_begin(d) != 0)
-        return ST_DB_ERROR;
-    res = email_taken(d, email, NULL);
-    if (res != ST_OK)
-        goto out;
-    res = derive_username(d, email, username, sizeof username);
-    if (res != ST_OK)
-        goto out;
-    res = insert_user(d, id, username, name, email, pwhash, now);
-    if (res != ST_OK)
-        goto out;
-    if (refresh_jti) {
-        res = insert_refresh_token(d, refresh_jti, id, refresh_exp_us);
-        if (res != ST_OK)
-            goto out;
-    }
-    if (db_commit(d) != 0)
-        return ST_DB_ERROR;
-    return user_get(id, out);
-out:
-    db_rollback(d);
-    return res;
+    user_job j = { id, name, email, pwhash, refresh_jti, refresh_exp_us };
+    st_rc res = st_write(create_on, &j);
+    return res == ST_OK ? user_get(id, out) : res;
 }
 
-static st_rc update_field(db *d, const char *sql, const char *id, const char *value, int64_t now)
+/* Sets the email (when not NULL, and free) and the name (when not NULL). */
+static st_rc profile_on(db *d, void *ctx)
 {
-    db_stmt *st = db_prepare(d, sql);
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, id);
-    db_bind_text(st, 2, value);
-    db_bind_int(st, 3, now);
-    db_rc rc = db_step(st);
-    int64_t n = db_changes(st);
-    db_reset(st);
-    if (rc == DB_CONSTRAINT)
-        return ST_CONFLICT;
-    return rc != DB_DONE ? ST_DB_ERROR : n ? ST_OK : ST_NOT_FOUND;
+    const user_job *j = ctx;
+    int64_t now = time_now_us();
+    st_rc res = j->email ? email_taken(d, j->email, j->id) : ST_OK;
+    if (res == ST_OK && j->email)
+        res = st_change(d, "UPDATE users SET email = $2, updated_at = $3 WHERE id = $1",
+                        ST_T(j->id), ST_T(j->email), ST_I(now));
+    if (res == ST_OK && j->name)
+        res = st_change(d, "UPDATE users SET name = $2, updated_at = $3 WHERE id = $1",
+                        ST_T(j->id), ST_T(j->name), ST_I(now));
+    return res;
 }
 
 st_rc user_update_profile(const char *id, const char *name, const char *email, user_row *out)
 {
-    db *d = db_writer();
-    st_rc res = ST_DB_ERROR;
-    int64_t now = time_now_us();
-    if (!d || db_begin(d) != 0)
-        return ST_DB_ERROR;
-    if (email) {
-        res = email_taken(d, email, id);
-        if (res == ST_OK)
-            res = update_field(d, "UPDATE users SET email = $2, updated_at = $3 WHERE id = $1",
-                               id, email, now);
-        if (res != ST_OK)
-            goto out;
-    }
-    if (name) {
-        res = update_field(d, "UPDATE users SET name = $2, updated_at = $3 WHERE id = $1",
-                           id, name, now);
-        if (res != ST_OK)
-            goto out;
-    }
-    if (db_commit(d) != 0)
-        return ST_DB_ERROR;
-    return user_get(id, out);
-out:
-    db_rollback(d);
-    return res;
+    user_job j = { id, name, email, NULL, NULL, 0 };
+    st_rc res = st_write(profile_on, &j);
+    return res == ST_OK ? user_get(id, out) : res;
 }

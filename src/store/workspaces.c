@@ -68,8 +68,9 @@ static int64_t max3(int64_t a, int64_t b, int64_t c)
     return m > c ? m : c;
 }
 
-static void read_ws(db_stmt *st, ws_row *w)
+static void read_ws(db_stmt *st, void *row)
 {
+    ws_row *w = row;
     memset(w, 0, sizeof *w);
     COL_COPY(w->id, st, 0);
     w->name = col_dup_str(st, 1);
@@ -83,8 +84,9 @@ static void read_ws(db_stmt *st, ws_row *w)
     w->last_activity = max3(w->updated_at, db_col_int(st, 9), db_col_int(st, 10));
 }
 
-void read_member(db_stmt *st, member_row *m)
+void read_member(db_stmt *st, void *row)
 {
+    member_row *m = row;
     memset(m, 0, sizeof *m);
     COL_COPY(m->workspace_id, st, 0);
     COL_COPY(m->id, st, 1);
@@ -109,27 +111,21 @@ static int attach_member(ws_row *w, const member_row *m)
 
 /* Loads the members of every workspace in items[0..n) with one query.
  * sql selects member columns for $1 (a user id or a workspace id). */
-static st_rc load_members(const char *sql, const char *arg, ws_row *items, size_t n)
+static st_rc load_members(db *d, const char *sql, const char *arg, ws_row *items, size_t n)
 {
-    db_stmt *st = db_prepare(db_thread(), sql);
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, arg);
-    db_rc rc;
-    st_rc res = ST_OK;
-    while ((rc = db_step(st)) == DB_ROW) {
-        member_row m;
-        read_member(st, &m);
+    member_row *rows = NULL;
+    size_t nrows = 0;
+    st_rc res = st_rows(st_prep(d, sql, ST_T(arg)), sizeof *rows, read_member,
+                        &rows, &nrows);
+    for (size_t r = 0; r < nrows; r++) {
         ws_row *w = NULL;
-        for (size_t i = 0; i < n && !w; i++)
-            if (strcmp(items[i].id, m.workspace_id) == 0)
+        for (size_t i = 0; i < n && !w && res == ST_OK; i++)
+            if (strcmp(items[i].id, rows[r].workspace_id) == 0)
                 w = &items[i];
-        if (!w || attach_member(w, &m) != 0)
-            member_row_free(&m);
+        if (!w || attach_member(w, &rows[r]) != 0)
+            member_row_free(&rows[r]);
     }
-    db_reset(st);
-    if (rc != DB_DONE)
-        res = ST_DB_ERROR;
+    free(rows);
     return res;
 }
 
@@ -156,36 +152,19 @@ st_rc ws_access(const char *wid, const char *user_id, ws_role *role)
 st_rc ws_list_for_user(const char *user_id, page pg, ws_list *out)
 {
     memset(out, 0, sizeof *out);
-    db_stmt *st = db_prepare(db_thread(),
+    st_rc res = st_rows(st_prep(db_thread(),
         "SELECT " WS_COLS " FROM workspaces w WHERE " WS_VISIBLE
-        " ORDER BY w.updated_at DESC, w.id LIMIT $2 OFFSET $3");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, user_id);
-    db_bind_int(st, 2, pg.limit > 0 ? pg.limit : INT64_MAX);
-    db_bind_int(st, 3, pg.offset);
-    db_rc rc;
-    size_t cap = 0;
-    while ((rc = db_step(st)) == DB_ROW) {
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 16;
-            ws_row *p = realloc(out->items, cap * sizeof *p);
-            if (!p)
-                break;
-            out->items = p;
-        }
-        read_ws(st, &out->items[out->n++]);
-    }
-    db_reset(st);
-    st_rc res = rc == DB_DONE ? ST_OK : ST_DB_ERROR;
+        " ORDER BY w.updated_at DESC, w.id LIMIT $2 OFFSET $3",
+        ST_T(user_id), ST_PAGE(pg)),
+        sizeof *out->items, read_ws, &out->items, &out->n);
     if (res == ST_OK && out->n)
-        res = load_members("SELECT " MEMBER_COLS " FROM team_members me JOIN team_members t"
-                           " ON t.workspace_id = me.workspace_id JOIN users u ON u.id = t.user_id"
-                           " WHERE me.user_id = $1 ORDER BY t.workspace_id, t.joined_at, t.id",
+        res = load_members(db_thread(), "SELECT " MEMBER_COLS " FROM team_members me"
+                           " JOIN team_members t ON t.workspace_id = me.workspace_id"
+                           " JOIN users u ON u.id = t.user_id WHERE me.user_id = $1"
+                           " ORDER BY t.workspace_id, t.joined_at, t.id",
                            user_id, out->items, out->n);
-    out->total = (int64_t)out->n;
-    if (res == ST_OK && (pg.limit > 0 || pg.offset > 0))
-        res = st_count("SELECT COUNT(*) FROM workspaces w WHERE " WS_VISIBLE, user_id,
+    if (res == ST_OK)
+        res = st_total("SELECT COUNT(*) FROM workspaces w WHERE " WS_VISIBLE, user_id, pg, out->n,
                        &out->total);
     if (res != ST_OK)
         ws_list_free(out);
@@ -194,12 +173,11 @@ st_rc ws_list_for_user(const char *user_id, page pg, ws_list *out)
 
 st_rc ws_ids_for_user(const char *user_id, char (*ids)[40], size_t max, size_t *n)
 {
-    db_stmt *st = db_prepare(db_thread(), "SELECT w.id FROM workspaces w WHERE " WS_VISIBLE
-                             " ORDER BY w.updated_at DESC, w.id LIMIT $2");
+    db_stmt *st = st_prep(db_thread(), "SELECT w.id FROM workspaces w WHERE " WS_VISIBLE
+                          " ORDER BY w.updated_at DESC, w.id LIMIT $2",
+                          ST_T(user_id), ST_I(max));
     if (!st)
         return ST_DB_ERROR;
-    db_bind_text(st, 1, user_id);
-    db_bind_int(st, 2, (int64_t)max);
     db_rc rc;
     *n = 0;
     while ((rc = db_step(st)) == DB_ROW && *n < max)
@@ -208,39 +186,23 @@ st_rc ws_ids_for_user(const char *user_id, char (*ids)[40], size_t max, size_t *
     return rc == DB_DONE ? ST_OK : ST_DB_ERROR;
 }
 
-st_rc ws_get(const char *wid, ws_row *out)
+static st_rc get_on(db *d, const char *wid, ws_row *out)
 {
-    db_stmt *st = db_prepare(db_thread(), "SELECT " WS_COLS " FROM workspaces w WHERE w.id = $1");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, wid);
-    db_rc rc = db_step(st);
-    if (rc == DB_ROW)
-        read_ws(st, out);
-    db_reset(st);
-    if (rc != DB_ROW)
-        return rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
-    st_rc res = load_members("SELECT " MEMBER_COLS " FROM team_members t JOIN users u"
-                             " ON u.id = t.user_id WHERE t.workspace_id = $1"
-                             " ORDER BY t.joined_at, t.id", wid, out, 1);
+    st_rc res = st_one(st_prep(d, "SELECT " WS_COLS " FROM workspaces w WHERE w.id = $1",
+                               ST_T(wid)), read_ws, out);
+    if (res != ST_OK)
+        return res;
+    res = load_members(d, "SELECT " MEMBER_COLS " FROM team_members t JOIN users u"
+                          " ON u.id = t.user_id WHERE t.workspace_id = $1"
+                          " ORDER BY t.joined_at, t.id", wid, out, 1);
     if (res != ST_OK)
         ws_row_free(out);
     return res;
 }
 
-static st_rc insert_workspace(db *d, const char *id, const char *owner_id, const char *name,
-                              const char *description, int64_t now)
+st_rc ws_get(const char *wid, ws_row *out)
 {
-    db_stmt *st = db_prepare(d, "INSERT INTO workspaces (id, name, description, owner_id,"
-                                " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, id);
-    db_bind_text(st, 2, name);
-    db_bind_text(st, 3, description);
-    db_bind_text(st, 4, owner_id);
-    db_bind_int(st, 5, now);
-    return st_exec(st);
+    return get_on(db_thread(), wid, out);
 }
 
 st_rc member_insert(db *d, const char *wid, const char *user_id, const char *role,
@@ -248,72 +210,78 @@ st_rc member_insert(db *d, const char *wid, const char *user_id, const char *rol
 {
     char id[ID_MAX];
     id_prefixed("tm", id, sizeof id);
-    /* DO NOTHING rather than a constraint error: on PostgreSQL an error
-     * would abort the caller's whole transaction. */
-    db_stmt *st = db_prepare(d, "INSERT INTO team_members (id, user_id, workspace_id, role,"
-                                " status, joined_at) VALUES ($1, $2, $3, $4, $5, $6)"
-                                " ON CONFLICT (user_id, workspace_id) DO NOTHING");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, id);
-    db_bind_text(st, 2, user_id);
-    db_bind_text(st, 3, wid);
-    db_bind_text(st, 4, role);
-    db_bind_text(st, 5, status);
-    db_bind_int(st, 6, now);
     if (id_out)
         snprintf(id_out, idsz, "%s", id);
-    return st_exec(st);
+    /* DO NOTHING rather than a constraint error: on PostgreSQL an error
+     * would abort the caller's whole transaction. */
+    return st_run(d, "INSERT INTO team_members (id, user_id, workspace_id, role, status,"
+                     " joined_at) VALUES ($1, $2, $3, $4, $5, $6)"
+                     " ON CONFLICT (user_id, workspace_id) DO NOTHING",
+                  ST_T(id), ST_T(user_id), ST_T(wid), ST_T(role), ST_T(status), ST_I(now));
+}
+
+typedef struct ws_job {
+    const char *wid, *owner_id, *owner_name, *name, *description;
+} ws_job;
+
+static st_rc create_on(db *d, void *ctx)
+{
+    const ws_job *j = ctx;
+    char tmid[ID_MAX], msg[1400];   /* names: 255 characters of ≤ 4 bytes */
+    int64_t now = time_now_us();
+    st_rc res = st_run(d, "INSERT INTO workspaces (id, name, description, owner_id, created_at,"
+                          " updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+                       ST_T(j->wid), ST_T(j->name), ST_T(j->description), ST_T(j->owner_id),
+                       ST_I(now));
+    if (res == ST_OK)
+        res = member_insert(d, j->wid, j->owner_id, "admin", "online", now, tmid, sizeof tmid);
+    if (res == ST_OK) {
+        snprintf(msg, sizeof msg, "Team member %s added as admin", j->owner_name);
+        res = activity_add(d, j->wid, "team_member_added", msg,
+                           json_pack("{s:s,s:s,s:s}", "teamMemberId", tmid, "userId",
+                                     j->owner_id, "role", "admin"), now);
+    }
+    return res;
 }
 
 st_rc ws_create(const char *owner_id, const char *owner_name, const char *name,
                 const char *description, ws_row *out)
 {
-    db *d = db_writer();
-    char wid[ID_MAX], tmid[ID_MAX], msg[1400];  /* names: 255 characters of ≤ 4 bytes */
-    int64_t now = time_now_us();
+    char wid[ID_MAX];
     id_prefixed("workspace", wid, sizeof wid);
-    if (!d || db_begin(d) != 0)
-        return ST_DB_ERROR;
-    st_rc res = insert_workspace(d, wid, owner_id, name, description, now);
-    if (res == ST_OK)
-        res = member_insert(d, wid, owner_id, "admin", "online", now, tmid, sizeof tmid);
-    if (res == ST_OK) {
-        snprintf(msg, sizeof msg, "Team member %s added as admin", owner_name);
-        res = activity_add(d, wid, "team_member_added", msg,
-                           json_pack("{s:s,s:s,s:s}", "teamMemberId", tmid, "userId", owner_id,
-                                     "role", "admin"), now);
-    }
-    if (res != ST_OK) {
-        db_rollback(d);
-        return res;
-    }
-    if (db_commit(d) != 0)
-        return ST_DB_ERROR;
-    return ws_get(wid, out);
+    ws_job j = { wid, owner_id, owner_name, name, description };
+    st_rc res = st_write(create_on, &j);
+    return res == ST_OK ? ws_get(wid, out) : res;
+}
+
+typedef struct update_job {
+    const char *wid, *name, *description;
+    ws_row *out;
+} update_job;
+
+/* Reads the row back on the writer, whose pages are cached (as
+ * memory_create does). */
+static st_rc update_on(db *d, void *ctx)
+{
+    const update_job *j = ctx;
+    st_rc res = st_run(d, "UPDATE workspaces SET name = COALESCE($2, name), description ="
+                          " CASE WHEN $4 = 1 THEN $3 ELSE description END, updated_at = $5"
+                          " WHERE id = $1", ST_T(j->wid), ST_T(j->name), ST_T(j->description),
+                       ST_I(j->description != NULL), ST_I(time_now_us()));
+    return res == ST_OK ? get_on(d, j->wid, j->out) : res;
 }
 
 st_rc ws_update(const char *wid, const char *name, const char *description, ws_row *out)
 {
-    db_stmt *st = db_prepare(db_thread(),
-        "UPDATE workspaces SET name = COALESCE($2, name), description = CASE WHEN $4 = 1"
-        " THEN $3 ELSE description END, updated_at = $5 WHERE id = $1");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, wid);
-    db_bind_text(st, 2, name);
-    db_bind_text(st, 3, description);
-    db_bind_int(st, 4, description != NULL);
-    db_bind_int(st, 5, time_now_us());
-    st_rc res = st_exec(st);
-    return res == ST_OK ? ws_get(wid, out) : res;
+    update_job j = { wid, name, description, out };
+    memset(out, 0, sizeof *out);
+    st_rc res = st_write(update_on, &j);
+    if (res != ST_OK)
+        ws_row_free(out);
+    return res;
 }
 
 st_rc ws_delete(const char *wid)
 {
-    db_stmt *st = db_prepare(db_thread(), "DELETE FROM workspaces WHERE id = $1");
-    if (!st)
-        return ST_DB_ERROR;
-    db_bind_text(st, 1, wid);
-    return st_exec(st);
+    return st_write_run("DELETE FROM workspaces WHERE id = $1", ST_T(wid));
 }
