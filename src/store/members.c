@@ -3,8 +3,49 @@
 
 #include "store/internal.h"
 #include "store/rows.h"
+#include "util/ids.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define MEMBER_FROM " FROM team_members t JOIN users u ON u.id = t.user_id"
+
+void member_row_free(member_row *m)
+{
+    free(m->name);
+    free(m->email);
+    m->name = m->email = NULL;
+}
+
+void read_member(db_stmt *st, void *row)
+{
+    member_row *m = row;
+    memset(m, 0, sizeof *m);
+    COL_COPY(m->workspace_id, st, 0);
+    COL_COPY(m->id, st, 1);
+    COL_COPY(m->user_id, st, 2);
+    COL_COPY(m->role, st, 3);
+    COL_COPY(m->status, st, 4);
+    m->joined_at = db_col_int(st, 5);
+    m->name = col_dup_str(st, 6);
+    m->email = col_dup_str(st, 7);
+}
+
+st_rc member_insert(db *d, const char *wid, const char *user_id, const char *role,
+                    const char *status, int64_t now, char *id_out, size_t idsz)
+{
+    char id[ID_MAX];
+    id_prefixed("tm", id, sizeof id);
+    if (id_out)
+        snprintf(id_out, idsz, "%s", id);
+    /* DO NOTHING rather than a constraint error: on PostgreSQL an error
+     * would abort the caller's whole transaction. */
+    return st_run(d, "INSERT INTO team_members (id, user_id, workspace_id, role, status,"
+                     " joined_at) VALUES ($1, $2, $3, $4, $5, $6)"
+                     " ON CONFLICT (user_id, workspace_id) DO NOTHING",
+                  ST_T(id), ST_T(user_id), ST_T(wid), ST_T(role), ST_T(status), ST_I(now));
+}
 
 void member_rows_free(member_row *rows, size_t n)
 {

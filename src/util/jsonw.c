@@ -154,3 +154,19 @@ char *jw_finish(jsonw *w)
 void jw_kstr(jsonw *w, const char *key, const char *s) { jw_key(w, key); jw_str(w, s); }
 void jw_kint(jsonw *w, const char *key, int64_t v) { jw_key(w, key); jw_int(w, v); }
 void jw_kbool(jsonw *w, const char *key, bool v) { jw_key(w, key); jw_bool(w, v); }
+
+void jw_list(jsonw *w, const char *key)
+{
+    jw_init(w);
+    jw_obj(w);
+    jw_key(w, key);
+    jw_arr(w);
+}
+
+char *jw_list_end(jsonw *w, int64_t total)
+{
+    jw_arr_end(w);
+    jw_kint(w, "total", total);
+    jw_obj_end(w);
+    return jw_finish(w);
+}

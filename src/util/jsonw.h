@@ -41,6 +41,12 @@ bool jw_failed(const jsonw *w);
 /* The text (caller frees), NULL if anything failed. */
 char *jw_finish(jsonw *w);
 
+/* A list answer {"key": [ … ], "total": N}: jw_list opens it on a fresh
+ * writer (jw_init included), jw_list_end closes it and returns jw_finish's
+ * text. */
+void jw_list(jsonw *w, const char *key);
+char *jw_list_end(jsonw *w, int64_t total);
+
 /* Convenience: key + value. */
 void jw_kstr(jsonw *w, const char *key, const char *s);
 void jw_kint(jsonw *w, const char *key, int64_t v);

@@ -31,6 +31,11 @@ static void reply_conv(http_req *r, int status, st_rc st, conv_row *c)
     conv_row_free(c);
 }
 
+static json_t *conv_item(const void *row)
+{
+    return conversation_item_json(row);
+}
+
 void h_conversations_list(http_req *r)
 {
     page pg;
@@ -40,15 +45,8 @@ void h_conversations_list(http_req *r)
     if (api_page(r, 0, &pg) != 0)
         return;
     st_rc st = conv_list(req_param(r, 0), pg, &rows, &n, &total);
-    if (st != ST_OK) {
-        api_store_error(r, st, NULL);
-        return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, conversation_item_json(&rows[i]));
+    api_reply_list(r, st, "conversations", rows, n, sizeof *rows, conv_item, total);
     conv_rows_free(rows, n);
-    resp_data(r, 200, json_pack("{s:o,s:I}", "conversations", items, "total", (json_int_t)total));
 }
 
 void h_conversations_create(http_req *r)

@@ -6,6 +6,7 @@
 #include "api/api.h"
 #include "api/handlers.h"
 #include "api/shapes/integration_json.h"
+#include "api/shapes/serialize.h"
 #include "api/services/outcall.h"
 #include "api/services/secrets.h"
 #include "api/validate.h"
@@ -54,6 +55,11 @@ static void reply_integration(http_req *r, int status, st_rc st, integration_row
     integration_row_free(in);
 }
 
+static json_t *integration_item(const void *row)
+{
+    return integration_json(row);
+}
+
 void h_integrations_list(http_req *r)
 {
     page pg;
@@ -63,15 +69,8 @@ void h_integrations_list(http_req *r)
     if (api_page(r, 0, &pg) != 0)
         return;
     st_rc st = integration_list(r->user->user.id, pg, &rows, &n, &total);
-    if (st != ST_OK) {
-        api_store_error(r, st, NULL);
-        return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, integration_json(&rows[i]));
+    api_reply_list(r, st, "integrations", rows, n, sizeof *rows, integration_item, total);
     integration_rows_free(rows, n);
-    resp_data(r, 200, json_pack("{s:o,s:I}", "integrations", items, "total", (json_int_t)total));
 }
 
 void h_integration_get(http_req *r)

@@ -10,6 +10,11 @@
 
 #define MSG_INV_NOT_FOUND "Invitation not found"
 
+static json_t *invitation_item(const void *row)
+{
+    return invitation_json(row);
+}
+
 void h_invitations_list(http_req *r)
 {
     page pg;
@@ -19,15 +24,8 @@ void h_invitations_list(http_req *r)
     if (api_page(r, 0, &pg) != 0)
         return;
     st_rc st = invitation_list_for(r->user->user.id, pg, &rows, &n, &total);
-    if (st != ST_OK) {
-        api_store_error(r, st, NULL);
-        return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, invitation_json(&rows[i]));
+    api_reply_list(r, st, "invitations", rows, n, sizeof *rows, invitation_item, total);
     invitation_rows_free(rows, n);
-    resp_data(r, 200, json_pack("{s:o,s:I}", "invitations", items, "total", (json_int_t)total));
 }
 
 void h_invitation_accept(http_req *r)

@@ -30,17 +30,11 @@ void h_team_list(http_req *r)
         return;
     }
     jsonw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_key(&w, "members");
-    jw_arr(&w);
+    jw_list(&w, "members");
     for (size_t i = 0; i < n; i++)
         write_member(&w, &rows[i]);
-    jw_arr_end(&w);
-    jw_kint(&w, "total", total);
-    jw_obj_end(&w);
     member_rows_free(rows, n);
-    resp_data_text(r, 200, jw_finish(&w));
+    resp_data_text(r, 200, jw_list_end(&w, total));
 }
 
 static const char *const ROLES[] = { "admin", "researcher", "observer", NULL };

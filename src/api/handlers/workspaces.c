@@ -29,16 +29,10 @@ void h_workspaces_list(http_req *r)
         return;
     }
     jsonw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_key(&w, "workspaces");
-    jw_arr(&w);
+    jw_list(&w, "workspaces");
     for (size_t i = 0; i < l.n; i++)
         write_workspace(&w, &l.items[i]);
-    jw_arr_end(&w);
-    jw_kint(&w, "total", l.total);
-    jw_obj_end(&w);
-    resp_data_text(r, 200, jw_finish(&w));
+    resp_data_text(r, 200, jw_list_end(&w, l.total));
     ws_list_free(&l);
 }
 
@@ -206,6 +200,11 @@ static int64_t activity_limit(http_req *r)
     return n < 1 ? 1 : n > 100 ? 100 : n;
 }
 
+static json_t *activity_item(const void *row)
+{
+    return activity_json(row);
+}
+
 void h_workspace_activity(http_req *r)
 {
     activity_row *acts = NULL;
@@ -215,15 +214,8 @@ void h_workspace_activity(http_req *r)
     if (pg.offset < 0)
         pg.offset = 0;
     st_rc st = activity_list(req_param(r, 0), pg, &acts, &n);
-    if (st != ST_OK) {
-        api_store_error(r, st, NULL);
-        return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, activity_json(&acts[i]));
+    api_reply_list(r, st, "activities", acts, n, sizeof *acts, activity_item, (int64_t)n);
     activity_rows_free(acts, n);
-    resp_data(r, 200, json_pack("{s:o,s:I}", "activities", items, "total", (json_int_t)n));
 }
 
 void h_workspace_neural_load(http_req *r)

@@ -68,14 +68,8 @@ void api_reply_memories(http_req *r, const memory_row *rows, const size_t *order
                         int64_t total)
 {
     jsonw w;
-    jw_init(&w);
-    jw_obj(&w);
-    jw_key(&w, "memories");
-    jw_arr(&w);
+    jw_list(&w, "memories");
     for (size_t i = 0; i < n; i++)
         write_memory(&w, &rows[order ? order[i] : i]);
-    jw_arr_end(&w);
-    jw_kint(&w, "total", total);
-    jw_obj_end(&w);
-    resp_data_text(r, 200, jw_finish(&w));
+    resp_data_text(r, 200, jw_list_end(&w, total));
 }

@@ -1,6 +1,8 @@
 /* serialize.c — see serialize.h. */
 #include "api/shapes/serialize.h"
 
+#include "api/api.h"
+#include "http/response.h"
 #include "util/isotime.h"
 
 json_t *json_ts(int64_t us)
@@ -132,4 +134,17 @@ json_t *settings_json(const user_row *u)
     return json_pack("{s:{s:s,s:s},s:{s:b,s:s}}", "profile", "name", u->name, "email", u->email,
                      "memoryRetention", "autoStore", u->auto_store,
                      "retentionPeriod", u->retention);
+}
+
+void api_reply_list(http_req *r, st_rc st, const char *key, const void *rows, size_t n,
+                    size_t size, api_item_fn item, int64_t total)
+{
+    if (st != ST_OK) {
+        api_store_error(r, st, NULL);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, item((const char *)rows + i * size));
+    resp_data(r, 200, json_pack("{s:o,s:I}", key, items, "total", (json_int_t)total));
 }

@@ -3,6 +3,7 @@
 #ifndef CHIMERA_API_SERIALIZE_H
 #define CHIMERA_API_SERIALIZE_H
 
+#include "http/request.h"
 #include "store/activity.h"
 #include "store/invitations.h"
 #include "store/load.h"
@@ -45,6 +46,14 @@ json_t *settings_json(const user_row *u);
 
 /* Parses stored JSON text; an empty object when it is not valid JSON. */
 json_t *json_from_text(const char *text);
+
+/* The answer of a list route: 200 {key: [item(row) for the n rows], "total":
+ * total}, or the store's failure st. rows holds n elements of size bytes;
+ * item converts one (a one-line adapter from the row's own type). The
+ * caller still frees the rows. */
+typedef json_t *(*api_item_fn)(const void *row);
+void api_reply_list(http_req *r, st_rc st, const char *key, const void *rows, size_t n,
+                    size_t size, api_item_fn item, int64_t total);
 
 /* The strings of a JSON array as a NULL-terminated list pointing into it
  * (the list is malloc'd, the strings are the array's); NULL when out of
