@@ -9,30 +9,11 @@
 #define ANTHROPIC_VERSION    "2023-06-01"
 #define ANTHROPIC_TEST_MODEL "claude-3-haiku-20240307"
 
-static json_t *anthropic_message(const char *role, const char *content)
+/* The system text travels in its own field: history "system" turns are left
+ * out. */
+static const char *anthropic_role(const char *stored)
 {
-    return json_pack("{s:s, s:s}", "role", role ? role : "user", "content",
-                     content ? content : "");
-}
-
-/* History without "system" turns, then the user turn. */
-static json_t *anthropic_messages(const llm_message *hist, size_t nhist, const char *user)
-{
-    json_t *msgs = json_array();
-    if (!msgs)
-        return NULL;
-    for (size_t i = 0; i < nhist; i++) {
-        if (hist[i].role && strcmp(hist[i].role, "system") == 0)
-            continue;
-        if (json_array_append_new(msgs, anthropic_message(hist[i].role, hist[i].content)) != 0)
-            goto fail;
-    }
-    if (json_array_append_new(msgs, anthropic_message("user", user)) != 0)
-        goto fail;
-    return msgs;
-fail:
-    json_decref(msgs);
-    return NULL;
+    return stored && strcmp(stored, "system") == 0 ? NULL : stored ? stored : "user";
 }
 
 static int anthropic_request(const char *key, json_t *body, long timeout_s, net_request *out)
@@ -53,7 +34,7 @@ int llm_anthropic_chat(const char *key, const char *model, const char *system,
                        const llm_message *hist, size_t nhist, const char *user,
                        net_request *out)
 {
-    json_t *msgs = anthropic_messages(hist, nhist, user);
+    json_t *msgs = llm_turns(NULL, hist, nhist, user, llm_role_message, anthropic_role);
     json_t *body = msgs ? json_pack("{s:s, s:o, s:i, s:f}", "model", model, "messages", msgs,
                                     "max_tokens", LLM_MAX_TOKENS, "temperature",
                                     LLM_TEMPERATURE)

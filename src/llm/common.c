@@ -135,3 +135,31 @@ void llm_reply_http_error(llm_reply *r, long status, const json_t *root, const c
     snprintf(fallback, sizeof fallback, "API returned status %ld", status);
     llm_reply_set_error(r, fallback);
 }
+
+json_t *llm_role_message(const char *role, const char *content)
+{
+    return json_pack("{s:s, s:s}", "role", role ? role : "user", "content",
+                     content ? content : "");
+}
+
+json_t *llm_turns(const char *system, const llm_message *hist, size_t nhist, const char *user,
+                  json_t *(*turn)(const char *role, const char *content),
+                  const char *(*role_for)(const char *stored))
+{
+    json_t *turns = json_array();
+    if (!turns)
+        return NULL;
+    if (system && json_array_append_new(turns, turn("system", system)) != 0)
+        goto fail;
+    for (size_t i = 0; i < nhist; i++) {
+        const char *role = role_for(hist[i].role);
+        if (role && json_array_append_new(turns, turn(role, hist[i].content)) != 0)
+            goto fail;
+    }
+    if (json_array_append_new(turns, turn("user", user)) != 0)
+        goto fail;
+    return turns;
+fail:
+    json_decref(turns);
+    return NULL;
+}

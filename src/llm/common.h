@@ -35,4 +35,16 @@ long llm_json_long(const json_t *v);
 /* Case-insensitive substring test. */
 int llm_contains_ci(const char *hay, const char *needle);
 
+/* {"role": role (or "user"), "content": content (or "")}: a turn of the
+ * OpenAI-compatible and Anthropic message lists. */
+json_t *llm_role_message(const char *role, const char *content);
+
+/* A conversation as a JSON array of turns, oldest first: a "system" turn
+ * when system is given, the history, then the user's turn. turn() makes one
+ * element; role_for() maps a stored history role to the provider's, or
+ * returns NULL to leave that turn out. NULL on failure. */
+json_t *llm_turns(const char *system, const llm_message *hist, size_t nhist, const char *user,
+                  json_t *(*turn)(const char *role, const char *content),
+                  const char *(*role_for)(const char *stored));
+
 #endif

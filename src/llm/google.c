@@ -18,32 +18,19 @@ static json_t *google_turn(const char *role, const char *text)
     return json_pack("{s:s, s:[{s:s}]}", "role", role, "parts", "text", text ? text : "");
 }
 
-/* History without "system" turns (assistant → "model"), then the user. */
-static json_t *google_contents(const llm_message *hist, size_t nhist, const char *user)
+/* Gemini knows "user" and "model": history "system" turns are left out
+ * (the system text is its systemInstruction), other roles become "model". */
+static const char *google_role(const char *stored)
 {
-    json_t *contents = json_array();
-    if (!contents)
-        return NULL;
-    for (size_t i = 0; i < nhist; i++) {
-        const char *role = hist[i].role ? hist[i].role : "user";
-        if (strcmp(role, "system") == 0)
-            continue;
-        role = strcmp(role, "user") == 0 ? "user" : "model";
-        if (json_array_append_new(contents, google_turn(role, hist[i].content)) != 0)
-            goto fail;
-    }
-    if (json_array_append_new(contents, google_turn("user", user)) != 0)
-        goto fail;
-    return contents;
-fail:
-    json_decref(contents);
-    return NULL;
+    if (!stored || strcmp(stored, "user") == 0)
+        return "user";
+    return strcmp(stored, "system") == 0 ? NULL : "model";
 }
 
 static json_t *google_body(const char *system, const llm_message *hist, size_t nhist,
                            const char *user)
 {
-    json_t *contents = google_contents(hist, nhist, user);
+    json_t *contents = llm_turns(NULL, hist, nhist, user, google_turn, google_role);
     json_t *body = contents ? json_pack("{s:o, s:{s:f, s:i}}", "contents", contents,
                                         "generationConfig", "temperature", LLM_TEMPERATURE,
                                         "maxOutputTokens", LLM_MAX_TOKENS)

@@ -6,30 +6,10 @@
 
 #include <string.h>
 
-static json_t *openai_message(const char *role, const char *content)
+/* Stored roles go upstream as they are. */
+static const char *openai_role(const char *stored)
 {
-    return json_pack("{s:s, s:s}", "role", role ? role : "user", "content",
-                     content ? content : "");
-}
-
-/* system, history (stored roles, oldest first), user. */
-static json_t *openai_messages(const char *system, const llm_message *hist, size_t nhist,
-                               const char *user)
-{
-    json_t *msgs = json_array();
-    if (!msgs)
-        return NULL;
-    if (system && json_array_append_new(msgs, openai_message("system", system)) != 0)
-        goto fail;
-    for (size_t i = 0; i < nhist; i++)
-        if (json_array_append_new(msgs, openai_message(hist[i].role, hist[i].content)) != 0)
-            goto fail;
-    if (json_array_append_new(msgs, openai_message("user", user)) != 0)
-        goto fail;
-    return msgs;
-fail:
-    json_decref(msgs);
-    return NULL;
+    return stored ? stored : "user";
 }
 
 static long openai_timeout(llm_provider p)
@@ -40,7 +20,7 @@ static long openai_timeout(llm_provider p)
 int llm_openai_chat(llm_provider p, const char *key, const char *model, const char *system,
                     const llm_message *hist, size_t nhist, const char *user, net_request *out)
 {
-    json_t *msgs = openai_messages(system, hist, nhist, user);
+    json_t *msgs = llm_turns(system, hist, nhist, user, llm_role_message, openai_role);
     json_t *body = msgs ? json_pack("{s:s, s:o, s:f, s:i}", "model", model, "messages", msgs,
                                     "temperature", LLM_TEMPERATURE, "max_tokens",
                                     LLM_MAX_TOKENS)
