@@ -128,6 +128,17 @@ static int get_bool(const json_t *obj, const char *file, const char *key, bool *
     return 0;
 }
 
+/* An optional string setting of config.json that, when present, must be
+ * want (the only architecture the encoder implements). */
+static bool str_is(const json_t *j, const char *key, const char *want, char *err, size_t errsz)
+{
+    const json_t *v = json_object_get(j, key);
+    if (!v || (json_is_string(v) && strcmp(json_string_value(v), want) == 0))
+        return true;
+    set_err(err, errsz, "config.json: %s must be \"%s\"", key, want);
+    return false;
+}
+
 /* ---- config.json ------------------------------------------------------------ */
 
 static int read_config(const char *dir, bert_config *c, char *err, size_t errsz)
@@ -142,21 +153,10 @@ static int read_config(const char *dir, bert_config *c, char *err, size_t errsz)
         set_err(err, errsz, "config.json is not an object");
         goto out;
     }
-    v = json_object_get(j, "model_type");
-    if (v && (!json_is_string(v) || strcmp(json_string_value(v), "bert") != 0)) {
-        set_err(err, errsz, "config.json: model_type must be \"bert\"");
+    if (!str_is(j, "model_type", "bert", err, errsz) ||
+        !str_is(j, "hidden_act", "gelu", err, errsz) ||
+        !str_is(j, "position_embedding_type", "absolute", err, errsz))
         goto out;
-    }
-    v = json_object_get(j, "hidden_act");
-    if (v && (!json_is_string(v) || strcmp(json_string_value(v), "gelu") != 0)) {
-        set_err(err, errsz, "config.json: hidden_act must be \"gelu\"");
-        goto out;
-    }
-    v = json_object_get(j, "position_embedding_type");
-    if (v && (!json_is_string(v) || strcmp(json_string_value(v), "absolute") != 0)) {
-        set_err(err, errsz, "config.json: position_embedding_type must be \"absolute\"");
-        goto out;
-    }
     c->type_vocab = 2;
     if (get_int(j, F, "hidden_size", 0, 1, 8192, &c->hidden, err, errsz) ||
         get_int(j, F, "num_hidden_layers", 0, 1, 128, &c->layers, err, errsz) ||

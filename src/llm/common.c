@@ -163,3 +163,16 @@ fail:
     json_decref(turns);
     return NULL;
 }
+
+json_t *llm_reply_root(long status, const char *body, size_t len, llm_reply *r)
+{
+    json_t *root = llm_json_parse(body, len);
+    if (status < 200 || status > 299) {
+        llm_reply_http_error(r, status, root, body, len);
+        json_decref(root);
+        return NULL;
+    }
+    if (!root)
+        llm_reply_set_error(r, "Invalid JSON in provider response");
+    return root;
+}

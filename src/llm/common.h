@@ -35,6 +35,11 @@ long llm_json_long(const json_t *v);
 /* Case-insensitive substring test. */
 int llm_contains_ci(const char *hay, const char *needle);
 
+/* The JSON object of a 2xx answer; else NULL with r's error set: the
+ * provider's own message for an HTTP error (llm_reply_http_error), or
+ * "Invalid JSON in provider response". The caller decrefs. */
+json_t *llm_reply_root(long status, const char *body, size_t len, llm_reply *r);
+
 /* {"role": role (or "user"), "content": content (or "")}: a turn of the
  * OpenAI-compatible and Anthropic message lists. */
 json_t *llm_role_message(const char *role, const char *content);

@@ -90,14 +90,10 @@ static int google_rate_limited(long status, const char *error)
 void llm_google_parse(const char *model, long status, const char *body, size_t len,
                       llm_reply *r)
 {
-    json_t *root = llm_json_parse(body, len);
-    if (status < 200 || status > 299) {
-        llm_reply_http_error(r, status, root, body, len);
-        if (google_rate_limited(status, r->error))
-            llm_reply_set_error(r, GOOGLE_RATE_LIMITED);
-    } else if (!root) {
-        llm_reply_set_error(r, "Invalid JSON in provider response");
-    } else {
+    json_t *root = llm_reply_root(status, body, len, r);
+    if (!root && (status < 200 || status > 299) && google_rate_limited(status, r->error)) {
+        llm_reply_set_error(r, GOOGLE_RATE_LIMITED);
+    } else if (root) {
         json_t *cand = json_array_get(json_object_get(root, "candidates"), 0);
         json_t *part = json_array_get(json_object_get(json_object_get(cand, "content"),
                                                       "parts"), 0);

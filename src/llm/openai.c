@@ -42,12 +42,8 @@ int llm_openai_chat(llm_provider p, const char *key, const char *model, const ch
 void llm_openai_parse(const char *model, long status, const char *body, size_t len,
                       llm_reply *r)
 {
-    json_t *root = llm_json_parse(body, len);
-    if (status < 200 || status > 299) {
-        llm_reply_http_error(r, status, root, body, len);
-    } else if (!root) {
-        llm_reply_set_error(r, "Invalid JSON in provider response");
-    } else {
+    json_t *root = llm_reply_root(status, body, len, r);
+    if (root) {
         json_t *choice = json_array_get(json_object_get(root, "choices"), 0);
         const char *text =
             llm_json_str(json_object_get(json_object_get(choice, "message"), "content"));
