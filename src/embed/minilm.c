@@ -53,8 +53,11 @@ static int file_exists(const char *dir, const char *name)
 
 /* Parses dir/name; NULL (err set) when unreadable, too big or not a JSON
  * object, or — when optional — NULL with err empty if the file is absent. */
-static json_t *load_json(const char *dir, const char *name, int optional, char *err,
-                         size_t errsz)
+/* dir/name parsed, which must be an object (want JSON_OBJECT) or a list
+ * (JSON_ARRAY); NULL with err set when it is not, or NULL with err empty
+ * when an optional file is absent. */
+static json_t *load_json(const char *dir, const char *name, int optional, json_type want,
+                         char *err, size_t errsz)
 {
     char p[PATH_MAX];
     json_error_t je;
@@ -84,6 +87,11 @@ static json_t *load_json(const char *dir, const char *name, int optional, char *
     if (!j || (!json_is_object(j) && !json_is_array(j))) {
         set_err(err, errsz, "%s: not JSON (%s, line %d)", name, j ? "not an object" : je.text,
                 je.line);
+        json_decref(j);
+        j = NULL;
+    } else if (json_typeof(j) != want) {
+        set_err(err, errsz, want == JSON_OBJECT ? "%s is not an object" : "%s is not a list",
+                name);
         json_decref(j);
         j = NULL;
     }
@@ -144,15 +152,11 @@ static bool str_is(const json_t *j, const char *key, const char *want, char *err
 static int read_config(const char *dir, bert_config *c, char *err, size_t errsz)
 {
     static const char F[] = "config.json";
-    json_t *j = load_json(dir, F, 0, err, errsz);
+    json_t *j = load_json(dir, F, 0, JSON_OBJECT, err, errsz);
     const json_t *v;
     int rc = -1;
     if (!j)
         return -1;
-    if (!json_is_object(j)) {
-        set_err(err, errsz, "config.json is not an object");
-        goto out;
-    }
     if (!str_is(j, "model_type", "bert", err, errsz) ||
         !str_is(j, "hidden_act", "gelu", err, errsz) ||
         !str_is(j, "position_embedding_type", "absolute", err, errsz))
@@ -210,15 +214,11 @@ static int read_tokenizer_config(const char *dir, wp_options *o, size_t *max_len
                                  size_t errsz)
 {
     static const char F[] = "tokenizer_config.json";
-    json_t *j = load_json(dir, F, 1, err, errsz);
+    json_t *j = load_json(dir, F, 1, JSON_OBJECT, err, errsz);
     const json_t *v;
     int rc = -1;
     if (!j)
         return err[0] ? -1 : 0;
-    if (!json_is_object(j)) {
-        set_err(err, errsz, "%s is not an object", F);
-        goto out;
-    }
     if (get_bool(j, F, "do_lower_case", &o->lower, err, errsz) ||
         get_bool(j, F, "tokenize_chinese_chars", &o->chinese, err, errsz))
         goto out;
@@ -248,15 +248,11 @@ static int read_sbert_config(const char *dir, wp_options *o, size_t *max_len, ch
                              size_t errsz)
 {
     static const char F[] = "sentence_bert_config.json";
-    json_t *j = load_json(dir, F, 1, err, errsz);
+    json_t *j = load_json(dir, F, 1, JSON_OBJECT, err, errsz);
     bool lower = false;
     int rc = -1;
     if (!j)
         return err[0] ? -1 : 0;
-    if (!json_is_object(j)) {
-        set_err(err, errsz, "%s is not an object", F);
-        goto out;
-    }
     if (get_int(j, F, "max_seq_length", 1, 2, 1e6, max_len, err, errsz) ||
         get_bool(j, F, "do_lower_case", &lower, err, errsz))
         goto out;
@@ -281,10 +277,10 @@ static int check_pooling_file(const char *dir, const char *path, char *err, size
     json_t *j;
     int rc = -1;
     snprintf(name, sizeof name, "%s%sconfig.json", path, path[0] ? "/" : "");
-    j = load_json(dir, name, 0, err, errsz);
+    j = load_json(dir, name, 0, JSON_OBJECT, err, errsz);
     if (!j)
         return -1;
-    if (!json_is_object(j) || get_bool(j, name, "pooling_mode_mean_tokens", &mean, err, errsz))
+    if (get_bool(j, name, "pooling_mode_mean_tokens", &mean, err, errsz))
         goto out;
     for (size_t i = 0; i < sizeof OTHER / sizeof *OTHER; i++) {
         bool b = false;
@@ -323,17 +319,13 @@ static int check_module(const char *dir, const json_t *m, char *err, size_t errs
 /* modules.json when present, else 1_Pooling/config.json when present. */
 static int check_pooling(const char *dir, char *err, size_t errsz)
 {
-    json_t *j = load_json(dir, "modules.json", 1, err, errsz);
+    json_t *j = load_json(dir, "modules.json", 1, JSON_ARRAY, err, errsz);
     int rc = -1;
     if (!j) {
         if (err[0])
             return -1;
         return file_exists(dir, "1_Pooling/config.json")
                    ? check_pooling_file(dir, "1_Pooling", err, errsz) : 0;
-    }
-    if (!json_is_array(j)) {
-        set_err(err, errsz, "modules.json is not a list");
-        goto out;
     }
     for (size_t i = 0; i < json_array_size(j); i++)
         if (check_module(dir, json_array_get(j, i), err, errsz) != 0)

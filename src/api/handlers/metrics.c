@@ -73,18 +73,6 @@ static void family(buf *b, const char *name, const char *type, const char *help)
     buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void gauge(buf *b, const char *name, const char *help, double v)
-{
-    family(b, name, "gauge", help);
-    buf_printf(b, "%s %.15g\n", name, v);
-}
-
-static void counter(buf *b, const char *name, const char *help, double v)
-{
-    family(b, name, "counter", help);
-    buf_printf(b, "%s %.15g\n", name, v);
-}
-
 static void status_label(char *out, size_t n, int code)
 {
     if (code < 100)
@@ -131,31 +119,51 @@ static void http_durations(buf *b, const route *table, size_t n)
     }
 }
 
+/* One unlabelled sample of a family. */
+typedef struct sample {
+    const char *type, *name, *help;
+    double value;
+} sample;
+
+static void samples(buf *b, const sample *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        family(b, s[i].name, s[i].type, s[i].help);
+        buf_printf(b, "%s %.15g\n", s[i].name, s[i].value);
+    }
+}
+
+#define C "counter"
+#define G "gauge"
+
 static void db_metrics(buf *b)
 {
     db_stats s;
     db_stats_get(&s);
-    counter(b, "chimera_db_statements_total", "SQL statements executed.", (double)s.statements);
     family(b, "chimera_db_transactions_total", "counter", "Transactions, by outcome.");
     buf_printf(b, "chimera_db_transactions_total{outcome=\"commit\"} %llu\n"
                "chimera_db_transactions_total{outcome=\"rollback\"} %llu\n",
                (unsigned long long)s.commits, (unsigned long long)s.rollbacks);
-    counter(b, "chimera_db_transaction_seconds_total",
-            "Time spent inside transactions, begin to commit or rollback.", s.tx_us / 1e6);
-    counter(b, "chimera_db_writer_wait_seconds_total",
-            "SQLite: time writers waited for the process's writer lock.", s.writer_wait_us / 1e6);
-    counter(b, "chimera_db_group_commits_total",
-            "SQLite: transactions that committed a batch of queued writes.", (double)s.batches);
-    counter(b, "chimera_db_group_commit_writes_total",
-            "SQLite: writes committed in those batches.", (double)s.batched);
-    counter(b, "chimera_db_connections_opened_total",
-            "Database connections opened (one per worker thread, again after a failure).",
-            (double)s.connects);
-    counter(b, "chimera_db_connect_failures_total", "Database connections that failed to open.",
-            (double)s.connect_failures);
-    counter(b, "chimera_db_connect_seconds_total",
-            "Time spent opening database connections (threads wait for these).",
-            s.connect_us / 1e6);
+    const sample rows[] = {
+        { C, "chimera_db_statements_total", "SQL statements executed.", (double)s.statements },
+        { C, "chimera_db_transaction_seconds_total",
+          "Time spent inside transactions, begin to commit or rollback.", s.tx_us / 1e6 },
+        { C, "chimera_db_writer_wait_seconds_total",
+          "SQLite: time writers waited for the process's writer lock.", s.writer_wait_us / 1e6 },
+        { C, "chimera_db_group_commits_total",
+          "SQLite: transactions that committed a batch of queued writes.", (double)s.batches },
+        { C, "chimera_db_group_commit_writes_total", "SQLite: writes committed in those batches.",
+          (double)s.batched },
+        { C, "chimera_db_connections_opened_total",
+          "Database connections opened (one per worker thread, again after a failure).",
+          (double)s.connects },
+        { C, "chimera_db_connect_failures_total", "Database connections that failed to open.",
+          (double)s.connect_failures },
+        { C, "chimera_db_connect_seconds_total",
+          "Time spent opening database connections (threads wait for these).",
+          s.connect_us / 1e6 },
+    };
+    samples(b, rows, sizeof rows / sizeof rows[0]);
 }
 
 static void index_metrics(buf *b)
@@ -164,24 +172,27 @@ static void index_metrics(buf *b)
     idx_stats s;
     idx_totals(&ws, &vectors, &bytes);
     idx_stats_get(&s);
-    gauge(b, "chimera_index_bytes", "Memory held by cached vector indexes.", (double)bytes);
-    gauge(b, "chimera_index_workspaces", "Workspaces whose vector index is cached.", (double)ws);
-    gauge(b, "chimera_index_vectors", "Vectors in the cached indexes.", (double)vectors);
-    gauge(b, "chimera_index_budget_bytes", "CHIMERA_INDEX_MEMORY: the cache's bound.",
-          (double)cfg.index_memory);
-    counter(b, "chimera_index_searches_total", "Searches run on a cached index.",
-            (double)s.searches);
-    counter(b, "chimera_index_candidates_total",
-            "Rows whose stored vector a search read back to score exactly.",
-            (double)s.candidates);
-    counter(b, "chimera_index_hits_total", "Searches served by a cached index as it was.",
-            (double)s.hits);
-    counter(b, "chimera_index_misses_total",
-            "Index misses: a workspace's index loaded in full.", (double)s.full_loads);
-    counter(b, "chimera_index_delta_loads_total",
-            "Index refreshes that read only the changed rows.", (double)s.delta_loads);
-    counter(b, "chimera_index_evictions_total",
-            "Indexes dropped to stay within CHIMERA_INDEX_MEMORY.", (double)s.evictions);
+    const sample rows[] = {
+        { G, "chimera_index_bytes", "Memory held by cached vector indexes.", (double)bytes },
+        { G, "chimera_index_workspaces", "Workspaces whose vector index is cached.", (double)ws },
+        { G, "chimera_index_vectors", "Vectors in the cached indexes.", (double)vectors },
+        { G, "chimera_index_budget_bytes", "CHIMERA_INDEX_MEMORY: the cache's bound.",
+          (double)cfg.index_memory },
+        { C, "chimera_index_searches_total", "Searches run on a cached index.",
+          (double)s.searches },
+        { C, "chimera_index_candidates_total",
+          "Rows whose stored vector a search read back to score exactly.",
+          (double)s.candidates },
+        { C, "chimera_index_hits_total", "Searches served by a cached index as it was.",
+          (double)s.hits },
+        { C, "chimera_index_misses_total", "Index misses: a workspace's index loaded in full.",
+          (double)s.full_loads },
+        { C, "chimera_index_delta_loads_total",
+          "Index refreshes that read only the changed rows.", (double)s.delta_loads },
+        { C, "chimera_index_evictions_total",
+          "Indexes dropped to stay within CHIMERA_INDEX_MEMORY.", (double)s.evictions },
+    };
+    samples(b, rows, sizeof rows / sizeof rows[0]);
 }
 
 static void outbound_metrics(buf *b)
@@ -196,15 +207,18 @@ static void outbound_metrics(buf *b)
                 buf_printf(b, "chimera_outbound_requests_total{target=\"%s\",outcome=\"%s\"} "
                            "%llu\n", outbound_target_names[t], outbound_outcome_names[o],
                            (unsigned long long)c[t][o]);
-    gauge(b, "chimera_outbound_in_flight", "Outbound calls not yet answered.",
-          (double)outbound_in_flight());
     uint64_t calls, texts, errors;
     api_embed_counts(&calls, &texts, &errors);
-    counter(b, "chimera_embedder_calls_total", "Embedding requests (one or more texts each).",
-            (double)calls);
-    counter(b, "chimera_embedder_texts_total", "Texts sent to the embedder.", (double)texts);
-    counter(b, "chimera_embedder_errors_total", "Texts the embedder returned no vector for.",
-            (double)errors);
+    const sample rows[] = {
+        { G, "chimera_outbound_in_flight", "Outbound calls not yet answered.",
+          (double)outbound_in_flight() },
+        { C, "chimera_embedder_calls_total", "Embedding requests (one or more texts each).",
+          (double)calls },
+        { C, "chimera_embedder_texts_total", "Texts sent to the embedder.", (double)texts },
+        { C, "chimera_embedder_errors_total", "Texts the embedder returned no vector for.",
+          (double)errors },
+    };
+    samples(b, rows, sizeof rows / sizeof rows[0]);
 }
 
 static long open_fds(void)
@@ -236,14 +250,17 @@ static void process_metrics(buf *b)
     family(b, "chimera_build_info", "gauge", "The running build.");
     buf_printf(b, "chimera_build_info{version=\"%s\",engine=\"%s\"} 1\n", CHIMERA_VERSION,
                db_configured_engine() == DB_SQLITE ? "sqlite" : "postgres");
-    gauge(b, "chimera_uptime_seconds", "Seconds since the server started.",
-          (double)(time_now_us() - http_stats_started_us()) / 1e6);
-    gauge(b, "chimera_process_resident_memory_bytes", "Resident set size.", rss_bytes());
-    gauge(b, "chimera_process_open_fds", "Open file descriptors.", (double)open_fds());
-    gauge(b, "chimera_http_requests_in_flight", "Requests being served (this one included).",
-          (double)http_stats_in_flight());
-    gauge(b, "chimera_http_connections", "Open client connections.",
-          (double)http_stats_connections());
+    const sample rows[] = {
+        { G, "chimera_uptime_seconds", "Seconds since the server started.",
+          (double)(time_now_us() - http_stats_started_us()) / 1e6 },
+        { G, "chimera_process_resident_memory_bytes", "Resident set size.", rss_bytes() },
+        { G, "chimera_process_open_fds", "Open file descriptors.", (double)open_fds() },
+        { G, "chimera_http_requests_in_flight", "Requests being served (this one included).",
+          (double)http_stats_in_flight() },
+        { G, "chimera_http_connections", "Open client connections.",
+          (double)http_stats_connections() },
+    };
+    samples(b, rows, sizeof rows / sizeof rows[0]);
 }
 
 void h_metrics(http_req *r)
