@@ -29,4 +29,8 @@ void api_request_done(http_req *r);
 /* Maps a store failure to the generic answer (500 for DB errors). */
 void api_store_error(http_req *r, int st, const char *not_found_msg);
 
+/* After a store call that answers {"message": message}: that (200), or
+ * api_store_error's answer for a failure. */
+void api_reply_done(http_req *r, int st, const char *not_found_msg, const char *message);
+
 #endif

@@ -358,3 +358,11 @@ bool val_truthy(const json_t *v)
     default: return false;
     }
 }
+
+bool val_failed(http_req *r, json_t *errs)
+{
+    if (!json_object_size(errs))
+        return false;
+    resp_fields(r, json_incref(errs));
+    return true;
+}

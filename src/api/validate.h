@@ -23,6 +23,10 @@ enum val_flags {
  * the result. */
 json_t *val_body(http_req *r);
 
+/* True, with r answered 400 {field: [messages]}, when errs holds any field
+ * error (the caller keeps its own reference to errs). */
+bool val_failed(http_req *r, json_t *errs);
+
 /* Appends msg to errs[field]. */
 void val_error(json_t *errs, const char *field, const char *msg);
 

@@ -71,10 +71,8 @@ void h_register(http_req *r)
      * user_create() checks again inside its transaction. */
     if (email && user_email_taken(email) == ST_CONFLICT)
         val_error(errs, "email", "Email already exists");
-    if (json_object_size(errs)) {
-        resp_fields(r, json_incref(errs));
+    if (val_failed(r, errs))
         goto out;
-    }
     char hash[PASSWORD_HASH_MAX], id[ID_UUID_LEN + 1];
     tok_claims rc;
     if (password_hash(password, strlen(password), hash) != 0 ||
@@ -129,10 +127,8 @@ void h_login(http_req *r)
         goto out;
     val_str(body, "email", V_REQUIRED | V_EMAIL, 0, EMAIL_MAX, errs, &email);
     val_str(body, "password", V_REQUIRED, 0, PASSWORD_MAX, errs, &password);
-    if (json_object_size(errs)) {
-        resp_fields(r, json_incref(errs));
+    if (val_failed(r, errs))
         goto out;
-    }
     if (throttled(r, "lf-e", email, cfg.login_fail_limit) ||
         throttled(r, "lf-a", r->client, cfg.login_fail_limit))
         goto out;
@@ -259,10 +255,8 @@ void h_profile_update(http_req *r)
         goto out;
     name = profile_value(body, "name", 0, NAME_MAX_LEN, errs);
     email = profile_value(body, "email", V_EMAIL, EMAIL_MAX, errs);
-    if (json_object_size(errs)) {
-        resp_fields(r, json_incref(errs));
+    if (val_failed(r, errs))
         goto out;
-    }
     st_rc st = user_update_profile(r->user->user.id, name, email, &u);
     if (st == ST_CONFLICT)
         resp_error(r, 400, "Email already exists");

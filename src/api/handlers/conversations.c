@@ -58,10 +58,8 @@ void h_conversations_create(http_req *r)
         goto out;
     val_str(body, "title", 0, 0, TITLE_MAX, errs, &title);
     val_str(body, "modelId", V_REQUIRED, 0, MODEL_ID_MAX, errs, &model);
-    if (json_object_size(errs)) {
-        resp_fields(r, json_incref(errs));
+    if (val_failed(r, errs))
         goto out;
-    }
     reply_conv(r, 201, conv_create(req_param(r, 0), title ? title : "New Conversation", model, &c),
                &c);
 out:
@@ -85,10 +83,8 @@ void h_conversation_update(http_req *r)
         goto out;
     val_str(body, "title", 0, 0, TITLE_MAX, errs, &title);
     val_choice(body, "status", STATUSES, 0, errs, &status);
-    if (json_object_size(errs)) {
-        resp_fields(r, json_incref(errs));
+    if (val_failed(r, errs))
         goto out;
-    }
     reply_conv(r, 200, conv_update(req_param(r, 0), title, status, &updated), &updated);
 out:
     free(title);
@@ -100,10 +96,7 @@ out:
 void h_conversation_delete(http_req *r)
 {
     st_rc st = conv_delete(req_param(r, 0));
-    if (st != ST_OK)
-        api_store_error(r, st, MSG_CONV_NOT_FOUND);
-    else
-        resp_data(r, 200, json_pack("{s:s}", "message", "Conversation deleted successfully"));
+    api_reply_done(r, st, MSG_CONV_NOT_FOUND, "Conversation deleted successfully");
 }
 
 void h_conversation_inject(http_req *r)
@@ -127,10 +120,7 @@ void h_conversation_inject(http_req *r)
     }
     if (st == ST_OK)
         st = inject_add(c->id, json_string_value(mid));
-    if (st != ST_OK)
-        api_store_error(r, st, "Memory not found");
-    else
-        resp_data(r, 200, json_pack("{s:s}", "message", "Memory injected successfully"));
+    api_reply_done(r, st, "Memory not found", "Memory injected successfully");
 out:
     json_decref(body);
 }
@@ -138,10 +128,7 @@ out:
 void h_conversation_uninject(http_req *r)
 {
     st_rc st = inject_remove(req_param(r, 0), req_param(r, 1));
-    if (st != ST_OK)
-        api_store_error(r, st, "Memory injection not found");
-    else
-        resp_data(r, 200, json_pack("{s:s}", "message", "Memory removed successfully"));
+    api_reply_done(r, st, "Memory injection not found", "Memory removed successfully");
 }
 
 void h_conversation_toggle(http_req *r)

@@ -82,10 +82,7 @@ void h_integration_get(http_req *r)
 void h_integration_delete(http_req *r)
 {
     st_rc st = integration_delete(req_param(r, 0), r->user->user.id);
-    if (st != ST_OK)
-        api_store_error(r, st, MSG_INT_NOT_FOUND);
-    else
-        resp_data(r, 200, json_pack("{s:s}", "message", "Integration deleted successfully"));
+    api_reply_done(r, st, MSG_INT_NOT_FOUND, "Integration deleted successfully");
 }
 
 /* After the live test (the answer's meaning is its status alone). */

@@ -45,8 +45,5 @@ void h_invitation_accept(http_req *r)
 void h_invitation_decline(http_req *r)
 {
     st_rc st = invitation_decline(req_param(r, 0), r->user->user.id);
-    if (st != ST_OK)
-        api_store_error(r, st, MSG_INV_NOT_FOUND);
-    else
-        resp_data(r, 200, json_pack("{s:s}", "message", "Invitation declined"));
+    api_reply_done(r, st, MSG_INV_NOT_FOUND, "Invitation declined");
 }

@@ -299,10 +299,7 @@ void h_memory_update(http_req *r)
 void h_memory_delete(http_req *r)
 {
     st_rc st = memory_delete(req_param(r, 0));
-    if (st != ST_OK)
-        api_store_error(r, st, MSG_MEM_NOT_FOUND);
-    else
-        resp_data(r, 200, json_pack("{s:s}", "message", "Memory deleted successfully"));
+    api_reply_done(r, st, MSG_MEM_NOT_FOUND, "Memory deleted successfully");
 }
 
 static void reembed_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)

@@ -90,8 +90,5 @@ out:
 void h_message_delete(http_req *r)
 {
     st_rc st = msg_delete(req_param(r, 0), req_param(r, 1));
-    if (st != ST_OK)
-        api_store_error(r, st, "Message not found");
-    else
-        resp_data(r, 200, json_pack("{s:s}", "message", "Message deleted successfully"));
+    api_reply_done(r, st, "Message not found", "Message deleted successfully");
 }

@@ -252,10 +252,8 @@ void h_memories_search(http_req *r)
     val_str(body, "query", V_REQUIRED | V_BLANK_OK, 0, 10000, errs, &query);
     val_str(body, "workspaceId", 0, 0, 64, errs, &wid);
     val_int(body, "top_k", false, 1, TOPK_MAX, errs, &k);
-    if (json_object_size(errs)) {
-        resp_fields(r, json_incref(errs));
+    if (val_failed(r, errs))
         goto out;
-    }
     if (!(j = calloc(1, sizeof *j))) {
         resp_error(r, 500, "Out of memory");
         goto out;

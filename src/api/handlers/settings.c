@@ -59,10 +59,8 @@ void h_settings_profile(http_req *r)
         val_str(body, "name", 0, 0, 255, errs, &name);
     if (val_truthy(json_object_get(body, "email")))
         val_str(body, "email", V_EMAIL, 0, 254, errs, &email);
-    if (json_object_size(errs)) {
-        resp_fields(r, json_incref(errs));
+    if (val_failed(r, errs))
         goto out;
-    }
     if (email && strcmp(email, r->user->user.email) == 0) {
         free(email);
         email = NULL;
@@ -93,10 +91,8 @@ void h_settings_retention(http_req *r)
     }
     if (!json_is_null(json_object_get(body, "autoStore")))
         has_auto = val_bool(body, "autoStore", false, errs, &auto_store);
-    if (json_object_size(errs)) {
-        resp_fields(r, json_incref(errs));
+    if (val_failed(r, errs))
         goto out;
-    }
     reply_settings(r, account_set_retention(r->user->user.id, has_auto > 0 ? auto_store : -1,
                                             p && *p ? p : NULL, &u), &u);
 out:

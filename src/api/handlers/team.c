@@ -182,8 +182,5 @@ void h_team_remove(http_req *r)
     }
     if (st == ST_OK)
         st = member_remove(wid, target_user(r));
-    if (st != ST_OK)
-        api_store_error(r, st, MSG_MEMBER_NOT_FOUND);
-    else
-        resp_data(r, 200, json_pack("{s:s}", "message", "Team member removed successfully"));
+    api_reply_done(r, st, MSG_MEMBER_NOT_FOUND, "Team member removed successfully");
 }

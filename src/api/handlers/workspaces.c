@@ -59,10 +59,8 @@ void h_workspaces_create(http_req *r)
         goto out;
     val_str(body, "name", V_REQUIRED, 0, NAME_MAX_LEN, errs, &name);
     val_str(body, "description", V_BLANK_OK, 0, 0, errs, &description);
-    if (json_object_size(errs)) {
-        resp_fields(r, json_incref(errs));
+    if (val_failed(r, errs))
         goto out;
-    }
     st_rc st = ws_create(r->user->user.id, r->user->user.name, name,
                          description ? description : "", &w);
     reply_workspace(r, 201, st, &w);
@@ -89,10 +87,8 @@ void h_workspace_update(http_req *r)
         goto out;
     val_str(body, "name", 0, 0, NAME_MAX_LEN, errs, &name);
     val_str(body, "description", V_BLANK_OK, 0, 0, errs, &description);
-    if (json_object_size(errs)) {
-        resp_fields(r, json_incref(errs));
+    if (val_failed(r, errs))
         goto out;
-    }
     reply_workspace(r, 200, ws_update(wid, name, description, &w), &w);
 out:
     free(name);
