@@ -143,20 +143,9 @@ class Server:
     def start(self, timeout=10.0):
         if not os.path.exists(BIN):
             pytest.fail("chimerad binary not found at %s (set CHIMERA_BIN)" % BIN)
-        env = dict(os.environ)
-        env.update(DEFAULT_ENV)
-        env["DATABASE_URL"] = self.database_url()
-        env["CHIMERA_DATA_DIR"] = self.data_dir
         last_err = None
         for _attempt in range(3):  # a free port can be taken between probe and bind
-            self.port = free_port()
-            env["CHIMERA_PORT"] = str(self.port)
-            env.update(self.env_overrides)
-            self._err = open(self.log_path, "ab")
-            self._out = open(self.out_path, "ab")
-            self.proc = self._spawn(env)
-            if self not in ALL_SERVERS:
-                ALL_SERVERS.append(self)
+            self.spawn()
             try:
                 self._wait_healthy(timeout)
                 return self
@@ -167,8 +156,8 @@ class Server:
                     % (last_err, self.read_log()[-4000:]))
 
     def spawn(self):
-        """Starts the process without waiting for it (several nodes started at
-        the same instant); then wait_started(). One attempt: no port retry."""
+        """Starts the process on a fresh port without waiting for it (several
+        nodes started at the same instant); then wait_started()."""
         env = dict(os.environ)
         env.update(DEFAULT_ENV)
         env["DATABASE_URL"] = self.database_url()
