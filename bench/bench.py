@@ -16,10 +16,11 @@ import tempfile
 import time
 import urllib.request
 
+from results import write_section
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/chimerad"))
 DURATION = os.environ.get("BENCH_DURATION", "8s")
-RESULTS = os.path.join(ROOT, "bench", "RESULTS.md")
 
 
 def free_port():
@@ -506,22 +507,6 @@ def report(title, rows, notes):
     lines.append("- commands: " + "; ".join(sorted({"`%s`" % r["cmd"] for _, _, r, _ in rows})))
     lines.append("")
     write_section(title, "\n".join(lines))
-
-
-def write_section(title, text):
-    """Prints text and puts it in RESULTS.md in place of the section of that title."""
-    print(text)
-    header = "# Benchmarks\n\nEach section is rewritten by the `make bench` run named in it.\n\n"
-    old = open(RESULTS).read() if os.path.exists(RESULTS) else header
-    marker = "## " + title
-    if marker in old:
-        start = old.index(marker)
-        nxt = old.find("\n## ", start + 1)
-        old = old[:start] + text + ("\n" + old[nxt + 1:] if nxt >= 0 else "")
-    else:
-        old = old.rstrip("\n") + "\n\n" + text
-    with open(RESULTS, "w") as f:
-        f.write(old)
 
 
 if __name__ == "__main__":

@@ -181,7 +181,7 @@ def report(rows, notes):
     lines.append("")
     lines += ["- " + n for n in notes]
     lines.append("")
-    from bench import write_section
+    from results import write_section
     write_section(TITLE, "\n".join(lines))
 
 

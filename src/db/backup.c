@@ -12,7 +12,7 @@
  * integrity_check, closed (which folds its WAL into the one file), synced,
  * and only then renamed over the destination. Any failure removes the
  * temporary file: the destination is either the old file or a whole copy. */
-#include "db/db_impl.h"
+#include "db/engine.h"
 
 #include "util/buf.h"
 

@@ -7,7 +7,7 @@
  * its own connection runs a PASSIVE checkpoint, which takes no writer lock.
  * SQLite restarts the WAL from its beginning at the next write once a
  * checkpoint has copied all of it. */
-#include "db/db_impl.h"
+#include "db/engine.h"
 
 #include "util/log.h"
 

@@ -1,26 +1,18 @@
 /* db.c — engine-neutral half of db.h: configuration, the per-thread
  * connection, transactions, and dispatch to sqlite.c / postgres.c. */
-#include "db/db_impl.h"
+#include "db/engine.h"
+#include "db/stats.h"
 
 #include "util/isotime.h"
 #include "util/log.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 static char *db_target;                 /* path or conninfo */
 static db_engine db_engine_kind = DB_SQLITE;
 static _Thread_local db *thread_db;
-static _Thread_local unsigned thread_count;
-
-static struct {
-    atomic_uint_fast64_t statements, commits, rollbacks, tx_us, writer_wait_us;
-    atomic_uint_fast64_t batches, batched, connects, connect_us, connect_failures;
-} stats;
-
-#define STAT_ADD(field, n) atomic_fetch_add_explicit(&stats.field, (n), memory_order_relaxed)
 
 static pthread_key_t db_key;
 static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
@@ -75,12 +67,12 @@ db *db_thread(void)
     int64_t t0 = time_mono_us();
     thread_db = db_engine_kind == DB_SQLITE ? db_sqlite_open(db_target)
                                             : db_pg_open(db_target);
-    STAT_ADD(connect_us, (uint_fast64_t)(time_mono_us() - t0));
+    db_stat_add(DBS_CONNECT_US, (uint_fast64_t)(time_mono_us() - t0));
     if (thread_db) {
-        STAT_ADD(connects, 1);
+        db_stat_add(DBS_CONNECTS, 1);
         pthread_setspecific(db_key, thread_db);
     } else {
-        STAT_ADD(connect_failures, 1);
+        db_stat_add(DBS_CONNECT_FAILURES, 1);
     }
     return thread_db;
 }
@@ -142,11 +134,11 @@ static void tx_end(db *d, bool committed)
     int held = d->in_tx;
     d->in_tx = 0;
     if (held) {
-        STAT_ADD(tx_us, (uint_fast64_t)(time_mono_us() - d->tx_t0));
+        db_stat_add(DBS_TX_US, (uint_fast64_t)(time_mono_us() - d->tx_t0));
         if (committed)
-            STAT_ADD(commits, 1);
+            db_stat_add(DBS_COMMITS, 1);
         else
-            STAT_ADD(rollbacks, 1);
+            db_stat_add(DBS_ROLLBACKS, 1);
     }
     if (held && d->engine == DB_SQLITE)
         pthread_mutex_unlock(&sqlite_writer);
@@ -158,7 +150,7 @@ int db_begin(db *d)
     if (d->engine == DB_SQLITE) {
         pthread_mutex_lock(&sqlite_writer);
         int64_t t1 = time_mono_us();
-        STAT_ADD(writer_wait_us, (uint_fast64_t)(t1 - t0));
+        db_stat_add(DBS_WRITER_WAIT_US, (uint_fast64_t)(t1 - t0));
         t0 = t1;
     }
     int rc = d->ops->exec(d, d->engine == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
@@ -208,7 +200,7 @@ static struct {
  * for every write that found no company). */
 static void write_one(db *d, write_job *j)
 {
-    STAT_ADD(batched, 1);
+    db_stat_add(DBS_BATCHED, 1);
     j->rc = j->fn(d, j->ctx);
     if (j->rc != 0)
         db_rollback(d);
@@ -221,13 +213,13 @@ static void write_batch(write_job *batch)
 {
     db *d = db_writer();
     int began = d && db_begin(d) == 0;
-    STAT_ADD(batches, 1);
+    db_stat_add(DBS_BATCHES, 1);
     if (began && !batch->next) {
         write_one(d, batch);
         return;
     }
     for (write_job *j = batch; j; j = j->next) {
-        STAT_ADD(batched, 1);
+        db_stat_add(DBS_BATCHED, 1);
         if (!began || d->ops->exec(d, "SAVEPOINT w") != 0) {
             j->rc = DB_WRITE_FAILED;
             continue;
@@ -326,35 +318,6 @@ double db_col_double(db_stmt *st, int col)
 {
     const char *s = db_col_text(st, col);
     return s ? strtod(s, NULL) : 0.0;
-}
-
-void db_count_stmt(void)
-{
-    thread_count++;
-    STAT_ADD(statements, 1);
-}
-
-void db_stats_get(db_stats *out)
-{
-#define STAT_GET(field) out->field = atomic_load_explicit(&stats.field, memory_order_relaxed)
-    STAT_GET(statements);
-    STAT_GET(commits);
-    STAT_GET(rollbacks);
-    STAT_GET(tx_us);
-    STAT_GET(writer_wait_us);
-    STAT_GET(batches);
-    STAT_GET(batched);
-    STAT_GET(connects);
-    STAT_GET(connect_us);
-    STAT_GET(connect_failures);
-#undef STAT_GET
-}
-
-unsigned db_take_count(void)
-{
-    unsigned n = thread_count;
-    thread_count = 0;
-    return n;
 }
 
 db_rc db_run(db *d, const char *sql)

@@ -46,7 +46,7 @@ const char *db_errmsg(const db *d);
 int db_exec(db *d, const char *sql);
 
 /* A write as a unit (the only way to write: transactions of their own
- * are db/'s alone, see db_impl.h): fn(d, ctx) runs inside a transaction on d and
+ * are db/'s alone, see engine.h): fn(d, ctx) runs inside a transaction on d and
  * returns 0 to keep its changes, or non-zero to undo them (that value is
  * then returned). DB_WRITE_FAILED when the transaction could not begin or
  * commit: nothing fn did stays. On SQLite, writes from several threads at

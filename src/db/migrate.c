@@ -1,7 +1,7 @@
 /* migrate.c — applies the embedded migrations; see migrate.h. */
 #include "db/migrate.h"
 
-#include "db/db_impl.h"
+#include "db/engine.h"
 #include "util/isotime.h"
 #include "util/log.h"
 

@@ -2,7 +2,8 @@
  * prepared once per connection (PQprepare) and cached by SQL text; results
  * come back in text format, bytea decoded on demand. A broken connection is
  * reset and its statement cache dropped, so the next request re-prepares. */
-#include "db/db_impl.h"
+#include "db/engine.h"
+#include "db/stats.h"
 
 #include "util/log.h"
 

@@ -1,7 +1,8 @@
 /* sqlite.c — the SQLite engine behind db.h: WAL, busy timeout, foreign keys,
  * statements prepared once per connection and cached by SQL text, and $n
  * placeholders mapped to SQLite's parameter indexes. */
-#include "db/db_impl.h"
+#include "db/engine.h"
+#include "db/stats.h"
 
 #include "util/log.h"
 

@@ -158,12 +158,19 @@ static test_job *read_integration_body(http_req *r, json_t *body, bool create)
     return j;
 }
 
-void h_integrations_create(http_req *r)
+/* The request's body read into a live-test job (NULL: r answered). */
+static test_job *integration_job(http_req *r, bool create)
 {
     json_t *body = val_body(r);
-    test_job *j = body ? read_integration_body(r, body, true) : NULL;
-    integration_row in;
+    test_job *j = body ? read_integration_body(r, body, create) : NULL;
     json_decref(body);
+    return j;
+}
+
+void h_integrations_create(http_req *r)
+{
+    test_job *j = integration_job(r, true);
+    integration_row in;
     if (!j)
         return;
     j->kind = TEST_CREATE;
@@ -186,10 +193,8 @@ void h_integrations_create(http_req *r)
 
 void h_integration_update(http_req *r)
 {
-    json_t *body = val_body(r);
-    test_job *j = body ? read_integration_body(r, body, false) : NULL;
+    test_job *j = integration_job(r, false);
     integration_row in;
-    json_decref(body);
     if (!j)
         return;
     st_rc st = integration_get(req_param(r, 0), r->user->user.id, &in);

@@ -1,6 +1,7 @@
-/* db_impl.h — the engine vtable behind db.h; only src/db/ sees it. */
-#ifndef CHIMERA_DB_IMPL_H
-#define CHIMERA_DB_IMPL_H
+/* engine.h — the engine vtable behind db.h (sqlite.c and postgres.c fill it
+ * in); only src/db/ sees it. */
+#ifndef CHIMERA_DB_ENGINE_H
+#define CHIMERA_DB_ENGINE_H
 
 #include "db/db.h"
 
@@ -62,7 +63,5 @@ void lite_checkpoint_attach(struct sqlite3 *h, const char *path);
 void lite_checkpoint_stop(void);
 db *db_pg_open(const char *conninfo);
 
-/* Counts one executed statement for db_take_count(). */
-void db_count_stmt(void);
 
 #endif
