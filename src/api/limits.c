@@ -26,13 +26,22 @@ static bool shared(void)
 /* The database id of a counter: a keyed hash of kind and who, so the table
  * holds no email or address, and every node sharing SECRET_KEY derives the
  * same id. */
+static unsigned char id_key[crypto_generichash_KEYBYTES];
+static pthread_once_t id_key_once = PTHREAD_ONCE_INIT;
+
+static void id_key_init(void)
+{
+    crypto_generichash(id_key, sizeof id_key, (const unsigned char *)cfg.secret_key,
+                       strlen(cfg.secret_key), NULL, 0);
+}
+
 static void counter_id(const char *kind, const char *who, char *out, size_t outsz)
 {
-    unsigned char key[crypto_generichash_KEYBYTES], h[16];
-    crypto_generichash(key, sizeof key, (const unsigned char *)cfg.secret_key,
-                       strlen(cfg.secret_key), NULL, 0);
+    unsigned char h[16];
+    const unsigned char *key = id_key;
+    pthread_once(&id_key_once, id_key_init);
     crypto_generichash_state st;
-    crypto_generichash_init(&st, key, sizeof key, sizeof h);
+    crypto_generichash_init(&st, key, sizeof id_key, sizeof h);
     crypto_generichash_update(&st, (const unsigned char *)kind, strlen(kind) + 1);
     crypto_generichash_update(&st, (const unsigned char *)who, strlen(who));
     crypto_generichash_final(&st, h, sizeof h);

@@ -66,6 +66,13 @@ bool ip_equal(const ip_addr *a, const ip_addr *b)
     return memcmp(a->b, b->b, 16) == 0;
 }
 
+bool ip_is_loopback(const ip_addr *a)
+{
+    static const uint8_t one[16] = { [15] = 1 };
+    static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+    return memcmp(a->b, one, 16) == 0 || (memcmp(a->b, mapped, 12) == 0 && a->b[12] == 127);
+}
+
 /* Clears the bits of a past the first `bits`. */
 static void mask_to(ip_addr *a, int bits)
 {

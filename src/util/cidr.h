@@ -38,6 +38,9 @@ void ip_text(const ip_addr *a, char *out, size_t outsz);
 
 bool ip_equal(const ip_addr *a, const ip_addr *b);
 
+/* True for 127.0.0.0/8 (also IPv4-mapped) and ::1. */
+bool ip_is_loopback(const ip_addr *a);
+
 /* "10.0.0.0/8", "fd00::/8", or one address (a /32 or /128). Host bits past
  * the prefix are ignored. Returns 0, or -1 with *why saying what is wrong. */
 int cidr_parse(const char *s, size_t len, cidr *out, const char **why);

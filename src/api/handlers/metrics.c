@@ -17,9 +17,9 @@
 #include "http/stats.h"
 #include "net/outbound.h"
 #include "util/buf.h"
+#include "util/cidr.h"
 #include "util/isotime.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -32,14 +32,8 @@
 
 static bool loopback(const char *addr)
 {
-    unsigned char a[16];
-    if (inet_pton(AF_INET, addr, a) == 1)
-        return a[0] == 127;
-    if (inet_pton(AF_INET6, addr, a) != 1)
-        return false;
-    static const unsigned char one[16] = { [15] = 1 };
-    static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
-    return memcmp(a, one, 16) == 0 || (memcmp(a, mapped, 12) == 0 && a[12] == 127);
+    ip_addr a;
+    return ip_parse(addr, strlen(addr), &a) && ip_is_loopback(&a);
 }
 
 /* Equal-length check in constant time over hashes of both tokens. */

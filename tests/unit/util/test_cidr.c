@@ -127,6 +127,26 @@ static void test_v4_mapped_peer(void **state)
     assert_false(ip_from_sockaddr(&other, &a));
 }
 
+static bool loop(const char *s)
+{
+    ip_addr a;
+    assert_true(ip_parse(s, strlen(s), &a));
+    return ip_is_loopback(&a);
+}
+
+static void test_loopback(void **state)
+{
+    (void)state;
+    assert_true(loop("127.0.0.1"));
+    assert_true(loop("127.255.3.9"));
+    assert_true(loop("::1"));
+    assert_true(loop("::ffff:127.0.0.2"));
+    assert_false(loop("128.0.0.1"));
+    assert_false(loop("10.0.0.1"));
+    assert_false(loop("::2"));
+    assert_false(loop("::ffff:10.0.0.1"));
+}
+
 static void test_bad_networks(void **state)
 {
     (void)state;
@@ -191,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_v4_zero_prefix),
         cmocka_unit_test(test_v6),
         cmocka_unit_test(test_v4_mapped_peer),
+        cmocka_unit_test(test_loopback),
         cmocka_unit_test(test_bad_networks),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_bad_lists),
