@@ -237,8 +237,8 @@ out:
 
 void h_mcp_search(http_req *r)
 {
-    /* The same semantic search as POST /memories/search, with the legacy
-     * field names mapped. */
+    /* The same search as POST /memories/search (mode included), with the
+     * legacy field names mapped. */
     json_t *body = val_body(r);
     if (!body)
         return;
@@ -250,10 +250,13 @@ void h_mcp_search(http_req *r)
     }
     json_t *mapped = json_pack("{s:O}", "query", q);
     json_t *wid = json_object_get(body, "workspace_id"), *k = json_object_get(body, "top_k");
+    json_t *mode = json_object_get(body, "mode");
     if (json_is_string(wid))
         json_object_set(mapped, "workspaceId", wid);
     if (k)
         json_object_set(mapped, "top_k", k);
+    if (mode)
+        json_object_set(mapped, "mode", mode);
     char *text = json_dumps(mapped, JSON_COMPACT);
     buf_reset(&r->body);
     buf_puts(&r->body, text ? text : "{}");

@@ -2,11 +2,14 @@
  * query's vector and every memory of the workspace — or of every workspace
  * the caller can access — through the per-workspace vector index, top-K by
  * a bounded heap, scores descending. A blank query lists the newest
- * memories with score 0. Also the relevance order of the memory list. */
+ * memories with score 0. "mode" chooses "vector" (the default), "keyword"
+ * or "hybrid" (search_hybrid.c). Also the relevance order of the memory
+ * list. */
 #include "api/access.h"
 #include "api/api.h"
 #include "api/services/embedding.h"
 #include "api/handlers.h"
+#include "api/handlers/search.h"
 #include "api/shapes/memory_json.h"
 #include "api/shapes/serialize.h"
 #include "api/validate.h"
@@ -24,13 +27,6 @@
 #define SEARCH_WS_MAX 1000
 #define RESULT_CONTENT_CHARS 500
 #define SEARCH_TRIES 4
-
-typedef struct ws_hit {
-    float score;
-    int64_t created_at;
-    char wid[40];
-    char id[40];
-} ws_hit;
 
 static void load_state(void *ctx, int64_t gen, int64_t memory_count, int64_t floor)
 {
@@ -136,7 +132,7 @@ static int hit_cmp(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
-static json_t *result_json(const memory_row *m, double score)
+json_t *search_result_json(const memory_row *m, double score)
 {
     size_t len = strlen(m->content), cut = utf8_prefix(m->content, len, RESULT_CONTENT_CHARS);
     json_t *tags = json_loads(m->tags, 0, NULL);
@@ -155,28 +151,38 @@ static void recent_results(const char (*wids)[40], size_t nw, size_t k, json_t *
         if (memory_recent(wids[w], k, &rows, &n) != ST_OK)
             continue;
         for (size_t i = 0; i < n && json_array_size(results) < k; i++)
-            json_array_append_new(results, result_json(&rows[i], 0.0));
+            json_array_append_new(results, search_result_json(&rows[i], 0.0));
         memory_rows_free(rows, n);
     }
+}
+
+int search_vector_hits(const char (*wids)[40], size_t nw, const float *q, size_t k,
+                       ws_hit **hits, size_t *n, int64_t *pending)
+{
+    *n = 0;
+    *hits = malloc((nw * k + 1) * sizeof **hits);
+    int rc = *hits ? 0 : -1;
+    for (size_t w = 0; w < nw && rc == 0; w++)
+        rc = scan_workspace(wids[w], q, k, *hits, n, pending);
+    if (rc == 0)
+        qsort(*hits, *n, sizeof **hits, hit_cmp);
+    if (*n > k)
+        *n = k;
+    return rc;
 }
 
 static int vector_results(const char (*wids)[40], size_t nw, const float *q, size_t k,
                           json_t *results, int64_t *pending)
 {
-    ws_hit *hits = malloc((nw * k + 1) * sizeof *hits);
+    ws_hit *hits = NULL;
     size_t nhits = 0;
-    int rc = hits ? 0 : -1;
-    for (size_t w = 0; w < nw && rc == 0; w++)
-        rc = scan_workspace(wids[w], q, k, hits, &nhits, pending);
-    if (rc == 0) {
-        qsort(hits, nhits, sizeof *hits, hit_cmp);
-        for (size_t i = 0; i < nhits && i < k; i++) {
-            memory_row m;
-            if (memory_get(hits[i].id, &m) != ST_OK)
-                continue;   /* deleted since the index was read */
-            json_array_append_new(results, result_json(&m, hits[i].score));
-            memory_row_free(&m);
-        }
+    int rc = search_vector_hits(wids, nw, q, k, &hits, &nhits, pending);
+    for (size_t i = 0; rc == 0 && i < nhits; i++) {
+        memory_row m;
+        if (memory_get(hits[i].id, &m) != ST_OK)
+            continue;   /* deleted since the index was read */
+        json_array_append_new(results, search_result_json(&m, hits[i].score));
+        memory_row_free(&m);
     }
     free(hits);
     return rc;
@@ -208,12 +214,15 @@ static int search_scope(http_req *r, const char *wid, char (**wids)[40], size_t 
 typedef struct search_job {
     char (*wids)[40];
     size_t nw, k;
+    char *query;
+    bool hybrid;
 } search_job;
 
 static void search_job_free(void *p)
 {
     search_job *j = p;
     free(j->wids);
+    free(j->query);
     free(j);
 }
 
@@ -231,20 +240,24 @@ static void search_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
     json_t *results = json_array();
     int64_t pending = 0;
     (void)n;
+    const char (*wids)[40] = (const char (*)[40])j->wids;
     if (!v[0].vec)
         resp_errorf(r, 502, "Search failed: could not embed the query: %s", v[0].err);
-    else if (vector_results((const char (*)[40])j->wids, j->nw, v[0].vec, j->k, results,
-                            &pending) != 0)
+    else if (j->hybrid ? search_hybrid(wids, j->nw, j->query, v[0].vec, j->k, results,
+                                       &pending) != 0
+                       : vector_results(wids, j->nw, v[0].vec, j->k, results, &pending) != 0)
         resp_error(r, 500, "Search failed");
     else
         search_answer(r, results, pending);
     json_decref(results);
 }
 
+static const char *const SEARCH_MODES[] = { "vector", "keyword", "hybrid", NULL };
+
 void h_memories_search(http_req *r)
 {
     json_t *body = val_body(r), *errs = json_object(), *results = json_array();
-    char *query = NULL, *wid = NULL;
+    char *query = NULL, *wid = NULL, *mode = NULL;
     long long k = 5;
     search_job *j = NULL;
     if (!body)
@@ -252,6 +265,7 @@ void h_memories_search(http_req *r)
     val_str(body, "query", V_REQUIRED | V_BLANK_OK, 0, 10000, errs, &query);
     val_str(body, "workspaceId", 0, 0, 64, errs, &wid);
     val_int(body, "top_k", false, 1, TOPK_MAX, errs, &k);
+    val_choice(body, "mode", SEARCH_MODES, 0, errs, &mode);
     if (val_failed(r, errs))
         goto out;
     if (!(j = calloc(1, sizeof *j))) {
@@ -266,13 +280,24 @@ void h_memories_search(http_req *r)
         search_answer(r, results, 0);
         goto out;
     }
-    api_embed_then(r, (const char *const *)&query, 1, search_embedded, j, search_job_free);
+    if (mode && strcmp(mode, "keyword") == 0) {
+        if (search_keyword((const char (*)[40])j->wids, j->nw, query, j->k, results) != 0)
+            resp_error(r, 500, "Search failed");
+        else
+            search_answer(r, results, 0);
+        goto out;
+    }
+    j->hybrid = mode && strcmp(mode, "hybrid") == 0;
+    j->query = query;
+    query = NULL;
+    api_embed_then(r, (const char *const *)&j->query, 1, search_embedded, j, search_job_free);
     j = NULL;
 out:
     if (j)
         search_job_free(j);
     free(query);
     free(wid);
+    free(mode);
     json_decref(results);
     json_decref(body);
     json_decref(errs);

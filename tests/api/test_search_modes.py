@@ -1,0 +1,344 @@
+"""POST /memories/search and /mcp/search "mode": "vector" (the default, D2),
+"keyword" (BM25 over title and content: only memories holding every query
+term, util/terms.c's tokenisation, exact tokens such as INC-48213) and
+"hybrid" (reciprocal-rank fusion of the two, at most two results per
+source document). Fixtures where the vector ranking misses and keyword and
+hybrid find; the keyword index kept coherent with create, update, delete,
+workspace and account deletion, and back-filled for memories written
+without it; a Hypothesis property: keyword results are exactly the
+memories holding all the query's terms (a Python model of the tokeniser).
+Runs on both engines (scripts/run-api.sh)."""
+import os
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import chimera_api as ca
+from chimera_api import Server, ok_data
+from memory_helpers import (
+    BLANK, NULL, check_search, create_memory, delete_memory, search_r, update_memory, workspace,
+)
+
+PROPERTY = settings(max_examples=int(os.environ.get("CHIMERA_PROPERTY_EXAMPLES", "100")),
+                    deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow])
+
+MODES = ("vector", "keyword", "hybrid")
+
+
+def msearch(api, user, query, wid=None, top_k=None, mode=None):
+    extra = {} if mode is None else {"mode": mode}
+    d = check_search(ok_data(search_r(api, user, query, wid, top_k, **extra)),
+                     5 if top_k is None else top_k)
+    for r in d["results"]:
+        assert 0.0 <= r["score"] <= 1.0 or mode in (None, "vector"), r
+    return d
+
+
+def ids(api, user, query, wid=None, top_k=100, mode=None):
+    return [r["id"] for r in msearch(api, user, query, wid, top_k, mode)["results"]]
+
+
+# ------------------------------------------------------------ the tokeniser, modelled
+
+STOP = set("""the a an is are was were be been being have has had do does did will would could
+should may might must shall can to of in for on with at by from as into through during before
+after above below between under again further then once here there when where why how all each
+few more most other some such no nor not only own same so than too very just and but if or
+because until while this that these those it its i me my we our you your he him his she her
+they them their""".split())
+CONNECTORS = "-_.@/:"
+
+
+def _word_char(c):
+    return ord(c) >= 0x80 or ("0" <= c <= "9") or ("a" <= c.lower() <= "z" and c.isascii())
+
+
+def _lower(s):
+    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in s)
+
+
+def _cut(s):
+    b = s.encode()
+    if len(b) <= 64:
+        return s
+    return b[:64].decode(errors="ignore")
+
+
+def terms(text):
+    """The set of terms src/util/terms.c makes of text."""
+    out, i, n = set(), 0, len(text)
+    while i < n:
+        if not _word_char(text[i]):
+            i += 1
+            continue
+        j = i
+        while j < n and (_word_char(text[j]) or
+                         (text[j] in CONNECTORS and j + 1 < n and _word_char(text[j + 1]))):
+            j += 1
+        word = text[i:j]
+        parts = re.split("[" + re.escape(CONNECTORS) + "]", word)
+        for p in parts:
+            t = _cut(_lower(p))
+            if t and t not in STOP:
+                out.add(t)
+        if len(parts) > 1:
+            out.add(_cut(_lower(word)))
+        i = j
+    return out
+
+
+def holds_all(m, query):
+    q = terms(query)
+    return bool(q) and q <= terms(m["title"] + " " + m["content"])
+
+
+# ------------------------------------------------------------ validation
+
+@pytest.mark.parametrize("value,message", [
+    ("fuzzy", '"fuzzy" is not a valid choice.'),
+    ("", BLANK),
+    ("Keyword", '"Keyword" is not a valid choice.'),
+    (5, '"5" is not a valid choice.'),
+    (None, NULL),
+])
+def test_mode_must_be_one_of_three(api, pool, value, message):
+    u = pool(4)[0]
+    wid = workspace(api, u)
+    for path, body in (("/memories/search", {"query": "x", "workspaceId": wid, "mode": value}),
+                       ("/mcp/search", {"query": "x", "workspace_id": wid, "mode": value})):
+        r = api.post(path, body, token=u.token)
+        assert ca.error_of(r, 400) == {"mode": [message]}, (path, r.text)
+
+
+def test_mode_errors_come_with_the_other_field_errors(api, pool):
+    r = search_r(api, pool(4)[0], "", mode="nope", top_k=0)
+    err = ca.error_of(r, 400)
+    assert err["mode"] == ['"nope" is not a valid choice.'] and "top_k" in err, err
+
+
+def test_default_mode_is_vector(api, pool):
+    u = pool(4)[0]
+    wid = workspace(api, u)
+    for i in range(4):
+        create_memory(api, u, wid, "Note %d" % i, "harbour crane number %d lifts steel" % i)
+    assert ids(api, u, "harbour crane", wid) == ids(api, u, "harbour crane", wid, mode="vector")
+
+
+def test_blank_query_lists_newest_in_every_mode(api, pool):
+    u = pool(4)[0]
+    wid = workspace(api, u)
+    made = [create_memory(api, u, wid, "N%d" % i, "text %d" % i)["id"] for i in range(3)]
+    for mode in MODES:
+        d = msearch(api, u, "   ", wid, 10, mode)
+        assert [r["id"] for r in d["results"]] == made[::-1]
+        assert all(r["score"] == 0 for r in d["results"])
+
+
+# ------------------------------------------------------------ vector misses, keyword finds
+
+FILLER = ("The quarterly operations review covered capacity planning, vendor contracts, "
+          "on-call rotations, the migration of the billing service, hiring for the platform "
+          "team, budget forecasts for the next two quarters and the retirement of legacy "
+          "dashboards. ")
+
+NEEDLES = [
+    # (query, the long memory holding it once, short distractors that look alike)
+    ("INC-48213", "Incident follow-up: INC-48213 caused the outage of the EU gateway.",
+     ["Ticket INC-48231 closed", "Ticket INC-48123 reopened", "Ticket INC-84213 pending",
+      "INC-4821 duplicate", "Ticket INC-48312 assigned"]),
+    ("7731942", "Purchase order 7731942 was approved by finance after the audit.",
+     ["Order 7731924 shipped", "Order 7739142 shipped", "Order 7713942 shipped",
+      "Order 1773942 shipped", "Order 7731492 shipped"]),
+    ("Wojciechowski", "The contract was countersigned by Wojciechowski on Friday.",
+     ["Wojciech signed", "Wojcik signed", "Chowski signed", "Wojciechowska signed",
+      "Wojciechow signed"]),
+]
+
+
+@pytest.fixture(scope="module")
+def needles(api, pool):
+    u = pool(4)[1]
+    wid = workspace(api, u)
+    out = []
+    for query, line, distractors in NEEDLES:
+        m = create_memory(api, u, wid, "Quarterly review notes", FILLER * 3 + line + " " + FILLER)
+        for t in distractors:
+            create_memory(api, u, wid, t, t)
+        out.append((query, m))
+    return u, wid, out
+
+
+@pytest.mark.parametrize("i", range(len(NEEDLES)))
+def test_exact_tokens_vector_misses_keyword_and_hybrid_find(api, needles, i):
+    u, wid, found = needles
+    query, m = found[i]
+    assert m["id"] not in ids(api, u, query, wid, top_k=3, mode="vector")
+    kw = msearch(api, u, query, wid, 3, "keyword")["results"]
+    assert [r["id"] for r in kw] == [m["id"]], kw
+    assert 0 < kw[0]["score"] < 1
+    assert m["id"] in ids(api, u, query, wid, top_k=3, mode="hybrid")
+    # the legacy route takes the same modes
+    d = ok_data(api.post("/mcp/search", {"query": query, "workspace_id": wid, "top_k": 3,
+                                         "mode": "keyword"}, token=u.token))
+    assert [r["id"] for r in d["results"]] == [m["id"]]
+
+
+def test_compound_tokens_match_whole_and_in_parts(api, needles):
+    u, wid, found = needles
+    m = found[0][1]
+    for q in ("inc-48213", "48213", "INC 48213", "gateway 48213"):
+        assert m["id"] in ids(api, u, q, wid, mode="keyword"), q
+    assert ids(api, u, "INC-48213 nonexistentword", wid, mode="keyword") == []
+    assert ids(api, u, "the of and", wid, mode="keyword") == []      # only stop words
+
+
+def test_keyword_ranks_by_bm25(api, pool):
+    u = pool(4)[1]
+    wid = workspace(api, u)
+    once = create_memory(api, u, wid, "Plain", "zephyr appears once among other words here")
+    thrice = create_memory(api, u, wid, "Plain", "zephyr zephyr zephyr and little else")
+    titled = create_memory(api, u, wid, "Zephyr", "a note whose title names it")
+    res = msearch(api, u, "zephyr", wid, 10, "keyword")["results"]
+    order = [r["id"] for r in res]
+    assert set(order) == {once["id"], thrice["id"], titled["id"]}
+    assert order.index(thrice["id"]) < order.index(once["id"])
+    assert order.index(titled["id"]) < order.index(once["id"])
+    assert all(0 < r["score"] < 1 for r in res)
+
+
+def test_hybrid_caps_results_per_source_document(api, pool):
+    u = pool(4)[1]
+    wid = workspace(api, u)
+    src = {"source_url": "https://example.com/handbook", "source_type": "webpage"}
+    same = [create_memory(api, u, wid, "Handbook part %d" % i,
+                          "kestrel deployment procedure step %d" % i, metadata=src)["id"]
+            for i in range(5)]
+    other = [create_memory(api, u, wid, "Other %d" % i, "kestrel deployment notes %d" % i)["id"]
+             for i in range(3)]
+    files = [create_memory(api, u, wid, "File part %d" % i, "kestrel deployment page %d" % i,
+                           metadata={"source_type": "file", "original_filename": "k.pdf"})["id"]
+             for i in range(3)]
+    res = ids(api, u, "kestrel deployment", wid, top_k=10, mode="hybrid")
+    assert len([x for x in res if x in same]) == 2, res
+    assert len([x for x in res if x in files]) == 2, res
+    assert set(other) <= set(res)
+    # keyword and vector modes do not cap
+    assert len([x for x in ids(api, u, "kestrel deployment", wid, 20, "keyword")
+                if x in same]) == 5
+
+
+def test_keyword_across_accessible_workspaces_only(api, pool):
+    a, b = pool(4)[2], pool(4)[3]
+    wa, wb = workspace(api, a), workspace(api, b)
+    mine = create_memory(api, a, wa, "Mine", "quokka census data")
+    theirs = create_memory(api, b, wb, "Theirs", "quokka census data")
+    for mode in ("keyword", "hybrid"):
+        got = ids(api, a, "quokka census", None, 10, mode)
+        assert mine["id"] in got and theirs["id"] not in got, (mode, got)
+
+
+# ------------------------------------------------------------ coherence with writes
+
+def test_keyword_index_follows_update_and_delete(api, pool):
+    u = pool(4)[2]
+    wid = workspace(api, u)
+    m = create_memory(api, u, wid, "Lighthouse", "beacon maintenance INC-1001")
+    assert ids(api, u, "INC-1001", wid, mode="keyword") == [m["id"]]
+    update_memory(api, u, m["id"], {"content": "beacon maintenance INC-2002"})
+    assert ids(api, u, "INC-1001", wid, mode="keyword") == []
+    assert ids(api, u, "INC-2002", wid, mode="keyword") == [m["id"]]
+    update_memory(api, u, m["id"], {"title": "Foghorn"})
+    assert ids(api, u, "lighthouse", wid, mode="keyword") == []
+    assert ids(api, u, "foghorn INC-2002", wid, mode="keyword") == [m["id"]]
+    update_memory(api, u, m["id"], {"tags": ["x"]})                 # no text change
+    assert ids(api, u, "foghorn", wid, mode="keyword") == [m["id"]]
+    delete_memory(api, u, m["id"])
+    for mode in MODES:
+        assert m["id"] not in ids(api, u, "foghorn INC-2002", wid, mode=mode)
+
+
+def test_postings_and_lengths_follow_every_write(api, pool, db):
+    u = pool(4)[2]
+    wid = workspace(api, u)
+    ms = [create_memory(api, u, wid, "T%d" % i, "alpha beta %d gamma" % i) for i in range(3)]
+    update_memory(api, u, ms[0]["id"], {"content": "delta epsilon"})
+    delete_memory(api, u, ms[1]["id"])
+    rows = db.query("SELECT memory_id, COUNT(*) FROM memory_terms WHERE workspace_id = %s"
+                    " GROUP BY memory_id" % db.lit(wid))
+    assert {r[0] for r in rows} == {ms[0]["id"], ms[2]["id"]}
+    (total,), = db.query("SELECT term_total FROM workspaces WHERE id = %s" % db.lit(wid))
+    (lengths,), = db.query("SELECT SUM(term_count) FROM memories WHERE workspace_id = %s"
+                           % db.lit(wid))
+    assert int(total) == int(lengths) > 0
+
+
+def test_workspace_and_account_deletion_drop_postings(api, db):
+    u = ca.User(api, name="Keyword Leaver")
+    w1, w2 = workspace(api, u), workspace(api, u)
+    for w in (w1, w2):
+        create_memory(api, u, w, "Gone", "ephemeral postings here")
+    ok_data(api.delete("/workspaces/" + w1, token=u.token))
+    count = "SELECT COUNT(*) FROM memory_terms WHERE workspace_id = %s"
+    assert int(db.query(count % db.lit(w1))[0][0]) == 0
+    assert int(db.query(count % db.lit(w2))[0][0]) > 0
+    ok_data(api.delete("/account", token=u.token))
+    assert int(db.query(count % db.lit(w2))[0][0]) == 0
+
+
+def test_memories_written_without_the_index_are_backfilled_at_start():
+    with Server(name="kw-backfill") as server:
+        server.start()
+        api = ca.Api(server)
+        u = ca.User(api, name="Backfill")
+        wid = workspace(api, u)
+        create_memory(api, u, wid, "Live", "written through the server")
+        server.stop()
+        db = server.db()
+        mid, sql = db.memory_sql(wid, title="Seeded", content="archived ticket INC-777 notes")
+        db.execute(sql)
+        assert db.query("SELECT term_count FROM memories WHERE id = %s" % db.lit(mid))[0][0] \
+            in (None, "")
+        server.start()
+        assert ids(api, u, "INC-777", wid, mode="keyword") == [mid]
+        (total,), = db.query("SELECT term_total FROM workspaces WHERE id = %s" % db.lit(wid))
+        (lengths,), = db.query("SELECT SUM(term_count) FROM memories WHERE workspace_id = %s"
+                               % db.lit(wid))
+        assert int(total) == int(lengths)
+
+
+# ------------------------------------------------------------ property
+
+VOCAB = ["alpha", "Beta", "GAMMA", "INC-48213", "48213", "inc", "v1.2", "the", "of", "zeta_eta",
+         "Ölfeld", "x", "ops@example.com", "example", "Delta", "delta"]
+SEPS = [" ", ", ", ". ", "-", "\n", " / "]
+
+texts = st.lists(st.tuples(st.sampled_from(VOCAB), st.sampled_from(SEPS)), min_size=1,
+                 max_size=8).map(lambda ws: "".join(w + s for w, s in ws).strip() or "alpha")
+queries = st.lists(st.sampled_from(VOCAB), min_size=1, max_size=3).map(" ".join)
+
+
+@pytest.fixture(scope="module")
+def prop_ws(api, pool):
+    return pool(4)[3], workspace(api, pool(4)[3])
+
+
+@PROPERTY
+@given(docs=st.lists(st.tuples(texts, texts), min_size=1, max_size=4), query=queries)
+def test_keyword_results_are_exactly_the_memories_holding_all_terms(api, prop_ws, docs, query):
+    u, wid = prop_ws
+    made = [create_memory(api, u, wid, t, c) for t, c in docs]
+    try:
+        got = msearch(api, u, query, wid, 100, "keyword")["results"]
+        want = {m["id"] for m in made if holds_all(m, query)}
+        assert {r["id"] for r in got} == want, (query, [(m["title"], m["content"]) for m in made])
+        assert all(0 < r["score"] < 1 for r in got)
+        hy = msearch(api, u, query, wid, 100, "hybrid")["results"]
+        assert want <= {r["id"] for r in hy}
+    finally:
+        for m in made:
+            delete_memory(api, u, m["id"])
+    assert msearch(api, u, query, wid, 100, "keyword")["results"] == []
