@@ -10,47 +10,106 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Postings are inserted CHUNK rows per statement (one round trip each on
- * PostgreSQL), the rest one by one: 3 + 2 x CHUNK parameters, within the
- * 24 a statement of the db layer takes (DB_MAX_PARAMS). */
-#define CHUNK 10
+/* Postings and document-frequency upserts go in multi-row statements of
+ * 2^i rows (the largest that fits first, so n rows take about log2(n) +
+ * n / max statements, one round trip each on PostgreSQL), each statement's
+ * parameters within the 24 the db layer takes (DB_MAX_PARAMS): postings
+ * 3 + 2 x 8, upserts 1 + 16. */
+#define POST_LEVELS 4           /* 1, 2, 4, 8 rows */
+#define DF_LEVELS 5             /* 1 … 16 rows */
 #define BACKFILL_BATCH 256
 
-static char chunk_sql[128 + CHUNK * 32];
+#define POSTING_INSERT "INSERT INTO memory_terms (workspace_id, memory_id, doc_len, term, tf) VALUES "
+#define DF_INSERT "INSERT INTO memory_term_df (workspace_id, term, df) VALUES "
+#define DF_UPSERT " ON CONFLICT (workspace_id, term) DO UPDATE SET df = memory_term_df.df + 1"
 
-static void build_chunk_sql(void)
+static char post_sql[POST_LEVELS][128 + 8 * 32];
+static char df_sql[DF_LEVELS][160 + 16 * 16];
+
+static void build_sql(void)
 {
-    size_t off = (size_t)snprintf(chunk_sql, sizeof chunk_sql, "INSERT INTO memory_terms"
-                                  " (workspace_id, memory_id, doc_len, term, tf) VALUES ");
-    for (int i = 0; i < CHUNK; i++)
-        off += (size_t)snprintf(chunk_sql + off, sizeof chunk_sql - off, "%s($1, $2, $3, $%d, $%d)",
-                                i ? ", " : "", 4 + 2 * i, 5 + 2 * i);
+    for (int l = 0; l < POST_LEVELS; l++) {
+        size_t off = (size_t)snprintf(post_sql[l], sizeof post_sql[l], "%s", POSTING_INSERT);
+        for (int i = 0; i < 1 << l; i++)
+            off += (size_t)snprintf(post_sql[l] + off, sizeof post_sql[l] - off,
+                                    "%s($1, $2, $3, $%d, $%d)", i ? ", " : "", 4 + 2 * i,
+                                    5 + 2 * i);
+    }
+    for (int l = 0; l < DF_LEVELS; l++) {
+        size_t off = (size_t)snprintf(df_sql[l], sizeof df_sql[l], "%s", DF_INSERT);
+        for (int i = 0; i < 1 << l; i++)
+            off += (size_t)snprintf(df_sql[l] + off, sizeof df_sql[l] - off, "%s($1, $%d, 1)",
+                                    i ? ", " : "", 2 + i);
+        snprintf(df_sql[l] + off, sizeof df_sql[l] - off, "%s", DF_UPSERT);
+    }
+}
+
+static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
+
+/* The level (log2 of the rows) of the next statement for left rows. */
+static int level_for(size_t left, int levels)
+{
+    int l = levels - 1;
+    while (l > 0 && ((size_t)1 << l) > left)
+        l--;
+    return l;
 }
 
 static st_rc insert_postings(db *d, const char *wid, const char *id, const term_bag *b)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, build_chunk_sql);
-    st_arg args[3 + 2 * CHUNK] = { ST_T(wid), ST_T(id), ST_I(b->length) };
-    size_t i = 0;
+    pthread_once(&sql_once, build_sql);
+    st_arg args[3 + 2 * (1 << (POST_LEVELS - 1))] = { ST_T(wid), ST_T(id), ST_I(b->length) };
     st_rc res = ST_OK;
-    for (; res == ST_OK && i + CHUNK <= b->n; i += CHUNK) {
-        for (size_t j = 0; j < CHUNK; j++) {
+    for (size_t i = 0; res == ST_OK && i < b->n;) {
+        int l = level_for(b->n - i, POST_LEVELS);
+        size_t rows = (size_t)1 << l;
+        for (size_t j = 0; j < rows; j++) {
             args[3 + 2 * j] = ST_T(b->v[i + j].s);
             args[4 + 2 * j] = ST_I(b->v[i + j].tf);
         }
-        res = st_exec(st_prep_a(d, chunk_sql, args, 3 + 2 * CHUNK));
+        res = st_exec(st_prep_a(d, post_sql[l], args, 3 + 2 * rows));
+        i += rows;
     }
-    for (; res == ST_OK && i < b->n; i++)
-        res = st_run(d, "INSERT INTO memory_terms (workspace_id, memory_id, doc_len, term, tf)"
-                        " VALUES ($1, $2, $3, $4, $5)", ST_T(wid), ST_T(id), ST_I(b->length),
-                     ST_T(b->v[i].s), ST_I(b->v[i].tf));
+    return res;
+}
+
+/* One more memory of wid holds each term of b (the terms are distinct). */
+static st_rc count_terms(db *d, const char *wid, const term_bag *b)
+{
+    pthread_once(&sql_once, build_sql);
+    st_arg args[1 + (1 << (DF_LEVELS - 1))] = { ST_T(wid) };
+    st_rc res = ST_OK;
+    for (size_t i = 0; res == ST_OK && i < b->n;) {
+        int l = level_for(b->n - i, DF_LEVELS);
+        size_t rows = (size_t)1 << l;
+        for (size_t j = 0; j < rows; j++)
+            args[1 + j] = ST_T(b->v[i + j].s);
+        res = st_exec(st_prep_a(d, df_sql[l], args, 1 + rows));
+        i += rows;
+    }
+    return res;
+}
+
+/* Takes memory id's postings out: one memory fewer holds each of its
+ * terms (rows reaching 0 go), then the postings themselves. */
+static st_rc remove_postings(db *d, const char *wid, const char *id)
+{
+    st_rc res = st_run(d, "UPDATE memory_term_df SET df = df - 1 WHERE workspace_id = $1 AND"
+                          " term IN (SELECT term FROM memory_terms WHERE memory_id = $2)",
+                       ST_T(wid), ST_T(id));
+    if (res == ST_OK)
+        res = st_run(d, "DELETE FROM memory_term_df WHERE workspace_id = $1 AND df <= 0 AND"
+                        " term IN (SELECT term FROM memory_terms WHERE memory_id = $2)",
+                     ST_T(wid), ST_T(id));
+    if (res == ST_OK)
+        res = st_run(d, "DELETE FROM memory_terms WHERE memory_id = $1", ST_T(id));
     return res;
 }
 
 typedef struct text_row {
     char *title, *content;
     int64_t term_count;
+    int indexed;            /* term_count is not NULL: postings may exist */
 } text_row;
 
 static void read_text(db_stmt *st, void *row)
@@ -59,6 +118,7 @@ static void read_text(db_stmt *st, void *row)
     t->title = col_dup_str(st, 0);
     t->content = col_dup_str(st, 1);
     t->term_count = db_col_int(st, 2);      /* NULL (not indexed) reads 0 */
+    t->indexed = db_col_int(st, 3) != 0;
 }
 
 static st_rc add_length(db *d, const char *wid, int64_t delta)
@@ -72,18 +132,20 @@ st_rc memory_terms_index_on(db *d, const char *wid, const char *id)
 {
     text_row t = { 0 };
     term_bag b = TERM_BAG_INIT;
-    st_rc res = st_one(st_prep(d, "SELECT title, content, term_count FROM memories WHERE id = $1",
-                               ST_T(id)), read_text, &t);
+    st_rc res = st_one(st_prep(d, "SELECT title, content, term_count,"
+                               " CASE WHEN term_count IS NULL THEN 0 ELSE 1 END"
+                               " FROM memories WHERE id = $1", ST_T(id)), read_text, &t);
     if (res == ST_OK && (!t.title || !t.content ||
                          terms_add(&b, t.title, strlen(t.title), TERMS_TITLE_WEIGHT) != 0 ||
                          terms_add(&b, t.content, strlen(t.content), 1) != 0))
         res = ST_DB_ERROR;
-    if (res == ST_OK) {
-        terms_finish(&b);
-        res = st_run(d, "DELETE FROM memory_terms WHERE memory_id = $1", ST_T(id));
-    }
+    terms_finish(&b);
+    if (res == ST_OK && t.indexed)
+        res = remove_postings(d, wid, id);
     if (res == ST_OK)
         res = insert_postings(d, wid, id, &b);
+    if (res == ST_OK)
+        res = count_terms(d, wid, &b);
     if (res == ST_OK)
         res = st_run(d, "UPDATE memories SET term_count = $2 WHERE id = $1", ST_T(id),
                      ST_I(b.length));
@@ -106,7 +168,7 @@ st_rc memory_terms_drop_on(db *d, const char *wid, const char *id)
     st_rc res = st_one(st_prep(d, "SELECT term_count FROM memories WHERE id = $1", ST_T(id)),
                        read_int, &len);
     if (res == ST_OK)
-        res = st_run(d, "DELETE FROM memory_terms WHERE memory_id = $1", ST_T(id));
+        res = remove_postings(d, wid, id);
     if (res == ST_OK)
         res = add_length(d, wid, -len);
     return res;
@@ -195,9 +257,10 @@ st_rc memory_terms_stats(const char *wid, int64_t *docs, int64_t *length)
 st_rc memory_terms_df(const char *wid, const char *term, int64_t *df)
 {
     *df = 0;
-    return st_one(st_prep(db_thread(), "SELECT COUNT(*) FROM memory_terms"
-                          " WHERE workspace_id = $1 AND term = $2", ST_T(wid), ST_T(term)),
-                  read_int, df);
+    st_rc res = st_one(st_prep(db_thread(), "SELECT df FROM memory_term_df"
+                               " WHERE workspace_id = $1 AND term = $2", ST_T(wid), ST_T(term)),
+                       read_int, df);
+    return res == ST_NOT_FOUND ? ST_OK : res;
 }
 
 st_rc memory_terms_postings(const char *wid, const char *term, memory_posting_fn fn, void *ctx)

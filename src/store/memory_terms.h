@@ -1,6 +1,7 @@
 /* memory_terms.h — the keyword index (BM25 postings) of the memory bank:
  * per workspace, each term of each memory's title (counted twice) and
- * content (src/util/terms.c), its weighted count and the memory's length.
+ * content (src/util/terms.c), its weighted count and the memory's length,
+ * plus each term's document frequency and the workspace's total length.
  * Written by memories.c inside each memory write's transaction, so the
  * index never disagrees with the memories; read by keyword search. */
 #ifndef CHIMERA_STORE_MEMORY_TERMS_H
@@ -36,7 +37,7 @@ st_rc memory_terms_backfill(size_t *done);
 /* The workspace's number of memories and sum of their lengths. */
 st_rc memory_terms_stats(const char *wid, int64_t *docs, int64_t *length);
 
-/* How many memories of wid hold term. */
+/* How many memories of wid hold term (one lookup). */
 st_rc memory_terms_df(const char *wid, const char *term, int64_t *df);
 
 /* Reports each memory of wid that holds term: id, tf, its length; a

@@ -274,6 +274,17 @@ def test_postings_and_lengths_follow_every_write(api, pool, db):
     (lengths,), = db.query("SELECT SUM(term_count) FROM memories WHERE workspace_id = %s"
                            % db.lit(wid))
     assert int(total) == int(lengths) > 0
+    assert_df_matches_postings(db, wid)
+
+
+def assert_df_matches_postings(db, wid):
+    """memory_term_df holds, for each term of the workspace, the number of its postings."""
+    df = {r[0]: int(r[1]) for r in db.query(
+        "SELECT term, df FROM memory_term_df WHERE workspace_id = %s" % db.lit(wid))}
+    counted = {r[0]: int(r[1]) for r in db.query(
+        "SELECT term, COUNT(*) FROM memory_terms WHERE workspace_id = %s GROUP BY term"
+        % db.lit(wid))}
+    assert df == counted and all(v > 0 for v in df.values()), (df, counted)
 
 
 def test_workspace_and_account_deletion_drop_postings(api, db):
@@ -287,6 +298,9 @@ def test_workspace_and_account_deletion_drop_postings(api, db):
     assert int(db.query(count % db.lit(w2))[0][0]) > 0
     ok_data(api.delete("/account", token=u.token))
     assert int(db.query(count % db.lit(w2))[0][0]) == 0
+    for w in (w1, w2):
+        assert db.query("SELECT COUNT(*) FROM memory_term_df WHERE workspace_id = %s"
+                        % db.lit(w))[0][0] in (0, "0")
 
 
 def test_memories_written_without_the_index_are_backfilled_at_start():
@@ -308,6 +322,7 @@ def test_memories_written_without_the_index_are_backfilled_at_start():
         (lengths,), = db.query("SELECT SUM(term_count) FROM memories WHERE workspace_id = %s"
                                % db.lit(wid))
         assert int(total) == int(lengths)
+        assert_df_matches_postings(db, wid)
 
 
 # ------------------------------------------------------------ property
@@ -328,7 +343,8 @@ def prop_ws(api, pool):
 
 @PROPERTY
 @given(docs=st.lists(st.tuples(texts, texts), min_size=1, max_size=4), query=queries)
-def test_keyword_results_are_exactly_the_memories_holding_all_terms(api, prop_ws, docs, query):
+def test_keyword_results_are_exactly_the_memories_holding_all_terms(api, db, prop_ws, docs,
+                                                                    query):
     u, wid = prop_ws
     made = [create_memory(api, u, wid, t, c) for t, c in docs]
     try:
@@ -342,3 +358,5 @@ def test_keyword_results_are_exactly_the_memories_holding_all_terms(api, prop_ws
         for m in made:
             delete_memory(api, u, m["id"])
     assert msearch(api, u, query, wid, 100, "keyword")["results"] == []
+    assert db.query("SELECT COUNT(*) FROM memory_term_df WHERE workspace_id = %s"
+                    % db.lit(wid))[0][0] in (0, "0")

@@ -2,7 +2,7 @@
  * /memories/search (and /mcp/search). keyword: per workspace the memories
  * holding every term of the query (util/terms.h) ranked by BM25
  * (api/services/keyword.c), merged by score. hybrid: the vector ranking
- * and the keyword ranking, each HYBRID_DEPTH deep, fused by reciprocal
+ * and the keyword ranking, each about 2 x top_k deep, fused by reciprocal
  * rank (util/ranking.h); one source document (the page or file an import
  * came from, metadata source_url / original_filename) takes at most
  * HYBRID_PER_SOURCE places, so one long import cannot crowd out the rest.
@@ -17,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HYBRID_DEPTH 50
+/* Each ranking is read 2k deep, at least HYBRID_DEPTH_MIN and at most
+ * HYBRID_DEPTH_MAX (top_k's maximum). */
+#define HYBRID_DEPTH_MIN 20
+#define HYBRID_DEPTH_MAX 100
 #define HYBRID_PER_SOURCE 2
 
 typedef struct kw_ws_hit {
@@ -160,7 +163,9 @@ static void capped_results(const fused *f, size_t n, size_t k, json_t *results)
 int search_hybrid(const char (*wids)[40], size_t nw, const char *query, const float *q,
                   size_t k, json_t *results, int64_t *pending)
 {
-    size_t depth = k > HYBRID_DEPTH ? k : HYBRID_DEPTH, nv = 0, nk = 0, n = 0;
+    size_t depth = 2 * k, nv = 0, nk = 0, n = 0;
+    depth = depth < HYBRID_DEPTH_MIN ? HYBRID_DEPTH_MIN
+          : depth > HYBRID_DEPTH_MAX ? HYBRID_DEPTH_MAX : depth;
     ws_hit *vh = NULL;
     kw_ws_hit *kh = NULL;
     fused *f = NULL;

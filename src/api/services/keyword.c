@@ -1,8 +1,10 @@
-/* keyword.c — see keyword.h. AND over the terms, driven by the rarest: its
- * postings are the candidates, then each other term either looks its tf up
- * per candidate (when its postings are many times more numerous) or reads
- * its postings and keeps the candidates it holds. Reads cost about
- * min(sum of df, rarest df x terms) index entries. */
+/* keyword.c — see keyword.h. AND over the terms, rarest first (document
+ * frequencies are one lookup each): the rarest term's postings are the
+ * candidates, then each next term either looks its tf up per remaining
+ * candidate (when its postings are many times more numerous) or reads its
+ * postings and keeps the candidates it holds. Reads cost about the rarest
+ * term's df plus, per further term, min(its df, LOOKUP_COST x candidates
+ * left) index entries. */
 #include "api/services/keyword.h"
 
 #include "store/memory_terms.h"
@@ -110,22 +112,24 @@ static int cmp_score(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
-/* Document frequencies of the terms; *rarest the index of the least. */
-static int term_dfs(const char *wid, const term_bag *q, size_t nt, int64_t *df, size_t *rarest)
+/* Document frequencies of the terms, and the terms' order by them (the
+ * rarest first: the candidates shrink soonest). */
+static int term_dfs(const char *wid, const term_bag *q, size_t nt, int64_t *df, size_t *order)
 {
-    *rarest = 0;
     for (size_t i = 0; i < nt; i++) {
         if (memory_terms_df(wid, q->v[i].s, &df[i]) != ST_OK)
             return -1;
-        if (df[i] < df[*rarest])
-            *rarest = i;
+        size_t j = i;
+        for (; j > 0 && df[order[j - 1]] > df[i]; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
     }
     return 0;
 }
 
 int kw_search(const char *wid, const term_bag *q, size_t k, kw_hit *out, size_t *n)
 {
-    size_t nt = q->n < KW_TERMS_MAX ? q->n : KW_TERMS_MAX, rarest = 0;
+    size_t nt = q->n < KW_TERMS_MAX ? q->n : KW_TERMS_MAX, order[KW_TERMS_MAX];
     int64_t df[KW_TERMS_MAX], docs = 0, length = 0;
     cands c = { NULL, 0, 0, wid, 0, 0, 0 };
     double norm = 0;
@@ -133,30 +137,26 @@ int kw_search(const char *wid, const term_bag *q, size_t k, kw_hit *out, size_t 
     *n = 0;
     if (nt == 0)
         return 0;
-    if (memory_terms_stats(wid, &docs, &length) != ST_OK || term_dfs(wid, q, nt, df, &rarest))
+    if (memory_terms_stats(wid, &docs, &length) != ST_OK || term_dfs(wid, q, nt, df, order))
         goto out;
     rc = 0;
-    if (df[rarest] == 0)
+    if (df[order[0]] == 0)
         goto out;                               /* some term is nowhere */
     c.avgdl = docs > 0 ? (double)length / (double)docs : 1.0;
-    c.idf = bm25_idf(docs, df[rarest]);
-    norm = bm25_ceiling(c.idf);
+    for (size_t i = 0; i < nt; i++)
+        norm += bm25_ceiling(bm25_idf(docs, df[i]));
+    c.idf = bm25_idf(docs, df[order[0]]);
     rc = -1;
-    if (memory_terms_postings(wid, q->v[rarest].s, collect, &c) != ST_OK)
+    if (memory_terms_postings(wid, q->v[order[0]].s, collect, &c) != ST_OK)
         goto out;
     qsort(c.v, c.n, sizeof *c.v, cmp_id);
-    for (size_t i = 0; i < nt && c.n > 0; i++) {
-        if (i == rarest)
-            continue;
-        c.round++;
-        c.idf = bm25_idf(docs, df[i]);
-        norm += bm25_ceiling(c.idf);
-        if (add_term(&c, q->v[i].s, df[i]) != 0)
+    for (size_t i = 1; i < nt && c.n > 0; i++) {
+        c.round = i;
+        c.idf = bm25_idf(docs, df[order[i]]);
+        if (add_term(&c, q->v[order[i]].s, df[order[i]]) != 0)
             goto out;
     }
     rc = 0;
-    if (c.round + 1 < nt)
-        c.n = 0;                                /* a term emptied the candidates */
     qsort(c.v, c.n, sizeof *c.v, cmp_score);
     for (size_t i = 0; i < c.n && i < k; i++) {
         snprintf(out[i].id, sizeof out[i].id, "%s", c.v[i].id);

@@ -16,6 +16,14 @@ CREATE TABLE memory_terms (
     PRIMARY KEY (workspace_id, term, memory_id)
 ) WITHOUT ROWID;
 CREATE INDEX memory_terms_memory ON memory_terms(memory_id);
+-- memory_term_df: per workspace and term, how many memories hold it (BM25's
+-- document frequency, read in one lookup; rows reaching 0 are removed).
+CREATE TABLE memory_term_df (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    term TEXT NOT NULL,
+    df BIGINT NOT NULL,
+    PRIMARY KEY (workspace_id, term)
+) WITHOUT ROWID;
 ALTER TABLE memories ADD COLUMN term_count INTEGER;
 CREATE INDEX memories_terms_pending ON memories(id) WHERE term_count IS NULL;
 ALTER TABLE workspaces ADD COLUMN term_total BIGINT NOT NULL DEFAULT 0;
