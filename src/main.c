@@ -16,7 +16,6 @@
 #include "http/server.h"
 #include "http/static.h"
 #include "imports/init.h"
-#include "store/memory_terms.h"
 #include "util/ids.h"
 #include "util/log.h"
 
@@ -90,15 +89,6 @@ static int open_and_migrate(int verbose)
     if (verbose)
         printf("schema version %d (%d migration%s applied)\n", db_schema_version(d), applied,
                applied == 1 ? "" : "s");
-    /* Memories of before the keyword index (or of an older node) get their
-     * postings now, before any search can miss them. */
-    size_t indexed = 0;
-    if (memory_terms_backfill(&indexed) != ST_OK) {
-        fprintf(stderr, "chimerad: cannot build the keyword index\n");
-        return -1;
-    }
-    if (indexed)
-        log_info("keyword index: %zu memories indexed", indexed);
     db_thread_close();
     db_writer_close();
     return 0;

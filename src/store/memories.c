@@ -3,7 +3,6 @@
 #include "store/memories.h"
 
 #include "store/internal.h"
-#include "store/memory_terms.h"
 #include "store/rows.h"
 #include "util/buf.h"
 #include "util/ids.h"
@@ -176,8 +175,6 @@ st_rc memory_insert_on(db *d, const char *wid, const memory_input *in, bool acti
     free(snippet);
     if (res == ST_OK)
         res = replace_tags(d, id, in);
-    if (res == ST_OK)
-        res = memory_terms_index_on(d, wid, id);
     if (res == ST_OK && activity) {
         snprintf(msg, sizeof msg, "Memory '%s' created", in->title);
         res = activity_add(d, wid, "memory_created", msg,
@@ -249,13 +246,11 @@ static st_rc update_on(db *d, void *ctx)
         int has = (in->vec && in->dim) ? 1 : in->clear_vec ? 0 : had;
         res = bump_workspace(d, old.workspace_id, 0, has - had, &gen);
     }
+    memory_row_free(&old);
     if (res == ST_OK)
         res = update_row(d, j->id, in, j->snippet, gen);
     if (res == ST_OK && in->tag_list)
         res = replace_tags(d, j->id, in);
-    if (res == ST_OK && (in->title || in->content))
-        res = memory_terms_index_on(d, old.workspace_id, j->id);
-    memory_row_free(&old);
     if (res == ST_OK)
         res = memory_get_on(d, j->id, j->out);
     return res;
@@ -280,8 +275,6 @@ static st_rc delete_on(db *d, void *ctx)
     st_rc res = memory_get_on(d, j->id, &old);
     if (res == ST_OK)
         res = bump_workspace(d, old.workspace_id, -1, old.embedding ? -1 : 0, &gen);
-    if (res == ST_OK)
-        res = memory_terms_drop_on(d, old.workspace_id, j->id);
     if (res == ST_OK)
         res = st_run(d, "DELETE FROM memories WHERE id = $1", ST_T(j->id));
     if (res == ST_OK)

@@ -1,169 +1,193 @@
-/* keyword.c — see keyword.h. AND over the terms, rarest first (document
- * frequencies are one lookup each): the rarest term's postings are the
- * candidates, then each next term either looks its tf up per remaining
- * candidate (when its postings are many times more numerous) or reads its
- * postings and keeps the candidates it holds. Reads cost about the rarest
- * term's df plus, per further term, min(its df, LOOKUP_COST x candidates
- * left) index entries. */
+/* keyword.c — see keyword.h. A fixed table of cache entries under one
+ * mutex (lookups, reference counts, eviction); each entry has its own
+ * mutex, held while it is refreshed and searched, so searches of one
+ * workspace take turns and other workspaces are not held up. */
 #include "api/services/keyword.h"
 
-#include "store/memory_terms.h"
-#include "util/ranking.h"
+#include "store/memories.h"
+#include "store/memory_texts.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-/* Point lookups cost about this many times a posting read in a range. */
-#define LOOKUP_COST 8
+typedef struct kw_entry {
+    pthread_mutex_t lock;       /* refresh and search */
+    char wid[40];               /* "" = free */
+    kw_index *x;                /* NULL: not loaded */
+    int64_t gen;
+    size_t bytes;               /* kwi_bytes at the last release */
+    uint64_t used;
+    int refs;
+} kw_entry;
 
-typedef struct cand {
-    char id[40];
-    int64_t doc_len;
-    double score;
-    size_t matched;         /* terms found so far */
-} cand;
+static kw_entry cache[KW_CACHE_SLOTS];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static uint64_t cache_clock;
 
-typedef struct cands {
-    cand *v;
-    size_t n, cap;
-    const char *wid;
-    double idf, avgdl;
-    size_t round;           /* terms processed before the current one */
-} cands;
-
-static int collect(void *ctx, const char *id, int64_t tf, int64_t doc_len)
+static void cache_init(void)
 {
-    cands *c = ctx;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 256;
-        cand *v = realloc(c->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        c->v = v;
-        c->cap = cap;
+    for (size_t i = 0; i < KW_CACHE_SLOTS; i++)
+        pthread_mutex_init(&cache[i].lock, NULL);
+}
+
+static void drop(kw_entry *e)
+{
+    kwi_free(e->x);
+    e->x = NULL;
+    e->bytes = 0;
+    e->gen = -1;
+}
+
+/* The entry of wid, referenced (NULL when every entry is in use). */
+static kw_entry *acquire(const char *wid)
+{
+    pthread_once(&cache_once, cache_init);
+    pthread_mutex_lock(&cache_lock);
+    kw_entry *e = NULL, *victim = NULL;
+    for (size_t i = 0; i < KW_CACHE_SLOTS && !e; i++) {
+        kw_entry *c = &cache[i];
+        if (c->wid[0] && strcmp(c->wid, wid) == 0)
+            e = c;
+        else if (c->refs == 0 && (!victim || !c->wid[0] || (victim->wid[0] &&
+                                                            c->used < victim->used)))
+            victim = c;
     }
-    cand *x = &c->v[c->n++];
-    snprintf(x->id, sizeof x->id, "%s", id);
-    x->doc_len = doc_len;
-    x->score = bm25_term(c->idf, tf, doc_len, c->avgdl);
-    x->matched = 1;
-    return 0;
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-    return strcmp(((const cand *)a)->id, ((const cand *)b)->id);
-}
-
-static void credit(cands *c, cand *x, int64_t tf)
-{
-    if (x->matched == c->round) {
-        x->score += bm25_term(c->idf, tf, x->doc_len, c->avgdl);
-        x->matched++;
+    if (!e && (e = victim)) {
+        drop(e);
+        snprintf(e->wid, sizeof e->wid, "%s", wid);
     }
+    if (e) {
+        e->refs++;
+        e->used = ++cache_clock;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return e;
 }
 
-static int match(void *ctx, const char *id, int64_t tf, int64_t doc_len)
+/* Releases e (its size now known) and lets the least recently searched
+ * indexes go while the cache holds more than KW_CACHE_BYTES. */
+static void release(kw_entry *e, size_t bytes)
 {
-    cands *c = ctx;
-    cand key;
-    (void)doc_len;
-    snprintf(key.id, sizeof key.id, "%s", id);
-    cand *x = bsearch(&key, c->v, c->n, sizeof *c->v, cmp_id);
-    if (x)
-        credit(c, x, tf);
-    return 0;
-}
-
-/* Keeps the candidates that hold every term so far. */
-static void keep_matched(cands *c)
-{
-    size_t out = 0;
-    for (size_t i = 0; i < c->n; i++)
-        if (c->v[i].matched == c->round + 1)
-            c->v[out++] = c->v[i];
-    c->n = out;
-}
-
-static int add_term(cands *c, const char *term, int64_t df)
-{
-    if (df > LOOKUP_COST * (int64_t)c->n) {
-        for (size_t i = 0; i < c->n; i++) {
-            int64_t tf = 0;
-            st_rc rc = memory_terms_tf(c->wid, term, c->v[i].id, &tf);
-            if (rc == ST_OK)
-                credit(c, &c->v[i], tf);
-            else if (rc != ST_NOT_FOUND)
-                return -1;
+    pthread_mutex_lock(&cache_lock);
+    e->bytes = bytes;
+    e->refs--;
+    for (;;) {
+        size_t total = 0;
+        kw_entry *lru = NULL;
+        for (size_t i = 0; i < KW_CACHE_SLOTS; i++) {
+            kw_entry *c = &cache[i];
+            total += c->bytes;
+            if (c->x && c->refs == 0 && c != e && (!lru || c->used < lru->used))
+                lru = c;
         }
-    } else if (memory_terms_postings(c->wid, term, match, c) != ST_OK) {
+        if (total <= KW_CACHE_BYTES || !lru)
+            break;
+        drop(lru);
+        lru->wid[0] = '\0';
+    }
+    pthread_mutex_unlock(&cache_lock);
+}
+
+/* ---- loading ---- */
+
+typedef struct load {
+    kw_index *x;
+    int64_t since;          /* -1: full load */
+    int64_t gen, count;
+    bool full_needed;
+} load;
+
+static int on_state(void *ctx, int64_t gen, int64_t count, int64_t floor)
+{
+    load *l = ctx;
+    l->gen = gen;
+    l->count = count;
+    if (l->since >= 0 && l->since < floor) {
+        l->full_needed = true;      /* tombstones after since were pruned */
+        return 1;
+    }
+    return 0;
+}
+
+static int on_row(void *ctx, const char *id, const char *title, const char *content)
+{
+    return kwi_put(((load *)ctx)->x, id, title, content);
+}
+
+static int on_gone(void *ctx, const char *id)
+{
+    kwi_remove(((load *)ctx)->x, id);
+    return 0;
+}
+
+/* Brings e->x from e->gen to the workspace's current state: a delta when
+ * it can, else in full. *gone when the workspace does not exist. */
+static int refresh(kw_entry *e, const char *wid, bool *gone)
+{
+    int64_t gen = 0;
+    *gone = false;
+    st_rc rc = memory_generation(wid, &gen);
+    if (rc == ST_NOT_FOUND) {
+        *gone = true;
+        return 0;
+    }
+    if (rc != ST_OK)
         return -1;
+    if (e->x && e->gen >= gen)
+        return 0;
+    if (e->x) {
+        load l = { e->x, e->gen, 0, 0, false };
+        memory_text_visitor v = { on_state, on_row, on_gone, &l };
+        rc = memory_texts(wid, e->gen, &v);
+        if (rc == ST_OK && (int64_t)kwi_count(e->x) == l.count) {
+            e->gen = l.gen;
+            return 0;
+        }
+        drop(e);        /* pruned tombstones, a count that disagrees, or a failure */
     }
-    keep_matched(c);
+    load l = { kwi_new(), -1, 0, 0, false };
+    memory_text_visitor v = { on_state, on_row, on_gone, &l };
+    rc = l.x ? memory_texts(wid, -1, &v) : ST_DB_ERROR;
+    if (rc != ST_OK) {
+        kwi_free(l.x);
+        *gone = rc == ST_NOT_FOUND;
+        return *gone ? 0 : -1;
+    }
+    e->x = l.x;
+    e->gen = l.gen;
     return 0;
 }
 
-static int cmp_score(const void *a, const void *b)
+static int search_entry(kw_entry *e, const char *wid, const term_bag *q, size_t k, kw_hit *out,
+                        size_t *n)
 {
-    const cand *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score < y->score ? 1 : -1;
-    return strcmp(x->id, y->id);
-}
-
-/* Document frequencies of the terms, and the terms' order by them (the
- * rarest first: the candidates shrink soonest). */
-static int term_dfs(const char *wid, const term_bag *q, size_t nt, int64_t *df, size_t *order)
-{
-    for (size_t i = 0; i < nt; i++) {
-        if (memory_terms_df(wid, q->v[i].s, &df[i]) != ST_OK)
-            return -1;
-        size_t j = i;
-        for (; j > 0 && df[order[j - 1]] > df[i]; j--)
-            order[j] = order[j - 1];
-        order[j] = i;
-    }
-    return 0;
+    bool gone = false;
+    int rc = refresh(e, wid, &gone);
+    if (rc == 0 && !gone)
+        rc = kwi_search(e->x, q, k, out, n);
+    return rc;
 }
 
 int kw_search(const char *wid, const term_bag *q, size_t k, kw_hit *out, size_t *n)
 {
-    size_t nt = q->n < KW_TERMS_MAX ? q->n : KW_TERMS_MAX, order[KW_TERMS_MAX];
-    int64_t df[KW_TERMS_MAX], docs = 0, length = 0;
-    cands c = { NULL, 0, 0, wid, 0, 0, 0 };
-    double norm = 0;
-    int rc = -1;
     *n = 0;
-    if (nt == 0)
+    if (q->n == 0)
         return 0;
-    if (memory_terms_stats(wid, &docs, &length) != ST_OK || term_dfs(wid, q, nt, df, order))
-        goto out;
-    rc = 0;
-    if (df[order[0]] == 0)
-        goto out;                               /* some term is nowhere */
-    c.avgdl = docs > 0 ? (double)length / (double)docs : 1.0;
-    for (size_t i = 0; i < nt; i++)
-        norm += bm25_ceiling(bm25_idf(docs, df[i]));
-    c.idf = bm25_idf(docs, df[order[0]]);
-    rc = -1;
-    if (memory_terms_postings(wid, q->v[order[0]].s, collect, &c) != ST_OK)
-        goto out;
-    qsort(c.v, c.n, sizeof *c.v, cmp_id);
-    for (size_t i = 1; i < nt && c.n > 0; i++) {
-        c.round = i;
-        c.idf = bm25_idf(docs, df[order[i]]);
-        if (add_term(&c, q->v[order[i]].s, df[order[i]]) != 0)
-            goto out;
+    kw_entry *e = acquire(wid);
+    if (!e) {               /* every entry busy: an index for this search alone */
+        kw_entry tmp = { .gen = -1 };
+        snprintf(tmp.wid, sizeof tmp.wid, "%s", wid);
+        int rc = search_entry(&tmp, wid, q, k, out, n);
+        kwi_free(tmp.x);
+        return rc;
     }
-    rc = 0;
-    qsort(c.v, c.n, sizeof *c.v, cmp_score);
-    for (size_t i = 0; i < c.n && i < k; i++) {
-        snprintf(out[i].id, sizeof out[i].id, "%s", c.v[i].id);
-        out[i].score = norm > 0 ? c.v[i].score / norm : 0.0;
-        (*n)++;
-    }
-out:
-    free(c.v);
+    pthread_mutex_lock(&e->lock);
+    int rc = search_entry(e, wid, q, k, out, n);
+    size_t bytes = e->x ? kwi_bytes(e->x) : 0;
+    pthread_mutex_unlock(&e->lock);
+    release(e, bytes);
     return rc;
 }

@@ -1,24 +1,26 @@
-/* keyword.h — keyword search over one workspace's BM25 postings
- * (store/memory_terms.h): the memories holding every term of a query,
- * scored by BM25 normalised into [0, 1) (util/ranking.h). */
+/* keyword.h — keyword search of a workspace through this node's keyword
+ * index (keyword/kwindex.h), cached per workspace and brought up to the
+ * workspace's current generation before each search (the vector index's
+ * protocol: changed memories since the cached generation are re-indexed,
+ * tombstones removed; a cache older than the tombstone floor, or whose
+ * count disagrees with the workspace's memory counter, is rebuilt in
+ * full). So every search sees every write committed before it began, on
+ * any node. */
 #ifndef CHIMERA_API_SERVICES_KEYWORD_H
 #define CHIMERA_API_SERVICES_KEYWORD_H
 
-#include "util/terms.h"
+#include "keyword/kwindex.h"
 
 #include <stddef.h>
 
-/* Query terms past this many are not looked up (a query's first ones). */
-#define KW_TERMS_MAX 64
-
-typedef struct kw_hit {
-    char id[40];
-    double score;
-} kw_hit;
+/* Workspaces whose indexes are cached, and their bytes before the least
+ * recently searched leave the cache. */
+#define KW_CACHE_SLOTS 256
+#define KW_CACHE_BYTES ((size_t)512 << 20)
 
 /* The best k (out has room for k) of wid's memories that hold every term
  * of q (a finished bag), score descending, ties by id; *n of them. An
- * empty bag finds nothing. 0, or -1 when the database failed. */
+ * empty bag or an unknown workspace finds nothing. 0, or -1 on failure. */
 int kw_search(const char *wid, const term_bag *q, size_t k, kw_hit *out, size_t *n);
 
 #endif
