@@ -209,6 +209,8 @@ static int load_numbers(void)
     NUM(embed_timeout_s, "CHIMERA_EMBED_TIMEOUT", 30, 1, 600);
     NUM(index_memory, "CHIMERA_INDEX_MEMORY", 1024, 1, 1LL << 30);     /* MiB */
     cfg.index_memory <<= 20;
+    NUM(keyword_index_memory, "CHIMERA_KEYWORD_INDEX_MEMORY", 512, 1, 1LL << 30);   /* MiB */
+    cfg.keyword_index_memory <<= 20;
     NUM(import_max_body, "CHIMERA_IMPORT_MAX_BODY", 5 << 20, 1024, 1LL << 30);
     NUM(import_timeout_s, "CHIMERA_IMPORT_TIMEOUT", 15, 1, 600);
 #undef NUM

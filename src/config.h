@@ -50,6 +50,7 @@ typedef struct config {
     int embed_batch;              /* CHIMERA_EMBED_BATCH texts per request (remote: 64) */
     int embed_timeout_s;          /* CHIMERA_EMBED_TIMEOUT seconds per request (remote: 30) */
     size_t index_memory;          /* CHIMERA_INDEX_MEMORY bytes of cached vector indexes (1 GiB) */
+    size_t keyword_index_memory;  /* CHIMERA_KEYWORD_INDEX_MEMORY bytes of cached keyword indexes (512 MiB) */
     bool import_allow_private;    /* CHIMERA_IMPORT_ALLOW_PRIVATE: import-url may fetch private addresses */
     char **import_allow_addrs;    /* CHIMERA_IMPORT_ALLOW_ADDRS: these addresses only (e.g. an intranet wiki) */
     size_t import_max_body;       /* CHIMERA_IMPORT_MAX_BODY bytes fetched by import-url (5 MiB) */

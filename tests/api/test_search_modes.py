@@ -315,6 +315,30 @@ def test_two_servers_keyword_never_stale(api, pool, second_server):
                 assert ids(reader, u, "walrus " + token, wid, mode="keyword") == [mid], step
 
 
+def test_small_keyword_cache_stays_correct():
+    """CHIMERA_KEYWORD_INDEX_MEMORY=1 (MiB): workspaces of ~4,000 distinct
+    terms each cannot all stay cached; searching them round-robin twice
+    (evictions and reloads, a change in between) still finds exactly the
+    right memory every time."""
+    with Server({"CHIMERA_KEYWORD_INDEX_MEMORY": "1"}, name="kw-cache") as server:
+        server.start()
+        api = ca.Api(server)
+        u = ca.User(api, name="Cache")
+        spaces = []
+        for w in range(6):
+            wid = workspace(api, u)
+            words = " ".join("w%dterm%d" % (w, i) for i in range(4000))
+            m = create_memory(api, u, wid, "Big %d" % w, words + " okapi%d" % w)
+            spaces.append((wid, m["id"]))
+        for rnd in range(2):
+            for w, (wid, mid) in enumerate(spaces):
+                q = "okapi%d w%dterm3999" % (w, w) if rnd == 0 or w else "okapi0 big"
+                assert ids(api, u, q, wid, mode="keyword") == [mid]
+                assert ids(api, u, "okapi%d" % ((w + 1) % 6), wid, mode="keyword") == []
+            update_memory(api, u, spaces[0][1], {"content": "okapi0 replaced"})
+        assert ids(api, u, "w0term5", spaces[0][0], mode="keyword") == []
+
+
 # ------------------------------------------------------------ property
 
 VOCAB = ["alpha", "Beta", "GAMMA", "INC-48213", "48213", "inc", "v1.2", "the", "of", "zeta_eta",

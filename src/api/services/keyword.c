@@ -4,6 +4,7 @@
  * workspace take turns and other workspaces are not held up. */
 #include "api/services/keyword.h"
 
+#include "config.h"
 #include "store/memories.h"
 #include "store/memory_texts.h"
 
@@ -68,7 +69,7 @@ static kw_entry *acquire(const char *wid)
 }
 
 /* Releases e (its size now known) and lets the least recently searched
- * indexes go while the cache holds more than KW_CACHE_BYTES. */
+ * indexes go while the cache holds more than CHIMERA_KEYWORD_INDEX_MEMORY. */
 static void release(kw_entry *e, size_t bytes)
 {
     pthread_mutex_lock(&cache_lock);
@@ -83,7 +84,7 @@ static void release(kw_entry *e, size_t bytes)
             if (c->x && c->refs == 0 && c != e && (!lru || c->used < lru->used))
                 lru = c;
         }
-        if (total <= KW_CACHE_BYTES || !lru)
+        if (total <= cfg.keyword_index_memory || !lru)
             break;
         drop(lru);
         lru->wid[0] = '\0';

@@ -13,10 +13,9 @@
 
 #include <stddef.h>
 
-/* Workspaces whose indexes are cached, and their bytes before the least
- * recently searched leave the cache. */
+/* Workspaces whose indexes are cached; past CHIMERA_KEYWORD_INDEX_MEMORY
+ * bytes of them the least recently searched leave the cache. */
 #define KW_CACHE_SLOTS 256
-#define KW_CACHE_BYTES ((size_t)512 << 20)
 
 /* The best k (out has room for k) of wid's memories that hold every term
  * of q (a finished bag), score descending, ties by id; *n of them. An
