@@ -417,6 +417,63 @@ def bench_memories(port, base, token, tmp, pid):
     return ("Memories: create, list, search", rows, notes)
 
 
+SEARCH_QUERIES = [
+    # the vector rows' query: its rarest term ("7") is in ~9% of the memories
+    "replication latency in region 7",
+    # an exact record number: one memory holds it
+    "Record 4213",
+]
+
+
+def bench_search_modes(port, base, token, tmp):
+    """API issue 15: the same queries in "vector", "keyword" and "hybrid" mode
+    over BENCH_SEARCH_SIZES memories (the seed of the memories section), one
+    user and 8 connections; hybrid's p50 / p99 against vector-only's of the
+    same run (target: within 2x at 100k)."""
+    from client import Client
+    c = Client(port, token)
+    rows, notes = [], []
+    health = wrk(base + "/health", 32)
+    rows.append(("GET /api/health", 32, health, 1.0))
+    sizes = [int(x) for x in os.environ.get("BENCH_SEARCH_SIZES", "10000,100000").split(",")]
+    for n in sizes:
+        wid = c.call("POST", "/workspaces", {"name": "Modes %d" % n})["id"]
+        seed_memories(port, token, wid, n)
+        first = {}
+        for mode in ("vector", "keyword"):
+            t0 = time.monotonic()
+            c.call("POST", "/memories/search", {"query": SEARCH_QUERIES[0], "workspaceId": wid,
+                                                "mode": mode})
+            first[mode] = (time.monotonic() - t0) * 1000
+        notes.append("%d memories: the first search of each index on this node (a full "
+                     "load) took %.0f ms (vector) and %.0f ms (keyword)."
+                     % (n, first["vector"], first["keyword"]))
+        for qi, query in enumerate(SEARCH_QUERIES):
+            got = {}
+            for mode in ("vector", "keyword", "hybrid"):
+                lua = os.path.join(tmp, "modes_%s.lua" % mode)
+                with open(lua, "w") as f:
+                    f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = '
+                            '"application/json"\nwrk.body = \'{"query":"%s","workspaceId":"%s",'
+                            '"top_k":10,"mode":"%s"}\'\n' % (query, wid, mode))
+                for conns in (1, 8):
+                    r = wrk(base + "/memories/search", conns, token, script=lua)
+                    got[(mode, conns)] = r
+                    rows.append(("%s, q%d, %d memories" % (mode, qi + 1, n), conns, r,
+                                 r["rps"] / health["rps"]))
+            for conns in (1, 8):
+                h, v = got[("hybrid", conns)], got[("vector", conns)]
+                notes.append("q%d over %d, %d conn%s: hybrid p50 / p99 %.2f / %.2f ms vs "
+                             "vector-only %.2f / %.2f ms = %.2fx / %.2fx."
+                             % (qi + 1, n, conns, "s" if conns > 1 else "", h["p50"], h["p99"],
+                                v["p50"], v["p99"], h["p50"] / v["p50"], h["p99"] / v["p99"]))
+    c.close()
+    notes.append("queries: " + "; ".join('q%d "%s"' % (i + 1, q)
+                                         for i, q in enumerate(SEARCH_QUERIES)) +
+                 ' (top_k 10; POST /api/memories/search {"mode": …}).')
+    return ("Search modes: vector, keyword, hybrid", rows, notes)
+
+
 def main():
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from client import register
@@ -481,6 +538,8 @@ def main():
             report(*bench_chats(tmp))
         if os.environ.get("BENCH_SKIP_MEMORIES") != "1":
             report(*bench_memories(port, base, token, tmp, proc.pid))
+        if os.environ.get("BENCH_SKIP_SEARCH_MODES") != "1":
+            report(*bench_search_modes(port, base, token, tmp))
         if os.environ.get("BENCH_SKIP_MINILM") != "1":
             __import__("minilm_bench").bench_minilm(BIN)
     finally:
