@@ -1,7 +1,8 @@
 /* keyword.c — see keyword.h. A fixed table of cache entries under one
  * mutex (lookups, reference counts, eviction); each entry has its own
- * mutex, held while it is refreshed and searched, so searches of one
- * workspace take turns and other workspaces are not held up. */
+ * read-write lock: searches share it, a refresh takes it alone. (An
+ * exclusive lock held through searches convoyed on busy cores: a holder
+ * preempted mid-search stalled every other search of the workspace.) */
 #include "api/services/keyword.h"
 
 #include "config.h"
@@ -14,7 +15,7 @@
 #include <string.h>
 
 typedef struct kw_entry {
-    pthread_mutex_t lock;       /* refresh and search */
+    pthread_rwlock_t lock;      /* shared: search; exclusive: refresh */
     char wid[40];               /* "" = free */
     kw_index *x;                /* NULL: not loaded */
     int64_t gen;
@@ -31,7 +32,7 @@ static uint64_t cache_clock;
 static void cache_init(void)
 {
     for (size_t i = 0; i < KW_CACHE_SLOTS; i++)
-        pthread_mutex_init(&cache[i].lock, NULL);
+        pthread_rwlock_init(&cache[i].lock, NULL);
 }
 
 static void drop(kw_entry *e)
@@ -68,12 +69,13 @@ static kw_entry *acquire(const char *wid)
     return e;
 }
 
-/* Releases e (its size now known) and lets the least recently searched
+/* Releases e (its size now known, unless SIZE_MAX) and lets the least recently searched
  * indexes go while the cache holds more than CHIMERA_KEYWORD_INDEX_MEMORY. */
 static void release(kw_entry *e, size_t bytes)
 {
     pthread_mutex_lock(&cache_lock);
-    e->bytes = bytes;
+    if (bytes != SIZE_MAX)
+        e->bytes = bytes;
     e->refs--;
     for (;;) {
         size_t total = 0;
@@ -162,13 +164,31 @@ static int refresh(kw_entry *e, const char *wid, bool *gone)
     return 0;
 }
 
+/* Searches e under the shared lock once it is at least at the workspace's
+ * current generation (refreshed under the exclusive lock when behind). */
 static int search_entry(kw_entry *e, const char *wid, const term_bag *q, size_t k, kw_hit *out,
-                        size_t *n)
+                        size_t *n, size_t *bytes)
 {
-    bool gone = false;
-    int rc = refresh(e, wid, &gone);
-    if (rc == 0 && !gone)
-        rc = kwi_search(e->x, q, k, out, n);
+    int64_t gen = 0;
+    st_rc st = memory_generation(wid, &gen);
+    if (st == ST_NOT_FOUND)
+        return 0;
+    if (st != ST_OK)
+        return -1;
+    pthread_rwlock_rdlock(&e->lock);
+    if (!e->x || e->gen < gen) {
+        pthread_rwlock_unlock(&e->lock);
+        pthread_rwlock_wrlock(&e->lock);
+        bool gone = false;
+        int rc = e->x && e->gen >= gen ? 0 : refresh(e, wid, &gone);
+        pthread_rwlock_unlock(&e->lock);
+        if (rc != 0 || gone)
+            return rc;
+        pthread_rwlock_rdlock(&e->lock);    /* only ever moves forward meanwhile */
+    }
+    int rc = e->x ? kwi_search(e->x, q, k, out, n) : -1;
+    *bytes = e->x ? kwi_bytes(e->x) : 0;
+    pthread_rwlock_unlock(&e->lock);
     return rc;
 }
 
@@ -177,18 +197,18 @@ int kw_search(const char *wid, const term_bag *q, size_t k, kw_hit *out, size_t 
     *n = 0;
     if (q->n == 0)
         return 0;
+    size_t bytes = SIZE_MAX;       /* unknown: the entry keeps its last size */
     kw_entry *e = acquire(wid);
     if (!e) {               /* every entry busy: an index for this search alone */
         kw_entry tmp = { .gen = -1 };
-        snprintf(tmp.wid, sizeof tmp.wid, "%s", wid);
-        int rc = search_entry(&tmp, wid, q, k, out, n);
+        bool gone = false;
+        int rc = refresh(&tmp, wid, &gone);
+        if (rc == 0 && !gone)
+            rc = kwi_search(tmp.x, q, k, out, n);
         kwi_free(tmp.x);
         return rc;
     }
-    pthread_mutex_lock(&e->lock);
-    int rc = search_entry(e, wid, q, k, out, n);
-    size_t bytes = e->x ? kwi_bytes(e->x) : 0;
-    pthread_mutex_unlock(&e->lock);
+    int rc = search_entry(e, wid, q, k, out, n, &bytes);
     release(e, bytes);
     return rc;
 }
