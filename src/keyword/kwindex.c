@@ -1,8 +1,10 @@
 /* kwindex.c — see kwindex.h. Terms and memory ids are found through open
- * addressing tables (FNV-1a, at most half full); a memory keeps its own
- * (term, tf) list sorted by term number, so a search walks the postings of
- * the query's rarest term only and looks the other terms up in each
- * candidate's list (binary search), keeping the best k in a sorted array. */
+ * addressing tables (FNV-1a, at most half full). Postings are in doc order
+ * (docs are numbered as they come; a compaction renumbers in order), so a
+ * search walks the rarest query term's postings and gallops through the
+ * others' alongside, keeping the best k in a sorted array. A memory keeps
+ * its own (term, tf) list to undo its document frequencies on removal and
+ * to rebuild the postings. */
 #include "keyword/kwindex.h"
 
 #include "util/ranking.h"
@@ -321,11 +323,26 @@ static void offer(kw_hit *out, size_t *n, size_t k, double score, const char *id
     snprintf(out[i].id, sizeof out[i].id, "%s", id);
 }
 
-static uint32_t tf_in(const kdoc *d, uint32_t term)
+/* The first index at or after from in p[0..n) whose doc is at least doc
+ * (postings are in doc order): galloping, then binary search. */
+static uint32_t seek(const posting *p, uint32_t n, uint32_t from, uint32_t doc)
 {
-    dterm key = { term, 0 };
-    const dterm *t = bsearch(&key, d->t, d->nt, sizeof *d->t, cmp_dterm);
-    return t ? t->tf : 0;
+    uint32_t lo = from, hi = from, step = 1;
+    while (hi < n && p[hi].doc < doc) {
+        lo = hi + 1;
+        hi += step;
+        step <<= 1;
+    }
+    if (hi > n)
+        hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (p[mid].doc < doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 typedef struct qterm {
@@ -360,26 +377,34 @@ int kwi_search(const kw_index *x, const term_bag *q, size_t k, kw_hit *out, size
 {
     size_t nt = q->n < KWI_QUERY_TERMS ? q->n : KWI_QUERY_TERMS;
     qterm qt[KWI_QUERY_TERMS];
+    uint32_t pos[KWI_QUERY_TERMS] = { 0 };
     double norm = 0;
     *n = 0;
     if (nt == 0 || k == 0 || x->live == 0 || !query_terms(x, q, qt, nt, &norm))
         return 0;
     double avgdl = (double)x->total_len / (double)x->live;
     const kterm *rare = &x->terms[qt[0].term];
-    for (uint32_t p = 0; p < rare->n; p++) {
-        const kdoc *d = &x->docs[rare->p[p].doc];
-        if (!d->alive)
-            continue;
-        double s = bm25_term(qt[0].idf, rare->p[p].tf, d->len, avgdl);
+    /* Every term's postings are in doc order: the others are walked forward
+     * alongside the rarest's (sequential reads), a doc's row read only once
+     * it holds every term. */
+    for (uint32_t j = 0; j < rare->n; j++) {
+        uint32_t doc = rare->p[j].doc;
         size_t i = 1;
         for (; i < nt; i++) {
-            uint32_t tf = tf_in(d, qt[i].term);
-            if (!tf)
+            const kterm *t = &x->terms[qt[i].term];
+            pos[i] = seek(t->p, t->n, pos[i], doc);
+            if (pos[i] == t->n)
+                return 0;                       /* no later doc can hold it */
+            if (t->p[pos[i]].doc != doc)
                 break;
-            s += bm25_term(qt[i].idf, tf, d->len, avgdl);
         }
-        if (i == nt)
-            offer(out, n, k, s / norm, d->id);
+        const kdoc *d = &x->docs[doc];
+        if (i < nt || !d->alive)
+            continue;
+        double s = bm25_term(qt[0].idf, rare->p[j].tf, d->len, avgdl);
+        for (i = 1; i < nt; i++)
+            s += bm25_term(qt[i].idf, x->terms[qt[i].term].p[pos[i]].tf, d->len, avgdl);
+        offer(out, n, k, s / norm, d->id);
     }
     return 0;
 }
