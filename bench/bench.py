@@ -92,7 +92,7 @@ def wrk(url, conns, token=None, script=None, threads=None, headers=()):
         lat[pct] = v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "p50": lat["50"], "p99": lat["99"],
-            "non2xx": int(errors.group(1)) if errors else 0, "cmd": " ".join(
+            "non2xx": int(errors.group(1)) if errors else 0, "out": out, "cmd": " ".join(
                 c if "Bearer" not in c else "Authorization: Bearer $TOKEN" for c in cmd)}
 
 

@@ -17,6 +17,7 @@ matched to its request.
 Data: a workspace of 5 members, 200 memories, 50 conversations of 40
 messages, through the API. Every load loop is bounded by wrk's -d."""
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -33,8 +34,9 @@ LUA = r'''
 -- If-None-Match from the last answer for the same user and URL.
 local users, convs, wid, mix, honour, nwrite = %(users)s, %(convs)s, "%(wid)s", %(mix)s, %(honour)s, %(nwrite)d
 local etags, i, last, tid = {}, 0, nil, 0
-local counts = {}
-function setup(thread) tid = tid + 1; thread:set("tid", tid) end
+n200, n304, nwritten, nother = 0, 0, 0, 0
+local threads = {}
+function setup(thread) tid = tid + 1; thread:set("tid", tid); table.insert(threads, thread) end
 function init(args) i = (tid or 1) * 7919 end
 local function pick_path(k)
   local p = mix[(k %% #mix) + 1]
@@ -63,6 +65,17 @@ function request()
 end
 function response(status, headers, body)
   if last and headers["ETag"] then etags[last] = headers["ETag"] end
+  if not last then nwritten = nwritten + 1
+  elseif status == 304 then n304 = n304 + 1
+  elseif status == 200 then n200 = n200 + 1
+  else nother = nother + 1 end
+end
+function done(summary, latency, requests)
+  local a, b, c, d = 0, 0, 0, 0
+  for _, t in ipairs(threads) do
+    a = a + t:get("n200"); b = b + t:get("n304"); c = c + t:get("nwritten"); d = d + t:get("nother")
+  end
+  io.write(string.format("MIX 200=%%d 304=%%d writes=%%d other=%%d\n", a, b, c, d))
 end
 '''
 
@@ -227,6 +240,12 @@ def bench_polling(b, tmp):
             lines.append(row("tabs %s ETags (mix below)" % ("honouring" if honour else "without"),
                              r, health))
         for honour, r in zip((True, False), tabs):
+            m = re.search(r"MIX 200=(\d+) 304=(\d+) writes=(\d+) other=(\d+)", r["out"])
+            if m:
+                a, n304, w, o = (int(x) for x in m.groups())
+                notes.append("mix %s ETags: %d answers 200, %d answers 304 (%.0f%%), %d writes, "
+                             "%d other" % ("with" if honour else "without", a, n304,
+                                           100.0 * n304 / max(1, a + n304 + w + o), w, o))
             t = r["rps"] / POLLS_PER_SECOND
             ok = r["p99"] < 100 and r["non2xx"] == 0
             notes.append("tabs %s: %.0f req/s at p99 %.1f ms = %s tabs on one node (%.3f req/s "
