@@ -8,6 +8,7 @@
 #include "store/probe.h"
 #include "util/isotime.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -71,14 +72,38 @@ int api_accept_user(http_req *r, st_rc rc, bool revoked)
     return 0;
 }
 
+static stamp_scope scope_of(route_scope s)
+{
+    switch (s) {
+    case RS_WORKSPACE: return SS_WORKSPACE;
+    case RS_CONVERSATION: return SS_CONVERSATION;
+    case RS_MEMORY: return SS_MEMORY;
+    case RS_NONE: break;
+    }
+    return SS_NONE;
+}
+
+st_rc api_probe(http_req *r, bool visible, stamp_probe *p)
+{
+    auth_user *au = r->user;
+    stamp_scope scope = r->route ? scope_of(r->route->scope) : SS_NONE;
+    st_rc rc = stamp_probe_read(au->claims.user_id, au->claims.jti, scope,
+                                r->nparams ? r->params[0] : NULL, visible, p);
+    au->user = p->user;     /* the request owns it now (zeroed on failure) */
+    memset(&p->user, 0, sizeof p->user);
+    if (rc == ST_OK && p->found) {
+        snprintf(au->wid, sizeof au->wid, "%s", p->wid);
+        au->role = p->role;
+    }
+    return rc;
+}
+
 int api_authenticate(http_req *r)
 {
     if (api_verify_token(r) != 0)
         return -1;
-    auth_user *au = r->user;
     stamp_probe p;
-    st_rc rc = stamp_probe_read(au->claims.user_id, au->claims.jti, SS_NONE, NULL, false, &p);
-    au->user = p.user;      /* the request owns it now (zeroed on failure) */
+    st_rc rc = api_probe(r, false, &p);
     return api_accept_user(r, rc, p.revoked);
 }
 

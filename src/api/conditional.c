@@ -47,17 +47,6 @@ const etag_rule *etag_rule_of(const route *rt)
     return NULL;
 }
 
-static stamp_scope scope_of(route_scope s)
-{
-    switch (s) {
-    case RS_WORKSPACE: return SS_WORKSPACE;
-    case RS_CONVERSATION: return SS_CONVERSATION;
-    case RS_MEMORY: return SS_MEMORY;
-    case RS_NONE: break;
-    }
-    return SS_NONE;
-}
-
 /* The 404 / 403 that api_resolve_scope would give, from the probe. */
 static int scope_allowed(http_req *r, const stamp_probe *p)
 {
@@ -109,14 +98,8 @@ int etag_check(http_req *r, const etag_rule *rule)
 {
     if (api_verify_token(r) != 0)
         return -1;
-    auth_user *au = r->user;
     stamp_probe p;
-    st_rc rc = stamp_probe_read(au->claims.user_id, au->claims.jti, scope_of(r->route->scope),
-                                r->nparams ? r->params[0] : NULL, rule->visible, &p);
-    if (rc == ST_OK) {
-        au->user = p.user;          /* the request owns it now */
-        memset(&p.user, 0, sizeof p.user);
-    }
+    st_rc rc = api_probe(r, rule->visible, &p);
     if (api_accept_user(r, rc, p.revoked) != 0 || api_user_ceiling(r) != 0 ||
         scope_allowed(r, &p) != 0)
         return -1;
