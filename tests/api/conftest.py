@@ -68,3 +68,11 @@ def pytest_collection_modifyitems(session, config, items):
     items[:] = first + last
 
 
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many answers were checked against the declared schemas."""
+    import openapi_check
+    engine = os.environ.get("CHIMERA_TEST_DATABASE_URL", "sqlite").split(":", 1)[0] or "sqlite"
+    terminalreporter.write_line("openapi: %d responses validated against /api/openapi.json (%s)"
+                                % (openapi_check.VALIDATED["responses"], engine))

@@ -28,6 +28,10 @@ json_t *oas_shape(const char *name);
 /* Every shape of schemas.def as components/schemas (new reference). */
 json_t *oas_components(void);
 
+/* The declared type of shape.field (types.h), its presence in *presence;
+ * NULL if schemas.def declares no such field. */
+const char *oas_field_type(const char *shape, const char *field, int *presence);
+
 /* The kind of a shape (enum oas_shape_kind), -1 if unknown. */
 int oas_shape_kind(const char *name);
 

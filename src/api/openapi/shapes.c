@@ -114,3 +114,14 @@ json_t *oas_components(void)
     }
     return all;
 }
+
+const char *oas_field_type(const char *shape, const char *field, int *presence)
+{
+    long i = shape_index(shape);
+    for (size_t k = (size_t)i + 1; i >= 0 && k < NROWS && rows[k].field; k++)
+        if (strcmp(rows[k].field, field) == 0) {
+            *presence = rows[k].presence;
+            return rows[k].type;
+        }
+    return NULL;
+}

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,13 @@ static json_t *base_type(const char *s)
         set_bound(t, "maximum", hi);
         return t;
     }
+    if (strcmp(base, "date-time") == 0 || strcmp(base, "uuid") == 0 ||
+        strcmp(base, "email") == 0 || strcmp(base, "uri") == 0) {
+        t = format_string(base);
+        set_bound(t, "minLength", lo);
+        set_bound(t, "maxLength", hi);
+        return t;
+    }
     json_decref(lo);
     json_decref(hi);
     if (strcmp(base, "boolean") == 0)
@@ -120,9 +128,6 @@ static json_t *base_type(const char *s)
         return json_pack("{s:s}", "type", "object");
     if (strcmp(base, "any") == 0)
         return json_object();
-    if (strcmp(base, "date-time") == 0 || strcmp(base, "uuid") == 0 ||
-        strcmp(base, "email") == 0 || strcmp(base, "uri") == 0)
-        return format_string(base);
     if (strcmp(base, "binary") == 0)
         return json_pack("{s:s,s:s}", "type", "string", "contentMediaType",
                          "application/octet-stream");
@@ -225,4 +230,30 @@ json_t *oas_example(const char *spec)
             json_integer_set(ex, lo);
     }
     return ex;
+}
+
+int oas_scalar_parse(const char *spec, oas_scalar *out)
+{
+    char s[SPEC_MAX], base[SPEC_MAX];
+    memset(out, 0, sizeof *out);
+    if (!spec || !split_nullable(spec, s, sizeof s, &out->nullable) || s[0] == '[' ||
+        isupper((unsigned char)s[0]))
+        return -1;
+    if (strncmp(s, "enum:", 5) == 0) {
+        snprintf(out->base, sizeof out->base, "enum");
+        out->choices = spec + 5;
+        return 0;
+    }
+    json_t *lo, *hi;
+    if (!split_bounds(s, base, sizeof base, &lo, &hi) || strlen(base) >= sizeof out->base) {
+        return -1;
+    }
+    snprintf(out->base, sizeof out->base, "%s", base);
+    out->has_lo = lo != NULL;
+    out->has_hi = hi != NULL;
+    out->lo = lo ? (long)json_integer_value(lo) : 0;
+    out->hi = hi ? (long)json_integer_value(hi) : 0;
+    json_decref(lo);
+    json_decref(hi);
+    return 0;
 }

@@ -6,6 +6,7 @@
  *   object                                  any JSON object (free-form)
  *   any                                     any JSON value
  *   date-time uuid email uri binary         strings with that format
+ *   email(..254)                            (formats take length bounds too)
  *   id:workspace                            "workspace-" + 12 lowercase hex
  *   enum:a|b|c                              one of these strings
  *   [T]                                     array of T
@@ -16,6 +17,19 @@
 #define CHIMERA_API_OPENAPI_TYPES_H
 
 #include <jansson.h>
+#include <stdbool.h>
+
+/* A scalar spec taken apart, for the request validators. */
+typedef struct oas_scalar {
+    char base[32];              /* "string", "email", "integer", "enum", … */
+    bool nullable;
+    bool has_lo, has_hi;
+    long lo, hi;
+    const char *choices;        /* "a|b|c" inside spec, for enum */
+} oas_scalar;
+
+/* Splits a scalar spec (no arrays, no references); -1 if it is not one. */
+int oas_scalar_parse(const char *spec, oas_scalar *out);
 
 /* The JSON Schema of spec (new reference), or NULL when spec is malformed. */
 json_t *oas_type(const char *spec);
