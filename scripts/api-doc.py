@@ -94,7 +94,7 @@ def answer(doc, status, resp):
         elif "$ref" in s and ref_name(s) == "Error":
             kinds.append("error envelope")
         elif "anyOf" in s:
-            kinds.append("error envelope (data: " + type_of(s["anyOf"][1]) + ")")
+            kinds.append("error envelope or " + type_of(s["anyOf"][1]))
         else:
             kinds.append("%s %s" % (media, type_of(s)))
     headers = ", ".join("`%s`" % h for h in resp.get("headers", {}))

@@ -102,8 +102,9 @@ def test_document_names_security_tags_and_operations(doc):
     assert export["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ExportFile"}
     assert "Content-Disposition" in export["headers"]
-    send = doc["paths"]["/api/conversations/{cid}/messages"]["post"]["responses"]["201"]
-    assert set(send["content"]) == {"application/json", "text/event-stream"}
+    send = doc["paths"]["/api/conversations/{cid}/messages"]["post"]["responses"]
+    assert list(send["201"]["content"]) == ["application/json"]
+    assert list(send["200"]["content"]) == ["text/event-stream"]   # Accept: text/event-stream
 
 
 def test_schema_keeps_the_envelope(api, doc):

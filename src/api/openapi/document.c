@@ -145,11 +145,6 @@ static json_t *success_response(const route *rt, int status)
         content = json_content(ref("schemas", rt->response));
     else
         content = json_content(envelope(ref("schemas", rt->response)));
-    if (strcmp(rt->response, "SendResult") == 0)
-        json_object_set_new(content, "text/event-stream", json_pack("{s:{s:s,s:s}}",
-            "schema", "type", "string", "description",
-            "With Accept: text/event-stream: events `delta` {\"content\": str}, then `done` "
-            "(the object the JSON answer carries in data) or `error`."));
     json_object_set_new(r, "content", content);
     json_t *headers = json_object();
     if (strcmp(rt->method, "GET") == 0) {
@@ -165,6 +160,16 @@ static json_t *success_response(const route *rt, int status)
     return r;
 }
 
+/* A reply streamed as server-sent events (Accept: text/event-stream). */
+static json_t *stream_response(void)
+{
+    return json_pack("{s:s,s:{s:{s:{s:s,s:s}}}}", "description",
+        "With Accept: text/event-stream, the reply as server-sent events: `delta` "
+        "{\"content\": str} while the model writes, then `done` (the object the JSON answer "
+        "carries in data) or `error`", "content", "text/event-stream", "schema", "type",
+        "string", "contentMediaType", "text/event-stream");
+}
+
 static json_t *responses(const route *rt, const op_note *n)
 {
     json_t *out = json_object();
@@ -175,6 +180,8 @@ static json_t *responses(const route *rt, const op_note *n)
                                                     : success_response(rt, n->status));
     if (strcmp(rt->method, "GET") == 0)
         json_object_set_new(out, "304", ref("responses", "NotModified"));
+    if (strcmp(rt->response, "SendResult") == 0)
+        json_object_set_new(out, "200", stream_response());
     static const int errs[] = { 400, 401, 403, 404, 413, 429, 500, 502 };
     for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
         int s = errs[i];
