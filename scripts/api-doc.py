@@ -25,6 +25,12 @@ and `GET /api/openapi.json` are sent raw, `GET /api/metrics` is text. Routes mar
 strong `ETag` and `Cache-Control: private, no-cache`, and `304 Not Modified` (no
 body) when `If-None-Match` matches. A path that matches no route answers 404, a
 known path with another method 405.
+
+Request fields are read as the original backend's serializers read them (API.md §1.3):
+strings are trimmed and a number is taken as its text, booleans also accept `"true"`,
+`"yes"`, `1` and their opposites, lengths count code points, unknown fields are ignored.
+The bounds, choices and required flags below are the ones the server enforces: its
+validators read them from the same declarations.
 """
 
 
