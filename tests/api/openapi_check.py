@@ -17,6 +17,7 @@ import jsonschema
 import requests
 
 VALIDATED = {"responses": 0}
+SEEN = set()            # (METHOD, pattern) of the operations answers were checked for
 _LOCK = threading.Lock()
 _DOC = {}
 
@@ -94,6 +95,10 @@ class Contract:
 
     def check(self, method, path, r, body_read=True):
         where, resp, want = self.response_for(method, path, r.status_code)
+        pattern, item = self.find(path)
+        if item is not None and method.lower() in item:
+            with _LOCK:
+                SEEN.add((method, pattern))
         if r.status_code != want:
             raise AssertionError("%s: answered %d, the document says %d"
                                  % (where, r.status_code, want))
@@ -126,6 +131,12 @@ class Contract:
         else:
             body = r.text
         self.validate(schema, body, where)
+
+
+def operations():
+    """Every (METHOD, pattern) of the document (none before it was fetched)."""
+    c = _DOC.get("c")
+    return {(m.upper(), p) for p, item in c.doc["paths"].items() for m in item} if c else set()
 
 
 def contract(base):

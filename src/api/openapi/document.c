@@ -2,8 +2,8 @@
  * route table, its request and response shapes from schemas.def, the
  * envelope around every JSON answer, and the error answers each route can
  * give. Which errors: 400 with a request body (or a listed reason), 401 and
- * 429 unless public, 403 in a workspace, 404 with a path id, 413 with a
- * body, 500 always, 304 on every GET (conditional requests), plus the ones
+ * 429 unless public, 403 in a workspace, 404 with a path id, 413 for a body
+ * past the limit (any method; uploads answer 400), 500 always, 304 on every GET (conditional requests), plus the ones
  * operations.def lists. */
 #include "api/openapi/document.h"
 #include "api/access.h"
@@ -190,7 +190,7 @@ static json_t *responses(const route *rt, const op_note *n)
                   ((s == 401 || s == 429) && !pub) ||
                   (s == 403 && rt->scope != RS_NONE) ||
                   (s == 404 && strchr(rt->pattern, '{')) ||
-                  (s == 413 && (rt->method[0] == 'P'));
+                  (s == 413 && !(rt->flags & ROUTE_UPLOAD));   /* uploads say 400 */
         snprintf(code, sizeof code, "%d", s);
         if (on && s != n->status)
             json_object_set_new(out, code, error_response(rt, s));
