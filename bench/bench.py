@@ -74,8 +74,11 @@ def rss_kib(pid):
     return 0
 
 
-def wrk(url, conns, token=None, script=None):
-    cmd = ["wrk", "-t%d" % min(2, conns), "-c%d" % conns, "-d" + DURATION, "--latency", url]
+def wrk(url, conns, token=None, script=None, threads=None, headers=()):
+    cmd = ["wrk", "-t%d" % (threads or min(2, conns)), "-c%d" % conns, "-d" + DURATION,
+           "--latency", url]
+    for h in headers:
+        cmd[1:1] = ["-H", h]
     if token:
         cmd[1:1] = ["-H", "Authorization: Bearer " + token]
     if script:
@@ -481,6 +484,10 @@ def main():
             report(*bench_chats(tmp))
         if os.environ.get("BENCH_SKIP_MEMORIES") != "1":
             report(*bench_memories(port, base, token, tmp, proc.pid))
+        if os.environ.get("BENCH_SKIP_POLLING") != "1":
+            pb = __import__("polling_bench")
+            report_table(*pb.bench_polling(sys.modules[__name__], tmp))
+            report_table(*pb.bench_reference(sys.modules[__name__], tmp))
         if os.environ.get("BENCH_SKIP_MINILM") != "1":
             __import__("minilm_bench").bench_minilm(BIN)
     finally:
@@ -507,6 +514,18 @@ def report(title, rows, notes):
     lines.append("- commands: " + "; ".join(sorted({"`%s`" % r["cmd"] for _, _, r, _ in rows})))
     lines.append("")
     write_section(title, "\n".join(lines))
+
+
+def report_table(title, header, lines, notes, cmds):
+    """A section with its own table (header: the column names)."""
+    out = ["## " + title, "",
+           "Run: `make bench` (bench/bench.py, bench/polling_bench.py; server and wrk sharing "
+           "the machine's 2 cores), %s." % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+           "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += lines + [""] + ["- " + n for n in notes]
+    out.append("- commands: " + "; ".join(sorted({"`%s`" % c for c in cmds})))
+    out.append("")
+    write_section(title, "\n".join(out))
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ typedef struct config {
     size_t embed_dims;            /* CHIMERA_EMBED_DIMENSIONS (remote: 0 = the model's known length) */
     int embed_batch;              /* CHIMERA_EMBED_BATCH texts per request (remote: 64) */
     int embed_timeout_s;          /* CHIMERA_EMBED_TIMEOUT seconds per request (remote: 30) */
+    size_t body_cache;            /* CHIMERA_BODY_CACHE bytes of answers kept by ETag (64 MiB) */
     size_t index_memory;          /* CHIMERA_INDEX_MEMORY bytes of cached vector indexes (1 GiB) */
     bool import_allow_private;    /* CHIMERA_IMPORT_ALLOW_PRIVATE: import-url may fetch private addresses */
     char **import_allow_addrs;    /* CHIMERA_IMPORT_ALLOW_ADDRS: these addresses only (e.g. an intranet wiki) */

@@ -8,6 +8,8 @@
 #include "http/router.h"
 #include "store/users.h"
 
+#include <stdbool.h>
+
 #include <stddef.h>
 
 /* The authenticated caller of a request (owned by the request). */
@@ -22,6 +24,18 @@ const route *api_routes(size_t *n);
 /* Authenticates (unless the route is public), applies the per-user request
  * ceiling, and runs the route's handler. */
 void api_handle(http_req *r);
+
+/* Authentication (api/authn.c) in steps, for api/conditional.c, which
+ * reads the user together with the change stamps: api_verify_token checks
+ * the Bearer token and attaches r->user with its claims; api_accept_user
+ * answers the 401s of an unknown (ST_NOT_FOUND), revoked or inactive user,
+ * or 500 for other store failures; api_user_ceiling answers 429. Each
+ * returns 0 to go on, -1 when r has been answered. */
+int api_verify_token(http_req *r);
+/* The three for a route whose ETag is not decided first. */
+int api_authenticate(http_req *r);
+int api_accept_user(http_req *r, st_rc rc, bool revoked);
+int api_user_ceiling(http_req *r);
 
 /* Frees what the API layer attached to r. */
 void api_request_done(http_req *r);

@@ -6,6 +6,7 @@
 #ifndef CHIMERA_HTTP_REQUEST_H
 #define CHIMERA_HTTP_REQUEST_H
 
+#include "http/etag.h"
 #include "util/buf.h"
 
 #include <jansson.h>
@@ -56,6 +57,13 @@ typedef struct http_req {
     void *stream_cls;
     struct gzip_stream *gz;         /* compressing the stream, when accepted */
     bool responded;
+    /* Conditional GETs: the answer's ETag when decided before the handler
+     * (api/conditional.c; else server.c hashes the body), and whether the
+     * answer is 304 Not Modified. */
+    char etag[ETAG_MAX];
+    bool etag_stamped;              /* etag from change stamps: the answer may be kept */
+    bool not_modified;
+    struct bc_entry *cached;        /* the answer, kept under etag (http/bodycache.h) */
     bool static_file;               /* a GET/HEAD for http/static.c to answer */
 
     /* Deferred work (slow outbound calls): a handler that sets defer_start
@@ -75,6 +83,11 @@ void http_resume(http_req *r);
 /* Request header or query argument, NULL when absent. */
 const char *req_header(const http_req *r, const char *name);
 const char *req_query(const http_req *r, const char *name);
+
+/* Calls fn for each query argument, in the order received (value NULL
+ * for a bare key). */
+void req_each_query(const http_req *r, void (*fn)(void *cls, const char *key, const char *value),
+                    void *cls);
 
 /* The i-th path parameter ("{wid}" …). */
 const char *req_param(const http_req *r, int i);

@@ -13,6 +13,7 @@
 #include "http/conntrack.h"
 #include "http/cors.h"
 #include "http/forwarded.h"
+#include "http/bodycache.h"
 #include "http/gzip.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -145,6 +146,7 @@ static void req_free(http_req *r)
     free(r->data_text);
     free(r->disposition);
     gzip_stream_free(r->gz);
+    bc_release(r->cached);
     if (r->stream_free && r->stream_cls)
         r->stream_free(r->stream_cls);
     free(r->path);
@@ -208,10 +210,84 @@ static struct MHD_Response *build_stream(http_req *r)
     return resp;
 }
 
+/* A GET of the API answered 200 gets an ETag: the one decided before the
+ * handler (api/conditional.c), or else its body's, with who asked; when
+ * If-None-Match names it, the answer becomes 304 with no body. */
+static bool conditional_get(const http_req *r)
+{
+    return r->route && r->status == 200 && strcmp(r->method, "GET") == 0;
+}
+
+static void body_etag(http_req *r, const char *body, size_t len)
+{
+    etag_hash h;
+    etag_begin(&h);
+    etag_add_str(&h, CHIMERA_VERSION);
+    etag_add_str(&h, r->user ? r->user->user.id : NULL);
+    etag_add(&h, body, len);
+    etag_end(&h, r->etag);
+    if (etag_matches(req_header(r, "If-None-Match"), r->etag)) {
+        r->status = 304;
+        r->not_modified = true;
+    }
+}
+
+static void etag_headers(const http_req *r, struct MHD_Response *resp)
+{
+    if (!r->etag[0])
+        return;
+    MHD_add_response_header(resp, "ETag", r->etag);
+    MHD_add_response_header(resp, "Cache-Control", "private, no-cache");
+}
+
+static struct MHD_Response *not_modified(http_req *r)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return NULL;
+    etag_headers(r, resp);
+    cors_headers(r, resp, 0);
+    return resp;
+}
+
+static void release_entry(void *cls)
+{
+    bc_release(cls);
+}
+
+/* An answer kept under its ETag, sent from the cache's memory (the
+ * response holds the request's reference until MHD is done with it). */
+static struct MHD_Response *cached_response(http_req *r)
+{
+    size_t len = 0;
+    const char *body = NULL;
+    bool gz = false;
+    bc_body(r->cached, &len);
+    if (len >= GZIP_MIN_SIZE && gzip_accepted(req_header(r, "Accept-Encoding")))
+        gz = (body = bc_gzip(r->cached, &len)) != NULL;
+    if (!gz)
+        body = bc_body(r->cached, &len);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        len, (void *)(uintptr_t)body, release_entry, r->cached);
+    if (!resp)
+        return NULL;
+    r->cached = NULL;
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    if (gz)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    etag_headers(r, resp);
+    cors_headers(r, resp, 0);
+    return resp;
+}
+
 static struct MHD_Response *build_response(http_req *r, int preflight)
 {
     char *body = NULL;
     size_t len = 0;
+    if (r->not_modified && !preflight)
+        return not_modified(r);
+    if (r->cached && !preflight)
+        return cached_response(r);
     if (r->stream_fill && !preflight)
         return build_stream(r);
     if (preflight) {
@@ -227,6 +303,16 @@ static struct MHD_Response *build_response(http_req *r, int preflight)
     }
     if (!body)
         return NULL;
+    if (!preflight && conditional_get(r)) {
+        if (!r->etag[0])
+            body_etag(r, body, len);
+        if (r->not_modified) {
+            free(body);
+            return not_modified(r);
+        }
+        if (r->etag_stamped && (r->cached = bc_store(r->etag, body, len)) != NULL)
+            return cached_response(r);
+    }
     bool gz = false;
     if (len >= GZIP_MIN_SIZE && gzip_accepted(req_header(r, "Accept-Encoding"))) {
         char *z;
@@ -251,6 +337,8 @@ static struct MHD_Response *build_response(http_req *r, int preflight)
         MHD_add_response_header(resp, "Content-Encoding", "gzip");
     if (r->disposition)
         MHD_add_response_header(resp, "Content-Disposition", r->disposition);
+    if (!preflight && conditional_get(r))
+        etag_headers(r, resp);
     if (r->retry_after > 0) {
         char ra[16];
         snprintf(ra, sizeof ra, "%d", r->retry_after);
@@ -493,6 +581,7 @@ int server_start(void)
     if (http_stats_init(nroutes) != 0)
         return -1;
     http_stats_connections_from(server_connections);
+    bc_configure(cfg.body_cache);
     unsigned limit = ct_hard_limit((unsigned)cfg.max_connections);
     if (ct_init((unsigned)cfg.max_connections, (unsigned)cfg.header_timeout_s * 1000u,
                 &cfg.trusted_proxies, true) != 0) {

@@ -16,7 +16,7 @@ st_rc insert_refresh_token(db *d, const char *jti, const char *user_id, int64_t 
 
 st_rc token_record_refresh(const char *jti, const char *user_id, int64_t exp_us)
 {
-    return st_write_run(INSERT_REFRESH, ST_T(jti), ST_T(user_id), ST_I(exp_us),
+    return st_write_run(NO_STAMPS, INSERT_REFRESH, ST_T(jti), ST_T(user_id), ST_I(exp_us),
                         ST_I(time_now_us()));
 }
 
@@ -84,5 +84,5 @@ st_rc token_logout(const char *user_id, const char *access_jti, int64_t access_e
 
 st_rc token_purge_expired(int64_t now_us)
 {
-    return st_write_run("DELETE FROM tokens WHERE expires_at < $1", ST_I(now_us));
+    return st_write_run(NO_STAMPS, "DELETE FROM tokens WHERE expires_at < $1", ST_I(now_us));
 }

@@ -34,9 +34,6 @@ st_rc user_email_taken(const char *email);
 /* Login lookup by exact email, with the password hash. */
 st_rc user_by_email(const char *email, user_row *out);
 
-/* Authentication in one indexed read: the user and whether jti is revoked. */
-st_rc user_for_token(const char *id, const char *jti, user_row *out, bool *revoked);
-
 st_rc user_get(const char *id, user_row *out);
 
 /* Applies name and/or email (NULL = keep). ST_CONFLICT when the email
