@@ -111,10 +111,11 @@ def test_schema_keeps_the_envelope(api, doc):
     assert ok_data(api.get("/schema")) == doc
 
 
-def fake_response(status, body, ctype="application/json"):
+def fake_response(status, body, ctype="application/json", headers=None):
     r = requests.Response()
     r.status_code = status
     r._content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    r.headers.update(headers or {})
     r.headers["Content-Type"] = ctype
     return r
 
@@ -123,12 +124,13 @@ def test_checker_rejects_drift(api):
     user = User(api)
     r = api.get("/auth/profile", token=user.token)
     good = r.json()
+    cache = {k: r.headers[k] for k in ("ETag", "Cache-Control")}
     c = openapi_check.contract(api.base)
-    c.check("GET", "/api/auth/profile", fake_response(200, good))
+    c.check("GET", "/api/auth/profile", fake_response(200, good, headers=cache))
 
-    def rejected(status, body, path="/api/auth/profile", method="GET", **kw):
+    def rejected(status, body, path="/api/auth/profile", method="GET", headers=cache, **kw):
         with pytest.raises(AssertionError):
-            c.check(method, path, fake_response(status, body, **kw))
+            c.check(method, path, fake_response(status, body, headers=headers, **kw))
 
     extra = copy.deepcopy(good)
     extra["data"]["nickname"] = "x"
@@ -148,6 +150,8 @@ def test_checker_rejects_drift(api):
     rejected(404, {"ok": False, "data": None, "error": 5})  # an error that is no message
     rejected(200, good, path="/api/no-such-path")           # unknown paths answer 404
     rejected(200, good, method="PATCH")                     # unknown methods answer 405
+    rejected(200, good, headers={"Cache-Control": "private, no-cache"})  # a GET without ETag
+    rejected(200, good, headers={"ETag": "W/\"weak\"", "Cache-Control": "private, no-cache"})
     c.check("GET", "/api/auth/profile", fake_response(304, b""))   # conditional GETs
     rejected(304, good)
 

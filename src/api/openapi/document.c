@@ -3,8 +3,8 @@
  * envelope around every JSON answer, and the error answers each route can
  * give. Which errors: 400 with a request body (or a listed reason), 401 and
  * 429 unless public, 403 in a workspace, 404 with a path id, 413 for a body
- * past the limit (any method; uploads answer 400), 500 always, 304 on every GET (conditional requests), plus the ones
- * operations.def lists. */
+ * past the limit (any method; uploads answer 400), 500 always, 304 on every
+ * GET but the streamed export, plus the ones operations.def lists. */
 #include "api/openapi/document.h"
 #include "api/access.h"
 #include "api/api.h"
@@ -120,6 +120,13 @@ static const char *reason(int status)
     }
 }
 
+/* GETs answer 200 with an ETag and 304 to a matching If-None-Match, except
+ * what is streamed (the export). */
+static bool conditional(const route *rt)
+{
+    return strcmp(rt->method, "GET") == 0 && !(oas_shape_kind(rt->response) & S_STREAM);
+}
+
 static json_t *error_response(const route *rt, int status)
 {
     bool send = strcmp(rt->response, "SendResult") == 0 &&
@@ -147,7 +154,7 @@ static json_t *success_response(const route *rt, int status)
         content = json_content(envelope(ref("schemas", rt->response)));
     json_object_set_new(r, "content", content);
     json_t *headers = json_object();
-    if (strcmp(rt->method, "GET") == 0) {
+    if (conditional(rt)) {
         json_object_set_new(headers, "ETag", ref("headers", "ETag"));
         json_object_set_new(headers, "Cache-Control", ref("headers", "Cache-Control"));
     }
@@ -178,7 +185,7 @@ static json_t *responses(const route *rt, const op_note *n)
     snprintf(code, sizeof code, "%d", n->status);
     json_object_set_new(out, code, n->status >= 400 ? error_response(rt, n->status)
                                                     : success_response(rt, n->status));
-    if (strcmp(rt->method, "GET") == 0)
+    if (conditional(rt))
         json_object_set_new(out, "304", ref("responses", "NotModified"));
     if (strcmp(rt->response, "SendResult") == 0)
         json_object_set_new(out, "200", stream_response());
@@ -317,12 +324,12 @@ static json_t *components(void)
         "error", "additionalProperties", 0, "properties", "ok", "const", 0, "data",
         ref("schemas", "SendFailure"), "error", "type", "string"));
     json_t *headers = json_pack(
-        "{s:{s:s,s:{s:s,s:s}},s:{s:s,s:{s:s,s:[s]}},s:{s:s,s:{s:s,s:i}},"
+        "{s:{s:s,s:b,s:{s:s,s:s}},s:{s:s,s:b,s:{s:s,s:[s]}},s:{s:s,s:{s:s,s:i}},"
         "s:{s:s,s:{s:s,s:s}}}",
-        "ETag", "description", "Strong validator of the body, for If-None-Match.", "schema",
-        "type", "string", "pattern", "^\"[^\"]+\"$",
-        "Cache-Control", "description", "Revalidate before reuse.", "schema", "type", "string",
-        "enum", "private, no-cache",
+        "ETag", "description", "Strong validator of the body, for If-None-Match.", "required", 1,
+        "schema", "type", "string", "pattern", "^\"[^\"]+\"$",
+        "Cache-Control", "description", "Revalidate before reuse.", "required", 1, "schema",
+        "type", "string", "enum", "private, no-cache",
         "Retry-After", "description", "Seconds to wait.", "schema", "type", "integer",
         "minimum", 0,
         "Content-Disposition", "description", "attachment; filename=\"chimera_data_export_"

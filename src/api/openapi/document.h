@@ -15,6 +15,7 @@ enum oas_shape_kind {
     S_OPEN = 3,                 /* declared fields are examples; any keys */
     S_RAW = 1 << 4,             /* sent without the envelope */
     S_TEXT = 1 << 5,            /* a text/plain body, not JSON */
+    S_STREAM = 1 << 6,          /* streamed as it is made: no ETag, no 304 */
 };
 enum oas_presence { F_OPT = 0, F_REQ = 1 };
 
