@@ -31,7 +31,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 # Builds run in parallel by default (make JOBS=1 for one job at a time).
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build deps test-deps run test unit api cluster deploy-check asan coverage bench clean
+.PHONY: all build deps test-deps run test unit api cluster deploy-check asan coverage bench clean \
+        api-doc
 all: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 
@@ -90,6 +91,13 @@ cluster: all test-deps
 # The deployment files of docs/deploy, read by systemd-analyze and nginx -t.
 deploy-check: all test-deps
 	@scripts/check-deploy.sh $(BUILD)/chimerad
+
+# docs/API.md, the API reference, from the OpenAPI document the declarations build
+# (src/api/routes.def, schemas.def, operations.def); the API suite fails when it is stale.
+api-doc: all
+	@$(BUILD)/chimerad openapi | $(PYTHON) scripts/api-doc.py > docs/API.md.tmp
+	@mv docs/API.md.tmp docs/API.md
+	@echo '  DOC   docs/API.md'
 
 # The README's second command: every test, both engines, the cluster, the deploy files.
 test: unit api cluster deploy-check

@@ -30,6 +30,8 @@ import requests.adapters
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
+import openapi_check
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 BIN = os.environ.get("CHIMERA_BIN") or os.path.join(REPO, "build", "chimerad")
@@ -358,8 +360,13 @@ class Api:
         kw.setdefault("timeout", TIMEOUT)
         if self._session is not None:
             h.setdefault("Connection", "close")
-            return self._session.request(method, self.url(path), data=data, headers=h, **kw)
-        return requests.request(method, self.url(path), data=data, headers=h, **kw)
+            r = self._session.request(method, self.url(path), data=data, headers=h, **kw)
+        else:
+            r = requests.request(method, self.url(path), data=data, headers=h, **kw)
+        # every answer against the server's own OpenAPI document
+        openapi_check.check(self.base, method, "/api" + ("" if path.startswith("/") else "/")
+                            + path, r, body_read=not kw.get("stream"))
+        return r
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

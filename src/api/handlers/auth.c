@@ -17,9 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PASSWORD_MAX 4096
-#define EMAIL_MAX 254
-#define NAME_MAX_LEN 255
 
 /* Issues an access + refresh pair; the refresh jti goes to *refresh. */
 static int issue_pair(const char *user_id, char **access, char **refresh, tok_claims *rc)
@@ -64,9 +61,9 @@ void h_register(http_req *r)
         goto out;
     if (!(body = val_body(r)))
         goto out;
-    val_str(body, "name", V_REQUIRED, 0, NAME_MAX_LEN, errs, &name);
-    val_str(body, "email", V_REQUIRED | V_EMAIL, 0, EMAIL_MAX, errs, &email);
-    val_str(body, "password", V_REQUIRED, 8, PASSWORD_MAX, errs, &password);
+    val_decl_str(body, "Register", "name", errs, &name);
+    val_decl_str(body, "Register", "email", errs, &email);
+    val_decl_str(body, "Register", "password", errs, &password);
     /* Uniqueness is a field error beside the others, as DRF reports it;
      * user_create() checks again inside its transaction. */
     if (email && user_email_taken(email) == ST_CONFLICT)
@@ -125,8 +122,8 @@ void h_login(http_req *r)
     user_row u = { 0 };
     if (!(body = val_body(r)))
         goto out;
-    val_str(body, "email", V_REQUIRED | V_EMAIL, 0, EMAIL_MAX, errs, &email);
-    val_str(body, "password", V_REQUIRED, 0, PASSWORD_MAX, errs, &password);
+    val_decl_str(body, "Login", "email", errs, &email);
+    val_decl_str(body, "Login", "password", errs, &password);
     if (val_failed(r, errs))
         goto out;
     if (throttled(r, "lf-e", email, cfg.login_fail_limit) ||
@@ -236,13 +233,12 @@ void h_profile(http_req *r)
 
 /* A truthy profile value as a validated string; NULL when it is to be
  * ignored (absent or falsy) or invalid (error recorded). */
-static char *profile_value(json_t *body, const char *name, unsigned flags, size_t max,
-                           json_t *errs)
+static char *profile_value(json_t *body, const char *name, json_t *errs)
 {
     char *s = NULL;
     if (!val_truthy(json_object_get(body, name)))
         return NULL;
-    val_str(body, name, flags, 0, max, errs, &s);
+    val_decl_str(body, "ProfileUpdate", name, errs, &s);
     return s;
 }
 
@@ -253,8 +249,8 @@ void h_profile_update(http_req *r)
     user_row u = { 0 };
     if (!body)
         goto out;
-    name = profile_value(body, "name", 0, NAME_MAX_LEN, errs);
-    email = profile_value(body, "email", V_EMAIL, EMAIL_MAX, errs);
+    name = profile_value(body, "name", errs);
+    email = profile_value(body, "email", errs);
     if (val_failed(r, errs))
         goto out;
     st_rc st = user_update_profile(r->user->user.id, name, email, &u);
