@@ -55,6 +55,7 @@ typedef struct http_req {
     void (*stream_free)(void *cls);
     void *stream_cls;
     struct gzip_stream *gz;         /* compressing the stream, when accepted */
+    struct http_live *live;         /* a body produced while sent (http/live.h) */
     bool responded;
     bool static_file;               /* a GET/HEAD for http/static.c to answer */
 
