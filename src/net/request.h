@@ -30,8 +30,9 @@ typedef struct net_request {
                                    "embeddings" or "import"; NULL = "other" */
     /* Streaming (chat replies). With on_data set, a 2xx answer is handed to
      * on_data(data_ctx, piece, n) as it arrives, on the sender's thread,
-     * instead of being collected (the result's body is then empty); other
-     * answers are collected as usual. on_data returns 0, or -1 to abort.
+     * instead of being collected (the result's body is then empty; the
+     * body cap counts the bytes streamed); other answers are collected as
+     * usual. on_data returns 0, or -1 to abort.
      * cancel, when set, is checked while the transfer runs (outbound.c:
      * whenever the engine wakes): non-zero aborts it as cancelled. */
     int (*on_data)(void *data_ctx, const char *p, size_t n);

@@ -30,6 +30,11 @@ static size_t xfer_write(char *data, size_t size, size_t nmemb, void *userp)
     net_xfer *x = userp;
     size_t n = size * nmemb;
     if (xfer_streams(x)) {
+        if (x->streamed + n > x->max_body || x->streamed + n < x->streamed) {
+            x->too_large = 1;
+            return 0;
+        }
+        x->streamed += n;
         if (x->req->on_data(x->req->data_ctx, data, n) == 0)
             return n;
         x->cancelled = 1;
