@@ -9,6 +9,7 @@ cancels the upstream call (the fake sees the connection close) and what
 arrived is stored with metadata.partial; validation errors come before the
 stream as JSON envelopes; keep-alive comments fill long silences."""
 import json
+import signal
 import socket
 import time
 
@@ -369,3 +370,44 @@ def test_streams_do_not_block_other_requests(api, chat, keyed, fake):
         s.close()
         pieces, last, _ = check_events(events)
         assert last == "done" and "".join(pieces) == "fake reply: wait %d" % i
+
+
+def test_google_404_retries_once_with_the_fallback_model(api, chat, keyed, fake):
+    cid = create_conversation(api, keyed, keyed.wid, model_id="model-gemini-1.5-pro")["id"]
+    fake.config(mode="error500", status=404)
+    s, events, _ = stream_all(api, keyed, cid, "anyone there")
+    pieces, last, err = check_events(events)
+    assert last == "error" and pieces == [] and err.startswith("AI response failed: "), events
+    paths = [c["path"] for c in fake.chat_calls()]
+    assert paths == ["/v1beta/models/gemini-1.5-pro-latest:streamGenerateContent",
+                     "/v1beta/models/gemini-2.0-flash:streamGenerateContent"], paths
+    assert assistant_messages(api, keyed, cid) == []
+
+
+def test_sigterm_lets_a_running_stream_finish(chat, fake):
+    s = chat.start_server(name="stream-shutdown")
+    a = ca.Api(s)
+    u = ca.User(a)
+    create_integration(a, u, "openai")
+    cid = create_conversation(a, u, workspace(a, u), MODEL_FOR["openai"][0])["id"]
+    fake.config(reply="one two three four five six seven eight", stream_delay_ms=150)
+    st = Stream(a, u.token, cid, {"content": "finish me"})
+    assert st.status == 200
+    frames = st.frames()
+    assert next(frames)[0] == "delta"
+    t0 = time.monotonic()
+    s.proc.send_signal(signal.SIGTERM)
+    s.sent_term = True
+    events = [(k, v) for k, v in frames if k != "comment"]
+    st.close()
+    try:
+        rc = s.proc.wait(timeout=15)
+    finally:
+        s._err.close()
+        s._out.close()
+    pieces, last, done = check_events(events)
+    assert last == "done", events
+    assert done["assistantMessage"]["content"] == "one two three four five six seven eight"
+    assert rc == 0, s.read_log()[-2000:]
+    assert time.monotonic() - t0 < 10
+    assert not s.problems()
