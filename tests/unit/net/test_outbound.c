@@ -502,9 +502,14 @@ static void test_stream_cancel(void **state)
     assert_int_equal(s.res.cancelled, 1);
     assert_string_equal(s.res.error, "Cancelled");
     /* the canned server's connection thread returns once the client is gone */
-    for (int i = 0; i < 400 && srv.live > 0; i++)
+    int live = 1;
+    for (int i = 0; i < 400 && live > 0; i++) {
         usleep(10 * 1000);
-    assert_int_equal(srv.live, 0);
+        pthread_mutex_lock(&srv.mu);
+        live = srv.live;
+        pthread_mutex_unlock(&srv.mu);
+    }
+    assert_int_equal(live, 0);
     slot_free(&s);
 }
 
