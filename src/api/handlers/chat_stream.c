@@ -109,10 +109,15 @@ static int cs_piece(void *ctx, const char *text, size_t len)
 {
     cstream *cs = ctx;
     pthread_mutex_lock(&cs->mu);
+    size_t mark = cs->out.len;
     int rc = buf_append(&cs->text, text, len);
     if (rc == 0)
         rc = buf_puts(&cs->out, "event: delta\ndata: {\"content\":\"") |
              buf_json_str(&cs->out, text) | buf_puts(&cs->out, "\"}\n\n");
+    if (rc != 0 && cs->out.p) {     /* no half frame before the error event */
+        cs->out.len = mark;
+        cs->out.p[mark] = '\0';
+    }
     pthread_mutex_unlock(&cs->mu);
     return rc;
 }
@@ -136,7 +141,7 @@ static void cs_done(void *ctx, const net_result *res)
     cs->res = *res;
     cs->errbody = res->len ? strndup(res->body, res->len) : NULL;
     cs->res.body = cs->errbody ? cs->errbody : "";
-    cs->res.len = cs->errbody ? res->len : 0;
+    cs->res.len = cs->errbody ? strlen(cs->errbody) : 0;
     if (cs->dec.error && !cs->decode_error)
         cs->decode_error = strdup(cs->dec.error);
     cs->upstream_done = true;
