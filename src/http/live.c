@@ -3,7 +3,13 @@
  * in the meantime, under the live's lock, the lock http_live_wake takes
  * before resuming. A suspended connection is never closed by MHD (it is
  * not polled), so `conn` stays valid until the request's reference is
- * dropped, which detaches it under the same lock. */
+ * dropped, which detaches it under the same lock.
+ *
+ * MHD does not poll a suspended connection, so a client that hangs up while
+ * the producer is silent would go unnoticed until the next write: the
+ * keep-alive thread polls each suspended live's socket for a hang-up
+ * (POLLRDHUP: clients of a response do not half-close) and resumes it to
+ * end with an error, which closes the connection at once. */
 #include "http/live.h"
 
 #include "http/cors.h"
@@ -12,6 +18,7 @@
 #include "util/log.h"
 
 #include <microhttpd.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -27,6 +34,8 @@ struct http_live {
     struct MHD_Connection *conn;    /* NULL once detached */
     bool suspended;
     bool pending;                   /* woken since the reader last asked */
+    bool gone;                      /* the client hung up (seen while suspended) */
+    int fd;                         /* the connection's socket, -1 if unknown */
     atomic_int refs;
     atomic_llong last_write_us;     /* monotonic */
     http_live_ops ops;
@@ -52,6 +61,14 @@ static void live_resume_locked(http_live *l)
     }
 }
 
+/* A suspended connection's client has closed its side (lock held). */
+static bool live_hung_up(const http_live *l)
+{
+    struct pollfd p = { .fd = l->fd, .events = POLLRDHUP };
+    return l->fd >= 0 && poll(&p, 1, 0) > 0 &&
+           (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
 static void *live_ticker(void *arg)
 {
     (void)arg;
@@ -70,10 +87,12 @@ static void *live_ticker(void *arg)
         pthread_cond_timedwait(&lives.cv, &lives.mu, &until);
         int64_t now = time_mono_us();
         for (http_live *l = lives.head; l && !lives.stop; l = l->next) {
-            if (now - atomic_load(&l->last_write_us) < lives.keepalive_us)
-                continue;
+            bool due = now - atomic_load(&l->last_write_us) >= lives.keepalive_us;
             pthread_mutex_lock(&l->mu);
-            live_resume_locked(l);
+            if (l->suspended && l->conn && !due && live_hung_up(l))
+                l->gone = due = true;
+            if (due)
+                live_resume_locked(l);
             pthread_mutex_unlock(&l->mu);
         }
     }
@@ -149,6 +168,9 @@ http_live *http_live_answer(http_req *r, const char *content_type, const http_li
         resp_error(r, 500, "Internal server error");
         return NULL;
     }
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    l->fd = ci ? ci->connect_fd : -1;
     l->conn = r->conn;
     l->ops = *ops;
     l->cls = cls;
@@ -189,7 +211,10 @@ static ssize_t live_reader(void *cls, uint64_t pos, char *out, size_t max)
     for (;;) {
         pthread_mutex_lock(&l->mu);
         l->pending = false;
+        bool gone = l->gone;
         pthread_mutex_unlock(&l->mu);
+        if (gone)
+            return MHD_CONTENT_READER_END_WITH_ERROR;   /* closes the connection */
         long n = l->ops.fill(l->cls, out, max);
         if (n == RESP_STREAM_END)
             return MHD_CONTENT_READER_END_OF_STREAM;

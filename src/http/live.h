@@ -4,7 +4,8 @@
  * (MHD_suspend_connection) and the worker serves other connections; the
  * producer, on any thread, wakes it with http_live_wake. During a long
  * silence an SSE comment (": keep-alive") goes out every keep-alive
- * interval, which also reveals a client that has gone (the write fails).
+ * interval; a client that hangs up meanwhile is noticed within a second
+ * (its socket is polled) and the response ends (ops.closed, not complete).
  *
  * Ownership: a live has two references, the request's (dropped by the
  * server when the response is over, after ops.closed) and the producer's

@@ -440,3 +440,35 @@ def test_property_pieces_joined_are_the_reply(api, chat, keyed, reply, provider)
     assert done["assistantMessage"]["content"] == reply
     stored = ok_data(api.get("/conversations/" + cid, token=keyed.token))["messages"]
     assert [m for m in stored if m["id"] == done["assistantMessage"]["id"]][0]["content"] == reply
+
+
+def test_hang_up_during_silence_cancels_at_once(chat, fake):
+    """Keep-alive far away (60 s): a client that hangs up while the provider is
+    still silent is noticed from its socket: the request ends (its log line is
+    written, the provider call is cancelled) before the provider's first word."""
+    s = chat.start_server(name="stream-hangup", CHIMERA_STREAM_KEEPALIVE_MS=60000)
+    a = ca.Api(s)
+    u = ca.User(a)
+    create_integration(a, u, "openai")
+    cid = create_conversation(a, u, workspace(a, u), MODEL_FOR["openai"][0])["id"]
+    fake.config(stream_pause_ms=15000)
+
+    def ended():
+        for line in s.read_log().splitlines():
+            if '"method":"POST"' in line and "/messages" in line and '"status":200' in line:
+                return True
+        return False
+
+    st = Stream(a, u.token, cid, {"content": "never mind"})
+    assert st.status == 200
+    while not fake.chat_calls():
+        time.sleep(0.05)
+    st.close()
+    deadline = time.time() + 12
+    while time.time() < deadline and not ended():
+        time.sleep(0.1)
+    assert ended(), "the stream did not end when its client hung up"
+    assert fake.chat_calls()[0]["stream"]["sent"] == 0    # the provider was still silent
+    messages = get_conversation(a, u, cid)["messages"]
+    assert [m["role"] for m in messages] == ["user"], messages     # nothing had arrived
+    s.stop()
