@@ -482,6 +482,8 @@ def main():
                                                        tmp))
         if os.environ.get("BENCH_SKIP_CHATS") != "1":
             report(*bench_chats(tmp))
+        if os.environ.get("BENCH_SKIP_STREAMS") != "1":
+            report(*__import__("stream_bench").bench_streams(sys.modules[__name__], tmp))
         if os.environ.get("BENCH_SKIP_MEMORIES") != "1":
             report(*bench_memories(port, base, token, tmp, proc.pid))
         if os.environ.get("BENCH_SKIP_POLLING") != "1":

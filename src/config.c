@@ -213,6 +213,7 @@ static int load_numbers(void)
     cfg.index_memory <<= 20;
     NUM(import_max_body, "CHIMERA_IMPORT_MAX_BODY", 5 << 20, 1024, 1LL << 30);
     NUM(import_timeout_s, "CHIMERA_IMPORT_TIMEOUT", 15, 1, 600);
+    NUM(stream_keepalive_ms, "CHIMERA_STREAM_KEEPALIVE_MS", 15000, 10, 600000);
 #undef NUM
     return bad ? -1 : 0;
 }

@@ -55,6 +55,8 @@ typedef struct config {
     char **import_allow_addrs;    /* CHIMERA_IMPORT_ALLOW_ADDRS: these addresses only (e.g. an intranet wiki) */
     size_t import_max_body;       /* CHIMERA_IMPORT_MAX_BODY bytes fetched by import-url (5 MiB) */
     int import_timeout_s;         /* CHIMERA_IMPORT_TIMEOUT seconds for import-url (15) */
+    long stream_keepalive_ms;     /* CHIMERA_STREAM_KEEPALIVE_MS: SSE comment after this
+                                     much silence in a streamed reply (15000) */
     char *static_dir;             /* CHIMERA_STATIC_DIR: the built frontend served at / (off when unset) */
     bool log_requests;            /* CHIMERA_LOG_REQUESTS (1) */
     bool log_debug;               /* CHIMERA_LOG_DEBUG (0): adds SQL counts to request lines */

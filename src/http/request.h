@@ -56,6 +56,7 @@ typedef struct http_req {
     void (*stream_free)(void *cls);
     void *stream_cls;
     struct gzip_stream *gz;         /* compressing the stream, when accepted */
+    struct http_live *live;         /* a body produced while sent (http/live.h) */
     bool responded;
     /* Conditional GETs: the answer's ETag when decided before the handler
      * (api/conditional.c; else server.c hashes the body), and whether the

@@ -15,6 +15,7 @@
 #include "http/forwarded.h"
 #include "http/bodycache.h"
 #include "http/gzip.h"
+#include "http/live.h"
 #include "http/response.h"
 #include "http/router.h"
 #include "http/stats.h"
@@ -133,8 +134,10 @@ static http_req *req_new(struct MHD_Connection *conn, const char *url, const cha
     return r;
 }
 
-static void req_free(http_req *r)
+static void req_free(http_req *r, bool complete)
 {
+    if (r->live)
+        http_live_detach(r->live, complete);
     for (int i = 0; i < r->nparams; i++)
         free(r->params[i]);
     api_request_done(r);
@@ -284,6 +287,8 @@ static struct MHD_Response *build_response(http_req *r, int preflight)
 {
     char *body = NULL;
     size_t len = 0;
+    if (r->live && !preflight)
+        return http_live_response(r);
     if (r->not_modified && !preflight)
         return not_modified(r);
     if (r->cached && !preflight)
@@ -507,6 +512,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (!r->responded)
         resp_error(r, 500, "Internal server error");
+    if (r->live && !r->deferred) {  /* a live body: drained like deferred work */
+        r->deferred = true;
+        atomic_fetch_add(&deferred, 1);
+    }
     return send_response(r, 0);
 }
 
@@ -514,7 +523,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)toe;
     http_req *r = *con_cls;
     ct_idle(conn_tracked(conn));    /* the next request's headers are due */
     if (!r)
@@ -526,7 +534,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     http_stats_request_end(r->route ? (int)(r->route - table) : -1, r->status,
                            time_mono_us() - r->t0);
     log_request(r, db_take_count());
-    req_free(r);
+    req_free(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     *con_cls = NULL;
 }
 
@@ -588,6 +596,10 @@ int server_start(void)
         log_error("cannot start the connection tracker");
         return -1;
     }
+    if (http_live_init(cfg.stream_keepalive_ms) != 0) {
+        log_error("cannot start the keep-alive thread of live responses");
+        return -1;
+    }
     /* database connections, the listener, logs, outbound requests */
     raise_nofile((rlim_t)limit + 64 + 4 * (rlim_t)cfg.threads);
     daemon_handle = MHD_start_daemon(
@@ -603,6 +615,7 @@ int server_start(void)
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_END);
     if (!daemon_handle) {
+        http_live_shutdown();
         ct_shutdown();
         log_error("cannot listen on %s:%d", cfg.listen, cfg.port);
         return -1;
@@ -637,5 +650,6 @@ void server_stop(void)
         return;
     MHD_stop_daemon(daemon_handle);
     daemon_handle = NULL;
+    http_live_shutdown();           /* after the last live was detached */
     ct_shutdown();                  /* after the last CLOSED notification */
 }

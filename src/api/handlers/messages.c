@@ -42,7 +42,10 @@ void h_message_send(http_req *r)
     message_row user = { 0 };
     if (!(body = val_body(r)) || read_send(r, body, &content, &ai) != 0)
         goto out;
-    if (ai && chat_echo_send(r, c, content))
+    /* Streamed replies are asked for with Accept: text/event-stream; the
+     * checks above still answer in the JSON envelope. */
+    bool stream = ai && chat_wants_stream(r);
+    if (ai && (stream ? chat_stream_echo(r, c, content) : chat_echo_send(r, c, content)))
         goto out;
     st_rc st = msg_add(c, "user", content, "{}", &user);
     if (st != ST_OK) {
@@ -51,6 +54,8 @@ void h_message_send(http_req *r)
     }
     if (!ai)
         resp_data(r, 201, json_pack("{s:o}", "userMessage", message_json(&user)));
+    else if (stream)
+        chat_stream_reply(r, c, &user);
     else
         chat_reply(r, c, &user);
 out:
