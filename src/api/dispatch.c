@@ -51,7 +51,8 @@ static int authenticate(http_req *r)
         return -1;
     }
     bool revoked = false;
-    st_rc rc = user_for_token(au->claims.user_id, au->claims.jti, &au->user, &revoked);
+    st_rc rc = user_for_token(au->claims.user_id, au->claims.jti, au->claims.sid, &au->user,
+                              &revoked);
     if (rc == ST_NOT_FOUND) {
         resp_error(r, 401, "User not found");
         return -1;

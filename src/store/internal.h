@@ -12,8 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Records an issued refresh token on d (inside the caller's transaction). */
-st_rc insert_refresh_token(db *d, const char *jti, const char *user_id, int64_t exp_us);
+/* Records an issued refresh token of login session sid on d (inside the
+ * caller's transaction). */
+st_rc insert_refresh_token(db *d, const char *jti, const char *user_id, const char *sid,
+                           int64_t exp_us);
 
 /* Maps the outcome of a finished write to a store status. */
 st_rc st_from_db(db_rc rc);
