@@ -38,7 +38,7 @@ FUZZ_SECONDS ?= 60
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all build deps test-deps run test unit api cluster deploy-check asan coverage bench clean \
-        fuzz fuzz-bins fuzz-smoke
+        fuzz fuzz-bins fuzz-smoke soak
 all: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 
@@ -137,6 +137,13 @@ coverage:
 bench: all
 	@scripts/deps.sh bench
 	$(PYTHON) bench/bench.py $(BUILD)/chimerad
+
+# The soak alone (also the last part of `make bench`): SOAK_MINUTES=1 SOAK_SAMPLE=10
+# is a smoke check that only prints its table.
+SOAK_MINUTES ?= 30
+SOAK_SAMPLE ?= 60
+soak: all
+	$(PYTHON) bench/soak.py $(BUILD)/chimerad $(SOAK_MINUTES) $(SOAK_SAMPLE)
 
 clean:
 	rm -rf build

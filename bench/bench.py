@@ -486,6 +486,10 @@ def main():
     finally:
         proc.terminate()
         proc.wait(timeout=90)
+    if os.environ.get("BENCH_SKIP_SOAK") != "1":     # its own server, after the others
+        soak = __import__("soak")
+        if soak.main() != 0:
+            raise SystemExit("soak: see the Soak section")
 
 
 def report(title, rows, notes):
