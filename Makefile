@@ -38,7 +38,7 @@ FUZZ_SECONDS ?= 60
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all build deps test-deps run test unit api cluster deploy-check asan coverage bench clean \
-        fuzz fuzz-bins fuzz-smoke soak
+        fuzz fuzz-bins fuzz-smoke soak faults
 all: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 
@@ -117,6 +117,16 @@ fuzz-bins: $(FUZZ_BIN)
 # The short run `make test` includes.
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+
+# Fault injection: a separate build (build/faults: -DCHIMERA_FAULTS, ASan + UBSan; the
+# release binary has none of it) and the driver tests/api/test_faults.py on both engines.
+FAULTS_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=undefined -DCHIMERA_FAULTS
+faults: test-deps
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/faults OPT='$(FAULTS_OPT)' \
+	  LDFLAGS='-fsanitize=address,undefined' build
+	@CHIMERA_PYTEST_ARGS="tests/api/test_faults.py -q $(FAULTS_ARGS)" \
+	  scripts/run-api.sh build/faults/chimerad
 
 # The README's second command: every test, both engines, the cluster, the deploy files,
 # a short fuzz run.

@@ -18,6 +18,7 @@
 #include "http/router.h"
 #include "http/stats.h"
 #include "http/static.h"
+#include "util/fault.h"
 #include "util/ids.h"
 #include "util/isotime.h"
 #include "util/log.h"
@@ -191,6 +192,16 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
     return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : (ssize_t)n;
 }
 
+#ifdef CHIMERA_FAULTS
+/* The test build tells the fault driver whether the armed fault fired. */
+static void fault_header(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "X-Chimera-Fault-Fired", fault_fired() ? "1" : "0");
+}
+#else
+#define fault_header(resp) ((void)(resp))
+#endif
+
 static struct MHD_Response *build_stream(http_req *r)
 {
     if (gzip_accepted(req_header(r, "Accept-Encoding")))
@@ -205,6 +216,7 @@ static struct MHD_Response *build_stream(http_req *r)
     if (r->disposition)
         MHD_add_response_header(resp, "Content-Disposition", r->disposition);
     cors_headers(r, resp, 0);
+    fault_header(resp);
     return resp;
 }
 
@@ -257,6 +269,7 @@ static struct MHD_Response *build_response(http_req *r, int preflight)
         MHD_add_response_header(resp, "Retry-After", ra);
     }
     cors_headers(r, resp, preflight);
+    fault_header(resp);
     return resp;
 }
 
@@ -363,6 +376,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r)
             return MHD_NO;
         *con_cls = r;
+#ifdef CHIMERA_FAULTS
+        if (req_header(r, "X-Chimera-Fault"))
+            fault_arm(req_header(r, "X-Chimera-Fault"));
+#endif
         if (strcmp(method, "OPTIONS") != 0)
             route_request(r);
         if (r->route && (r->route->flags & ROUTE_UPLOAD))
