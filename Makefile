@@ -122,9 +122,10 @@ fuzz-smoke:
 # release binary has none of it) and the driver tests/api/test_faults.py on both engines.
 FAULTS_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined -DCHIMERA_FAULTS
+FAULTS_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
 faults: test-deps
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/faults OPT='$(FAULTS_OPT)' \
-	  LDFLAGS='-fsanitize=address,undefined' build
+	  LDFLAGS='-fsanitize=address,undefined $(FAULTS_WRAP)' build
 	@CHIMERA_PYTEST_ARGS="tests/api/test_faults.py -q $(FAULTS_ARGS)" \
 	  scripts/run-api.sh build/faults/chimerad
 

@@ -295,6 +295,11 @@ static void route_request(http_req *r)
     case ROUTE_FOUND:
         r->route = rt;
         r->pattern = rt->pattern;
+        for (int i = 0; i < r->nparams; i++)
+            if (!r->params[i]) {        /* out of memory copying it: not a 404 */
+                resp_error(r, 500, "Internal server error");
+                break;
+            }
         break;
     case ROUTE_NO_METHOD:
         r->pattern = rt->pattern;
@@ -321,7 +326,9 @@ static bool content_length_too_large(const http_req *r)
  * API.md §8.3. */
 static void body_too_large(http_req *r)
 {
-    if (r->route && (r->route->flags & ROUTE_UPLOAD))
+    if (r->body_lost)
+        resp_error(r, 500, "Internal server error");
+    else if (r->route && (r->route->flags & ROUTE_UPLOAD))
         resp_error(r, 400, "File too large. Maximum size is 10MB");
     else
         resp_error(r, 413, "Request body too large");
@@ -401,6 +408,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             if (r->discarded > 2 * r->body.max)
                 return MHD_NO;
         } else if (buf_append(&r->body, upload, *upload_size) != 0) {
+            /* past the limit, or out of memory: the rest is dropped either way */
+            r->body_lost = !r->body.max || r->body.len + *upload_size <= r->body.max;
             r->too_large = true;
             buf_free(&r->body);
         }

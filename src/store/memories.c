@@ -133,6 +133,8 @@ static st_rc add_tombstone(db *d, const char *wid, const char *id, int64_t gen)
 
 static st_rc replace_tags(db *d, const char *id, const memory_input *in)
 {
+    if (in->ntags && !in->tag_list)
+        return ST_DB_ERROR;     /* the caller ran out of memory building the list */
     st_rc res = st_run(d, "DELETE FROM memory_tags WHERE memory_id = $1", ST_T(id));
     for (size_t i = 0; i < in->ntags && res == ST_OK; i++)
         res = st_run(d, "INSERT INTO memory_tags (memory_id, tag) VALUES ($1, $2)"

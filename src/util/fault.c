@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const NAMES[FAULT_KINDS] = { "db_step", "db_commit", "xfer" };
+static const char *const NAMES[FAULT_KINDS] = { "db_step", "db_commit", "xfer", "alloc" };
 static _Atomic long countdown[FAULT_KINDS];
 static atomic_bool fired;
 
@@ -42,6 +42,44 @@ bool fault_fail(fault_kind kind)
 bool fault_fired(void)
 {
     return atomic_load(&fired);
+}
+
+/* The allocators chimerad's objects call once linked with
+ * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup. */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t k, size_t n);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t k, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+    return fault_fail(FAULT_ALLOC) ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t k, size_t n)
+{
+    return fault_fail(FAULT_ALLOC) ? NULL : __real_calloc(k, n);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    return fault_fail(FAULT_ALLOC) ? NULL : __real_realloc(p, n);
+}
+
+char *__wrap_strdup(const char *s)
+{
+    return fault_fail(FAULT_ALLOC) ? NULL : __real_strdup(s);
+}
+
+char *__wrap_strndup(const char *s, size_t n)
+{
+    return fault_fail(FAULT_ALLOC) ? NULL : __real_strndup(s, n);
 }
 #else
 typedef int fault_empty_unit;   /* ISO C wants at least one declaration */

@@ -5,14 +5,19 @@
  * of KIND from then on fail, once; the answer says in
  * `X-Chimera-Fault-Fired: 0|1` whether it did. Kinds: db_step (a statement
  * step), db_commit (a transaction's COMMIT), xfer (an outbound HTTP
- * transfer, e.g. a chat provider call). One process-wide setting: the driver
+ * transfer, e.g. a chat provider call), alloc (a malloc, calloc, realloc or
+ * strdup made by chimerad's own code: the test build links with
+ * -Wl,--wrap for them; libraries' own allocations are not counted). One
+ * process-wide setting: the driver
  * (tests/api/test_faults.py) sends one request at a time. */
 #ifndef CHIMERA_UTIL_FAULT_H
 #define CHIMERA_UTIL_FAULT_H
 
 #include <stdbool.h>
 
-typedef enum fault_kind { FAULT_DB_STEP, FAULT_DB_COMMIT, FAULT_XFER, FAULT_KINDS } fault_kind;
+typedef enum fault_kind {
+    FAULT_DB_STEP, FAULT_DB_COMMIT, FAULT_XFER, FAULT_ALLOC, FAULT_KINDS
+} fault_kind;
 
 #ifdef CHIMERA_FAULTS
 /* Arms the fault a request header names ("db_step:3"; "none:0" or garbage
