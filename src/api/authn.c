@@ -87,7 +87,7 @@ st_rc api_probe(http_req *r, bool visible, stamp_probe *p)
 {
     auth_user *au = r->user;
     stamp_scope scope = r->route ? scope_of(r->route->scope) : SS_NONE;
-    st_rc rc = stamp_probe_read(au->claims.user_id, au->claims.jti, scope,
+    st_rc rc = stamp_probe_read(au->claims.user_id, au->claims.jti, au->claims.sid, scope,
                                 r->nparams ? r->params[0] : NULL, visible, p);
     au->user = p->user;     /* the request owns it now (zeroed on failure) */
     memset(&p->user, 0, sizeof p->user);

@@ -28,6 +28,7 @@ typedef struct http_req {
     char *path;                     /* decoded path, one trailing slash removed */
     buf body;
     bool too_large;                 /* body passed body.max (the route's limit) */
+    bool body_lost;                 /* or could not be stored (out of memory) */
     size_t discarded;               /* bytes dropped after that */
     const struct route *route;      /* matched route, NULL if none */
     const char *pattern;            /* route pattern for the log (also on 405) */

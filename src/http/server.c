@@ -20,6 +20,7 @@
 #include "http/router.h"
 #include "http/stats.h"
 #include "http/static.h"
+#include "util/fault.h"
 #include "util/ids.h"
 #include "util/isotime.h"
 #include "util/log.h"
@@ -196,6 +197,16 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
     return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : (ssize_t)n;
 }
 
+#ifdef CHIMERA_FAULTS
+/* The test build tells the fault driver whether the armed fault fired. */
+static void fault_header(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "X-Chimera-Fault-Fired", fault_fired() ? "1" : "0");
+}
+#else
+#define fault_header(resp) ((void)(resp))
+#endif
+
 static struct MHD_Response *build_stream(http_req *r)
 {
     if (gzip_accepted(req_header(r, "Accept-Encoding")))
@@ -210,6 +221,7 @@ static struct MHD_Response *build_stream(http_req *r)
     if (r->disposition)
         MHD_add_response_header(resp, "Content-Disposition", r->disposition);
     cors_headers(r, resp, 0);
+    fault_header(resp);
     return resp;
 }
 
@@ -350,6 +362,7 @@ static struct MHD_Response *build_response(http_req *r, int preflight)
         MHD_add_response_header(resp, "Retry-After", ra);
     }
     cors_headers(r, resp, preflight);
+    fault_header(resp);
     return resp;
 }
 
@@ -375,6 +388,11 @@ static void route_request(http_req *r)
     case ROUTE_FOUND:
         r->route = rt;
         r->pattern = rt->pattern;
+        for (int i = 0; i < r->nparams; i++)
+            if (!r->params[i]) {        /* out of memory copying it: not a 404 */
+                resp_error(r, 500, "Internal server error");
+                break;
+            }
         break;
     case ROUTE_NO_METHOD:
         r->pattern = rt->pattern;
@@ -401,7 +419,9 @@ static bool content_length_too_large(const http_req *r)
  * API.md §8.3. */
 static void body_too_large(http_req *r)
 {
-    if (r->route && (r->route->flags & ROUTE_UPLOAD))
+    if (r->body_lost)
+        resp_error(r, 500, "Internal server error");
+    else if (r->route && (r->route->flags & ROUTE_UPLOAD))
         resp_error(r, 400, "File too large. Maximum size is 10MB");
     else
         resp_error(r, 413, "Request body too large");
@@ -456,6 +476,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r)
             return MHD_NO;
         *con_cls = r;
+#ifdef CHIMERA_FAULTS
+        if (req_header(r, "X-Chimera-Fault"))
+            fault_arm(req_header(r, "X-Chimera-Fault"));
+#endif
         if (strcmp(method, "OPTIONS") != 0)
             route_request(r);
         if (r->route && (r->route->flags & ROUTE_UPLOAD))
@@ -477,6 +501,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             if (r->discarded > 2 * r->body.max)
                 return MHD_NO;
         } else if (buf_append(&r->body, upload, *upload_size) != 0) {
+            /* past the limit, or out of memory: the rest is dropped either way */
+            r->body_lost = !r->body.max || r->body.len + *upload_size <= r->body.max;
             r->too_large = true;
             buf_free(&r->body);
         }

@@ -3,6 +3,7 @@
  * here. */
 #include "net/xfer.h"
 
+#include "util/fault.h"
 #include "util/netaddr.h"
 
 #include <stdio.h>
@@ -165,6 +166,8 @@ void net_xfer_result(net_xfer *x, CURLcode rc, net_result *res)
 {
     static char empty[1];
     memset(res, 0, sizeof *res);
+    if (fault_fail(FAULT_XFER))
+        rc = CURLE_COULDNT_CONNECT;
     if (rc == CURLE_OK) {
         const char *ct = NULL;
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &res->status);

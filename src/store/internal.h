@@ -13,8 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Records an issued refresh token on d (inside the caller's transaction). */
-st_rc insert_refresh_token(db *d, const char *jti, const char *user_id, int64_t exp_us);
+/* Records an issued refresh token of login session sid on d (inside the
+ * caller's transaction). */
+st_rc insert_refresh_token(db *d, const char *jti, const char *user_id, const char *sid,
+                           int64_t exp_us);
 
 /* Reads a user_row from the user columns (id, name, email, avatar,
  * auto_store, retention_period, is_active, date_joined) at column 0. */

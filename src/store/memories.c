@@ -137,6 +137,8 @@ static st_rc add_tombstone(db *d, const char *wid, const char *id, int64_t gen)
 /* The tags table rows of memory id (a new memory has none to delete). */
 static st_rc replace_tags(db *d, const char *id, const memory_input *in, bool fresh)
 {
+    if (in->ntags && !in->tag_list)
+        return ST_DB_ERROR;     /* the caller ran out of memory building the list */
     st_rc res = fresh ? ST_OK : st_run(d, "DELETE FROM memory_tags WHERE memory_id = $1",
                                        ST_T(id));
     for (size_t i = 0; i < in->ntags && res == ST_OK; i++)

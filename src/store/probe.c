@@ -8,7 +8,7 @@
 
 #define PROBE_USER \
     "SELECT u.id, u.name, u.email, u.avatar, u.auto_store, u.retention_period, u.is_active," \
-    " u.date_joined, EXISTS (SELECT 1 FROM tokens k WHERE k.jti = $2" \
+    " u.date_joined, EXISTS (SELECT 1 FROM tokens k WHERE k.jti IN ($2, $3)" \
     " AND k.revoked_at IS NOT NULL)," \
     " u.stamp_profile, u.stamp_settings, u.stamp_integrations, u.stamp_invitations," \
     " u.stamp_workspaces"
@@ -26,13 +26,13 @@ static const char *probe_sql(stamp_scope scope, bool visible)
 {
     switch (scope) {
     case SS_WORKSPACE:
-        return PROBE_USER PROBE_WS " FROM users u LEFT JOIN workspaces w ON w.id = $3"
+        return PROBE_USER PROBE_WS " FROM users u LEFT JOIN workspaces w ON w.id = $4"
                PROBE_MEMBER PROBE_END;
     case SS_CONVERSATION:
-        return PROBE_USER PROBE_WS " FROM users u LEFT JOIN conversations c ON c.id = $3"
+        return PROBE_USER PROBE_WS " FROM users u LEFT JOIN conversations c ON c.id = $4"
                " LEFT JOIN workspaces w ON w.id = c.workspace_id" PROBE_MEMBER PROBE_END;
     case SS_MEMORY:
-        return PROBE_USER PROBE_WS " FROM users u LEFT JOIN memories m ON m.id = $3"
+        return PROBE_USER PROBE_WS " FROM users u LEFT JOIN memories m ON m.id = $4"
                " LEFT JOIN workspaces w ON w.id = m.workspace_id" PROBE_MEMBER PROBE_END;
     case SS_NONE:
         break;
@@ -57,13 +57,17 @@ static void read_scope(db_stmt *st, stamp_probe *out)
         out->ws_stamps[i] = db_col_int(st, PROBE_WS_COL + 3 + i);
 }
 
-st_rc stamp_probe_read(const char *uid, const char *jti, stamp_scope scope, const char *param,
-                       bool visible, stamp_probe *out)
+st_rc stamp_probe_read(const char *uid, const char *jti, const char *sid, stamp_scope scope,
+                       const char *param, bool visible, stamp_probe *out)
 {
     memset(out, 0, sizeof *out);
+    /* an ended login session is a revoked row under its id (two primary-key
+     * probes); tokens from before sessions have none */
+    const char *session = sid && *sid ? sid : jti;
     db_stmt *st = scope == SS_NONE
-        ? st_prep(db_thread(), probe_sql(scope, visible), ST_T(uid), ST_T(jti))
-        : st_prep(db_thread(), probe_sql(scope, visible), ST_T(uid), ST_T(jti), ST_T(param));
+        ? st_prep(db_thread(), probe_sql(scope, visible), ST_T(uid), ST_T(jti), ST_T(session))
+        : st_prep(db_thread(), probe_sql(scope, visible), ST_T(uid), ST_T(jti), ST_T(session),
+                  ST_T(param));
     if (!st)
         return ST_DB_ERROR;
     db_rc rc = db_step(st);

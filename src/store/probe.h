@@ -24,7 +24,7 @@ typedef enum stamp_scope {
 
 typedef struct stamp_probe {
     user_row user;
-    bool revoked;               /* the access token's jti is revoked */
+    bool revoked;               /* the access token or its login session is revoked */
     bool found;                 /* the scoped workspace/conversation/memory exists */
     char wid[48];               /* its workspace */
     ws_role role;               /* the user's role there (ROLE_NONE: not a member) */
@@ -33,11 +33,12 @@ typedef struct stamp_probe {
     int64_t visible_sum;        /* every stamp of every workspace the user sees, summed */
 } stamp_probe;
 
-/* One statement: the user (ST_NOT_FOUND without one), whether jti is
+/* One statement: the user (ST_NOT_FOUND without one), whether the token
+ * jti or its login session sid (NULL or "" for tokens without one) is
  * revoked, the scoped resource's workspace and the user's role there, and
  * the stamps. visible: also sum the stamps of every visible workspace.
  * Free out->user with user_row_free() after ST_OK. */
-st_rc stamp_probe_read(const char *uid, const char *jti, stamp_scope scope, const char *param,
-                       bool visible, stamp_probe *out);
+st_rc stamp_probe_read(const char *uid, const char *jti, const char *sid, stamp_scope scope,
+                       const char *param, bool visible, stamp_probe *out);
 
 #endif

@@ -145,7 +145,7 @@ static st_rc derive_username(db *d, const char *email, char *out, size_t outsz)
 }
 
 typedef struct user_job {
-    const char *id, *name, *email, *pwhash, *refresh_jti;
+    const char *id, *name, *email, *pwhash, *refresh_jti, *refresh_sid;
     int64_t refresh_exp_us;
 } user_job;
 
@@ -162,14 +162,16 @@ static st_rc create_on(db *d, void *ctx)
                      ST_T(j->id), ST_T(username), ST_T(j->email), ST_T(j->name),
                      ST_T(j->pwhash), ST_I(time_now_us()));
     if (res == ST_OK && j->refresh_jti)
-        res = insert_refresh_token(d, j->refresh_jti, j->id, j->refresh_exp_us);
+        res = insert_refresh_token(d, j->refresh_jti, j->id, j->refresh_sid,
+                                   j->refresh_exp_us);
     return res;
 }
 
 st_rc user_create(const char *id, const char *name, const char *email, const char *pwhash,
-                  const char *refresh_jti, int64_t refresh_exp_us, user_row *out)
+                  const char *refresh_jti, const char *refresh_sid, int64_t refresh_exp_us,
+                  user_row *out)
 {
-    user_job j = { id, name, email, pwhash, refresh_jti, refresh_exp_us };
+    user_job j = { id, name, email, pwhash, refresh_jti, refresh_sid, refresh_exp_us };
     st_rc res = st_write(create_on, &j);
     return res == ST_OK ? user_get(id, out) : res;
 }
@@ -198,7 +200,7 @@ static st_rc profile_on(db *d, void *ctx)
 
 st_rc user_update_profile(const char *id, const char *name, const char *email, user_row *out)
 {
-    user_job j = { id, name, email, NULL, NULL, 0 };
+    user_job j = { id, name, email, NULL, NULL, NULL, 0 };
     st_rc res = st_write(profile_on, &j);
     return res == ST_OK ? user_get(id, out) : res;
 }

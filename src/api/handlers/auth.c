@@ -18,13 +18,18 @@
 #include <string.h>
 
 
-/* Issues an access + refresh pair; the refresh jti goes to *refresh. */
-static int issue_pair(const char *user_id, char **access, char **refresh, tok_claims *rc)
+/* Issues an access + refresh pair of login session sid (NULL: a new login
+ * session); the refresh token's claims go to *rc. */
+static int issue_pair(const char *user_id, const char *sid, char **access, char **refresh,
+                      tok_claims *rc)
 {
     int64_t now = time_now_us() / 1000000;
+    char fresh[33];
     tok_claims ac;
-    *access = token_issue(TOK_ACCESS, user_id, now, cfg.access_ttl_s, &ac);
-    *refresh = token_issue(TOK_REFRESH, user_id, now, cfg.refresh_ttl_s, rc);
+    if (!sid || !*sid)
+        id_hex(fresh, 32), sid = fresh;
+    *access = token_issue(TOK_ACCESS, user_id, sid, now, cfg.access_ttl_s, &ac);
+    *refresh = token_issue(TOK_REFRESH, user_id, sid, now, cfg.refresh_ttl_s, rc);
     if (*access && *refresh)
         return 0;
     free(*access);
@@ -73,11 +78,11 @@ void h_register(http_req *r)
     char hash[PASSWORD_HASH_MAX], id[ID_UUID_LEN + 1];
     tok_claims rc;
     if (password_hash(password, strlen(password), hash) != 0 ||
-        issue_pair((id_uuid4(id), id), &access, &refresh, &rc) != 0) {
+        issue_pair((id_uuid4(id), id), NULL, &access, &refresh, &rc) != 0) {
         resp_error(r, 500, "Internal server error");
         goto out;
     }
-    st_rc st = user_create(id, name, email, hash, rc.jti, rc.exp * 1000000, &u);
+    st_rc st = user_create(id, name, email, hash, rc.jti, rc.sid, rc.exp * 1000000, &u);
     if (st == ST_CONFLICT) {
         val_error(errs, "email", "Email already exists");
         resp_fields(r, json_incref(errs));
@@ -134,8 +139,8 @@ void h_login(http_req *r)
         goto out;
     }
     tok_claims rc;
-    if (issue_pair(u.id, &access, &refresh, &rc) != 0 ||
-        token_record_refresh(rc.jti, u.id, rc.exp * 1000000) != ST_OK) {
+    if (issue_pair(u.id, NULL, &access, &refresh, &rc) != 0 ||
+        token_record_refresh(rc.jti, u.id, rc.sid, rc.exp * 1000000) != ST_OK) {
         resp_error(r, 500, "Internal server error");
         goto out;
     }
@@ -178,7 +183,16 @@ void h_logout(http_req *r)
         goto out;
     }
     const tok_claims *ac = &r->user->claims;
-    st_rc st = token_logout(r->user->user.id, ac->jti, ac->exp * 1000000, rt ? rc.jti : NULL);
+    int64_t ttl = cfg.access_ttl_s > cfg.refresh_ttl_s ? cfg.access_ttl_s : cfg.refresh_ttl_s;
+    token_logout_job job = {
+        .user_id = r->user->user.id,
+        .access_jti = ac->jti,
+        .access_exp_us = ac->exp * 1000000,
+        .sid = ac->sid,
+        .session_exp_us = now + ttl * 1000000,
+        .refresh_jti = rt ? rc.jti : NULL,
+    };
+    st_rc st = token_logout(&job);
     if (st == ST_CONFLICT)
         resp_error(r, 400, "Token is blacklisted");
     else if (st == ST_NOT_FOUND)
@@ -209,11 +223,11 @@ void h_refresh(http_req *r)
         resp_error(r, 401, "Invalid or expired refresh token");
         goto out;
     }
-    if (issue_pair(old.user_id, &access, &refresh, &fresh) != 0) {
+    if (issue_pair(old.user_id, old.sid, &access, &refresh, &fresh) != 0) {
         resp_error(r, 500, "Internal server error");
         goto out;
     }
-    st_rc st = token_rotate(old.jti, old.user_id, fresh.jti, fresh.exp * 1000000);
+    st_rc st = token_rotate(old.jti, old.user_id, fresh.sid, fresh.jti, fresh.exp * 1000000);
     if (st == ST_NOT_FOUND)
         resp_error(r, 401, "Invalid or expired refresh token");
     else if (st != ST_OK)

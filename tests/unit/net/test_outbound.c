@@ -202,7 +202,9 @@ static void test_timeout(void **state)
     submit(&s, "/sleep/3000", NULL, 1);
     wait_done(1);
     double took = now_s() - t0;
-    assert_true(took > 0.9 && took < 2.0);
+    /* not before the 1 s timeout; that it fired (and not the server's answer
+     * at 3 s) is what timed_out says, so no upper bound on a busy machine */
+    assert_true(took > 0.9);
     assert_int_equal(s.res.timed_out, 1);
     assert_int_equal(s.res.transport_failed, NET_FAILED);
     assert_int_equal(s.res.status, 0);
@@ -272,7 +274,8 @@ static void test_protocols(void **state)
     slot_free(&g);
 }
 
-/* 200 jobs that each take 200 ms: together well under 2 s on one thread. */
+/* 200 jobs that each take 200 ms run at once: about 0.3 s in all. The bound
+ * is 10x that and still a tenth of what one after another would take (40 s). */
 static void test_concurrent(void **state)
 {
     enum { N = 200 };
@@ -283,7 +286,7 @@ static void test_concurrent(void **state)
         submit(&s[i], "/sleep/200", NULL, 5);
     wait_done(N);
     double took = now_s() - t0;
-    if (took >= 1.5)
+    if (took >= 4.0)
         fail_msg("200 concurrent 200 ms jobs took %.2f s", took);
     for (int i = 0; i < N; i++) {
         assert_int_equal(s[i].calls, 1);
@@ -353,9 +356,7 @@ static void test_stop_cancels(void **state)
         submit(&s[i], "/sleep/5000", NULL, 10);
     usleep(100 * 1000);
     assert_int_equal(outbound_in_flight(), N);
-    double t0 = now_s();
-    outbound_stop(0);
-    assert_true(now_s() - t0 < 1.0);
+    outbound_stop(0);           /* "Server shutting down" below: cancelled, not waited for */
     assert_int_equal(coll.done, N);
     for (int i = 0; i < N; i++) {
         assert_int_equal(s[i].calls, 1);
@@ -382,11 +383,13 @@ static void test_stop_grace(void **state)
     (void)state;
     memset(s, 0, sizeof s);
     for (int i = 0; i < N; i++)
-        submit(&s[i], "/sleep/200", NULL, 10);
+        submit(&s[i], "/sleep/200", NULL, 60);
     double t0 = now_s();
-    outbound_stop(3);
+    outbound_stop(30);
     double took = now_s() - t0;
-    assert_true(took < 1.5);
+    /* returns once the jobs are done (~0.2 s), not at the end of the grace:
+     * 10x margin on the one, a third of the other */
+    assert_true(took < 10.0);
     assert_int_equal(coll.done, N);
     for (int i = 0; i < N; i++) {
         assert_int_equal(s[i].res.status, 200);
@@ -403,7 +406,7 @@ static void test_stop_grace_expires(void **state)
     double t0 = now_s();
     outbound_stop(1);
     double took = now_s() - t0;
-    assert_true(took > 0.9 && took < 2.0);
+    assert_true(took > 0.9);    /* cancelled, not finished: the error below says so */
     assert_int_equal(s.calls, 1);
     assert_string_equal(s.res.error, "Server shutting down");
     slot_free(&s);
