@@ -27,11 +27,18 @@ GEN      := $(BUILD)/gen/migrations_data.c
 OBJ      := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN:%.c=%.o)
 UNIT_SRC := $(shell find tests/unit -name 'test_*.c' | sort)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+# libFuzzer targets (fuzz_main.c is the corpus replayer for builds without clang).
+FUZZ_SRC := $(filter-out tests/fuzz/fuzz_main.c,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/bin/%)
+FUZZ_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+            -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 60
 
 # Builds run in parallel by default (make JOBS=1 for one job at a time).
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build deps test-deps run test unit api cluster deploy-check asan coverage bench clean
+.PHONY: all build deps test-deps run test unit api cluster deploy-check asan coverage bench clean \
+        api-doc fuzz fuzz-bins fuzz-smoke soak faults
 all: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 
@@ -71,6 +78,14 @@ $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libchimera.a
 	@$(CC) $(CFLAGS) -Wno-missing-prototypes -Itests/unit $< $(BUILD)/libchimera.a \
 	  $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
 
+# A fuzz target: the whole library built by clang with libFuzzer's instrumentation
+# (BUILD=build/fuzz, see `fuzz`), the target, and libFuzzer's main.
+$(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libchimera.a
+	@mkdir -p $(dir $@)
+	@echo '  FUZZ  $@'
+	@$(CC) $(CFLAGS) -Wno-missing-prototypes -fsanitize=fuzzer $< $(BUILD)/libchimera.a \
+	  $(LDFLAGS) $(LDLIBS) -o $@
+
 # The README's first command: build, migrate, serve on SQLite in development mode.
 run: all
 	$(BUILD)/chimerad serve
@@ -91,8 +106,40 @@ cluster: all test-deps
 deploy-check: all test-deps
 	@scripts/check-deploy.sh $(BUILD)/chimerad
 
-# The README's second command: every test, both engines, the cluster, the deploy files.
-test: unit api cluster deploy-check
+# docs/API.md, the API reference, from the OpenAPI document the declarations build
+# (src/api/routes.def, schemas.def, operations.def); the API suite fails when it is stale.
+api-doc: all
+	@$(BUILD)/chimerad openapi | $(PYTHON) scripts/api-doc.py > docs/API.md.tmp
+	@mv docs/API.md.tmp docs/API.md
+	@echo '  DOC   docs/API.md'
+
+
+# Every parser under libFuzzer + ASan + UBSan for FUZZ_SECONDS each (default 60;
+# bench/RESULTS.md records a long run). Findings fail the run; see tests/fuzz/run.sh.
+fuzz: test-deps
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/fuzz CC=clang OPT='$(FUZZ_OPT)' fuzz-bins
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_REPORT)
+
+fuzz-bins: $(FUZZ_BIN)
+
+# The short run `make test` includes.
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
+
+# Fault injection: a separate build (build/faults: -DCHIMERA_FAULTS, ASan + UBSan; the
+# release binary has none of it) and the driver tests/api/test_faults.py on both engines.
+FAULTS_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=undefined -DCHIMERA_FAULTS
+FAULTS_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+faults: test-deps
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/faults OPT='$(FAULTS_OPT)' \
+	  LDFLAGS='-fsanitize=address,undefined $(FAULTS_WRAP)' build
+	@CHIMERA_PYTEST_ARGS="tests/api/test_faults.py -q $(FAULTS_ARGS)" \
+	  scripts/run-api.sh build/faults/chimerad
+
+# The README's second command: every test, both engines, the cluster, the deploy files,
+# a short fuzz run.
+test: unit api cluster deploy-check fuzz-smoke
 
 asan:
 	$(MAKE) BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined' \
@@ -109,6 +156,13 @@ coverage:
 bench: all
 	@scripts/deps.sh bench
 	$(PYTHON) bench/bench.py $(BUILD)/chimerad
+
+# The soak alone (also the last part of `make bench`): SOAK_MINUTES=1 SOAK_SAMPLE=10
+# is a smoke check that only prints its table.
+SOAK_MINUTES ?= 30
+SOAK_SAMPLE ?= 60
+soak: all
+	$(PYTHON) bench/soak.py $(BUILD)/chimerad $(SOAK_MINUTES) $(SOAK_SAMPLE)
 
 clean:
 	rm -rf build

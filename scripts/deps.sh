@@ -14,8 +14,10 @@ BUILD_PKGS=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libjwt-d
             libsodium-dev libssl-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
             libxml2-dev zlib1g-dev libzip-dev libpoppler-glib-dev libopenblas-dev
             libcmocka-dev)
-TEST_PKGS=(python3 python3-pytest python3-hypothesis python3-requests python3-numpy postgresql wrk
-           gcovr nginx systemd openssl)
+# (python3-jsonschema: the API suite checks every answer against /api/openapi.json;
+#  clang: the libFuzzer targets)
+TEST_PKGS=(python3 python3-pytest python3-hypothesis python3-requests python3-numpy
+           python3-jsonschema postgresql wrk clang gcovr nginx systemd openssl)
 mode=${1:-test}
 case "$mode" in
   build) TEST_PKGS=() ;;

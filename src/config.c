@@ -207,12 +207,15 @@ static int load_numbers(void)
     NUM(embed_dims, "CHIMERA_EMBED_DIMENSIONS", 0, 0, 16384);
     NUM(embed_batch, "CHIMERA_EMBED_BATCH", 64, 1, 2048);
     NUM(embed_timeout_s, "CHIMERA_EMBED_TIMEOUT", 30, 1, 600);
+    NUM(body_cache, "CHIMERA_BODY_CACHE", 64, 0, 1LL << 20);           /* MiB */
+    cfg.body_cache <<= 20;
     NUM(index_memory, "CHIMERA_INDEX_MEMORY", 1024, 1, 1LL << 30);     /* MiB */
     cfg.index_memory <<= 20;
     NUM(keyword_index_memory, "CHIMERA_KEYWORD_INDEX_MEMORY", 512, 1, 1LL << 30);   /* MiB */
     cfg.keyword_index_memory <<= 20;
     NUM(import_max_body, "CHIMERA_IMPORT_MAX_BODY", 5 << 20, 1024, 1LL << 30);
     NUM(import_timeout_s, "CHIMERA_IMPORT_TIMEOUT", 15, 1, 600);
+    NUM(stream_keepalive_ms, "CHIMERA_STREAM_KEEPALIVE_MS", 15000, 10, 600000);
 #undef NUM
     return bad ? -1 : 0;
 }

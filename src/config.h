@@ -49,12 +49,15 @@ typedef struct config {
     size_t embed_dims;            /* CHIMERA_EMBED_DIMENSIONS (remote: 0 = the model's known length) */
     int embed_batch;              /* CHIMERA_EMBED_BATCH texts per request (remote: 64) */
     int embed_timeout_s;          /* CHIMERA_EMBED_TIMEOUT seconds per request (remote: 30) */
+    size_t body_cache;            /* CHIMERA_BODY_CACHE bytes of answers kept by ETag (64 MiB) */
     size_t index_memory;          /* CHIMERA_INDEX_MEMORY bytes of cached vector indexes (1 GiB) */
     size_t keyword_index_memory;  /* CHIMERA_KEYWORD_INDEX_MEMORY bytes of cached keyword indexes (512 MiB) */
     bool import_allow_private;    /* CHIMERA_IMPORT_ALLOW_PRIVATE: import-url may fetch private addresses */
     char **import_allow_addrs;    /* CHIMERA_IMPORT_ALLOW_ADDRS: these addresses only (e.g. an intranet wiki) */
     size_t import_max_body;       /* CHIMERA_IMPORT_MAX_BODY bytes fetched by import-url (5 MiB) */
     int import_timeout_s;         /* CHIMERA_IMPORT_TIMEOUT seconds for import-url (15) */
+    long stream_keepalive_ms;     /* CHIMERA_STREAM_KEEPALIVE_MS: SSE comment after this
+                                     much silence in a streamed reply (15000) */
     char *static_dir;             /* CHIMERA_STATIC_DIR: the built frontend served at / (off when unset) */
     bool log_requests;            /* CHIMERA_LOG_REQUESTS (1) */
     bool log_debug;               /* CHIMERA_LOG_DEBUG (0): adds SQL counts to request lines */

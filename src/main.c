@@ -1,5 +1,6 @@
-/* main.c — chimerad serve | migrate | backup | embed | version | gen-keys. */
+/* main.c — chimerad serve | migrate | backup | embed | openapi | version | gen-keys. */
 #include "api/limits.h"
+#include "api/openapi/document.h"
 #include "auth/fernet.h"
 #include "auth/password.h"
 #include "auth/token.h"
@@ -38,6 +39,7 @@ static const char USAGE[] =
     "  migrate    apply pending database migrations and exit\n"
     "  backup     copy the SQLite database to a file while the server runs\n"
     "  embed      print the vector of a text with the configured embedder\n"
+    "  openapi    print the OpenAPI document of the API\n"
     "  version    print the version\n"
     "  gen-keys   print fresh SECRET_KEY, JWT_SECRET_KEY and ENCRYPTION_KEY lines\n"
     "\n"
@@ -66,6 +68,9 @@ static const char *const HELP[][2] = {
                "(CHIMERA_EMBEDDER, CHIMERA_EMBED_MODEL_DIR, …) and prints each vector\n"
                "as one JSON array line, to compare with other implementations.\n"
                "No database is opened.\n" },
+    { "openapi", "usage: chimerad openapi\n\n"
+                 "Prints the OpenAPI 3.1 document that GET /api/openapi.json serves\n"
+                 "(make api-doc writes docs/API.md from it). No database is opened.\n" },
     { "version", "usage: chimerad version\n\nPrints the program version.\n" },
     { "gen-keys", "usage: chimerad gen-keys\n\n"
                   "Prints SECRET_KEY, JWT_SECRET_KEY and ENCRYPTION_KEY (a Fernet key)\n"
@@ -231,6 +236,14 @@ static int cmd_backup(int argc, char **argv)
     return fflush(stdout) != 0;
 }
 
+static int cmd_openapi(void)
+{
+    json_t *doc = oas_document();
+    int rc = !doc || json_dumpf(doc, stdout, JSON_INDENT(2)) != 0 || puts("") < 0;
+    json_decref(doc);
+    return rc;
+}
+
 static int cmd_gen_keys(void)
 {
     char secret[65], jwt[65], fkey[45];
@@ -279,6 +292,8 @@ int main(int argc, char **argv)
             return printf("chimerad %s\n", CHIMERA_VERSION) < 0;
         if (strcmp(cmd, "gen-keys") == 0)
             return cmd_gen_keys();
+        if (strcmp(cmd, "openapi") == 0)
+            return cmd_openapi();
         if (strcmp(cmd, "embed") == 0)
             return with_settings(cmd_embed, argc - 2, argv + 2);
         if (strcmp(cmd, "backup") == 0)

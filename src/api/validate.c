@@ -85,6 +85,12 @@ json_t *val_body(http_req *r)
     return v;
 }
 
+/* Marks errs as failed for want of memory: resp_fields() answers 500. */
+static void val_no_memory(json_t *errs)
+{
+    json_object_set_new(errs, RESP_NO_MEMORY, json_true());
+}
+
 void val_error(json_t *errs, const char *field, const char *msg)
 {
     json_t *list = json_object_get(errs, field);
@@ -172,6 +178,10 @@ int val_str(json_t *body, const char *name, unsigned flags, size_t min, size_t m
         return -1;
     }
     char *s = char_field_value(v);
+    if (!s && (json_is_string(v) || json_is_number(v))) {
+        val_no_memory(errs);
+        return -1;
+    }
     if (!s) {
         val_error(errs, name, "Not a valid string.");
         return -1;

@@ -54,6 +54,13 @@ int val_bool(json_t *body, const char *name, bool required, json_t *errs, bool *
 int val_int(json_t *body, const char *name, bool required, long long lo, long long hi,
             json_t *errs, long long *out);
 
+/* The readers above, with presence, bounds, choices, blank and null rules
+ * from the declaration of shape.name in schemas.def (api/validate_decl.c). */
+int val_decl_str(json_t *body, const char *shape, const char *name, json_t *errs, char **out);
+int val_decl_bool(json_t *body, const char *shape, const char *name, json_t *errs, bool *out);
+int val_decl_int(json_t *body, const char *shape, const char *name, json_t *errs,
+                 long long *out);
+
 /* True if v is "truthy" in Python's sense (profile updates apply only
  * truthy values). */
 bool val_truthy(const json_t *v);

@@ -33,14 +33,15 @@ static const char *type_name(tok_type t)
     return t == TOK_ACCESS ? "access" : "refresh";
 }
 
-char *token_issue(tok_type type, const char *user_id, int64_t now_s, int64_t ttl_s,
-                  tok_claims *c)
+char *token_issue(tok_type type, const char *user_id, const char *sid, int64_t now_s,
+                  int64_t ttl_s, tok_claims *c)
 {
     jwt_t *jwt = NULL;
     char *copy = NULL;
     memset(c, 0, sizeof *c);
     c->type = type;
     snprintf(c->user_id, sizeof c->user_id, "%s", user_id);
+    snprintf(c->sid, sizeof c->sid, "%s", sid);
     id_hex(c->jti, 32);
     c->iat = now_s;
     c->exp = now_s + ttl_s;
@@ -51,6 +52,7 @@ char *token_issue(tok_type type, const char *user_id, int64_t now_s, int64_t ttl
         jwt_add_grant_int(jwt, "iat", (long)c->iat) ||
         jwt_add_grant(jwt, "jti", c->jti) ||
         jwt_add_grant(jwt, "user_id", user_id) ||
+        (*c->sid && jwt_add_grant(jwt, "sid", c->sid)) ||
         jwt_set_alg(jwt, JWT_ALG_HS256, tok_key, (int)tok_keylen))
         goto out;
     copy = jwt_encode_str(jwt);     /* malloc'd by libjwt 1.x: free() */
@@ -85,6 +87,9 @@ static tok_rc read_claims(jwt_t *jwt, tok_claims *c)
         claim_str(claims, "jti", c->jti, sizeof c->jti) ||
         !json_is_integer(json_object_get(claims, "exp")) ||
         !json_is_integer(json_object_get(claims, "iat")))
+        goto out;
+    /* sid is optional (tokens issued before sessions), but typed when present */
+    if (json_object_get(claims, "sid") && claim_str(claims, "sid", c->sid, sizeof c->sid))
         goto out;
     c->exp = (int64_t)json_integer_value(json_object_get(claims, "exp"));
     c->iat = (int64_t)json_integer_value(json_object_get(claims, "iat"));

@@ -3,6 +3,7 @@
 #include "db/engine.h"
 #include "db/stats.h"
 
+#include "util/fault.h"
 #include "util/isotime.h"
 #include "util/log.h"
 
@@ -165,7 +166,7 @@ int db_begin(db *d)
 
 int db_commit(db *d)
 {
-    int rc = d->ops->exec(d, "COMMIT");
+    int rc = fault_fail(FAULT_DB_COMMIT) ? -1 : d->ops->exec(d, "COMMIT");
     if (rc != 0)
         d->ops->exec(d, "ROLLBACK");
     tx_end(d, rc == 0);
@@ -302,7 +303,10 @@ void db_bind_blob(db_stmt *st, int idx, const void *p, size_t n)
     st->owner->ops->bind_blob(st, idx, p, n);
 }
 void db_bind_null(db_stmt *st, int idx) { st->owner->ops->bind_null(st, idx); }
-db_rc db_step(db_stmt *st) { return st->owner->ops->step(st); }
+db_rc db_step(db_stmt *st)
+{
+    return fault_fail(FAULT_DB_STEP) ? DB_ERR : st->owner->ops->step(st);
+}
 int64_t db_changes(db_stmt *st) { return st->owner->ops->changes(st); }
 void db_reset(db_stmt *st) { st->owner->ops->reset(st); }
 bool db_col_null(db_stmt *st, int col) { return st->owner->ops->col_null(st, col); }

@@ -6,6 +6,7 @@
 #ifndef CHIMERA_HTTP_REQUEST_H
 #define CHIMERA_HTTP_REQUEST_H
 
+#include "http/etag.h"
 #include "util/buf.h"
 
 #include <jansson.h>
@@ -27,6 +28,7 @@ typedef struct http_req {
     char *path;                     /* decoded path, one trailing slash removed */
     buf body;
     bool too_large;                 /* body passed body.max (the route's limit) */
+    bool body_lost;                 /* or could not be stored (out of memory) */
     size_t discarded;               /* bytes dropped after that */
     const struct route *route;      /* matched route, NULL if none */
     const char *pattern;            /* route pattern for the log (also on 405) */
@@ -55,7 +57,15 @@ typedef struct http_req {
     void (*stream_free)(void *cls);
     void *stream_cls;
     struct gzip_stream *gz;         /* compressing the stream, when accepted */
+    struct http_live *live;         /* a body produced while sent (http/live.h) */
     bool responded;
+    /* Conditional GETs: the answer's ETag when decided before the handler
+     * (api/conditional.c; else server.c hashes the body), and whether the
+     * answer is 304 Not Modified. */
+    char etag[ETAG_MAX];
+    bool etag_stamped;              /* etag from change stamps: the answer may be kept */
+    bool not_modified;
+    struct bc_entry *cached;        /* the answer, kept under etag (http/bodycache.h) */
     bool static_file;               /* a GET/HEAD for http/static.c to answer */
 
     /* Deferred work (slow outbound calls): a handler that sets defer_start
@@ -75,6 +85,11 @@ void http_resume(http_req *r);
 /* Request header or query argument, NULL when absent. */
 const char *req_header(const http_req *r, const char *name);
 const char *req_query(const http_req *r, const char *name);
+
+/* Calls fn for each query argument, in the order received (value NULL
+ * for a bare key). */
+void req_each_query(const http_req *r, void (*fn)(void *cls, const char *key, const char *value),
+                    void *cls);
 
 /* The i-th path parameter ("{wid}" …). */
 const char *req_param(const http_req *r, int i);

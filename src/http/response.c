@@ -68,6 +68,11 @@ void resp_errorf(http_req *r, int status, const char *fmt, ...)
 
 void resp_fields(http_req *r, json_t *errors)
 {
+    if (json_object_get(errors, RESP_NO_MEMORY)) {
+        json_decref(errors);
+        resp_error(r, 500, "Internal server error");
+        return;
+    }
     resp_clear(r);
     r->status = 400;
     r->error = errors;

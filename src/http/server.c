@@ -13,11 +13,14 @@
 #include "http/conntrack.h"
 #include "http/cors.h"
 #include "http/forwarded.h"
+#include "http/bodycache.h"
 #include "http/gzip.h"
+#include "http/live.h"
 #include "http/response.h"
 #include "http/router.h"
 #include "http/stats.h"
 #include "http/static.h"
+#include "util/fault.h"
 #include "util/ids.h"
 #include "util/isotime.h"
 #include "util/log.h"
@@ -132,8 +135,10 @@ static http_req *req_new(struct MHD_Connection *conn, const char *url, const cha
     return r;
 }
 
-static void req_free(http_req *r)
+static void req_free(http_req *r, bool complete)
 {
+    if (r->live)
+        http_live_detach(r->live, complete);
     for (int i = 0; i < r->nparams; i++)
         free(r->params[i]);
     api_request_done(r);
@@ -145,6 +150,7 @@ static void req_free(http_req *r)
     free(r->data_text);
     free(r->disposition);
     gzip_stream_free(r->gz);
+    bc_release(r->cached);
     if (r->stream_free && r->stream_cls)
         r->stream_free(r->stream_cls);
     free(r->path);
@@ -191,6 +197,16 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
     return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : (ssize_t)n;
 }
 
+#ifdef CHIMERA_FAULTS
+/* The test build tells the fault driver whether the armed fault fired. */
+static void fault_header(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "X-Chimera-Fault-Fired", fault_fired() ? "1" : "0");
+}
+#else
+#define fault_header(resp) ((void)(resp))
+#endif
+
 static struct MHD_Response *build_stream(http_req *r)
 {
     if (gzip_accepted(req_header(r, "Accept-Encoding")))
@@ -205,6 +221,77 @@ static struct MHD_Response *build_stream(http_req *r)
     if (r->disposition)
         MHD_add_response_header(resp, "Content-Disposition", r->disposition);
     cors_headers(r, resp, 0);
+    fault_header(resp);
+    return resp;
+}
+
+/* A GET of the API answered 200 gets an ETag: the one decided before the
+ * handler (api/conditional.c), or else its body's, with who asked; when
+ * If-None-Match names it, the answer becomes 304 with no body. */
+static bool conditional_get(const http_req *r)
+{
+    return r->route && r->status == 200 && strcmp(r->method, "GET") == 0;
+}
+
+static void body_etag(http_req *r, const char *body, size_t len)
+{
+    etag_hash h;
+    etag_begin(&h);
+    etag_add_str(&h, CHIMERA_VERSION);
+    etag_add_str(&h, r->user ? r->user->user.id : NULL);
+    etag_add(&h, body, len);
+    etag_end(&h, r->etag);
+    if (etag_matches(req_header(r, "If-None-Match"), r->etag)) {
+        r->status = 304;
+        r->not_modified = true;
+    }
+}
+
+static void etag_headers(const http_req *r, struct MHD_Response *resp)
+{
+    if (!r->etag[0])
+        return;
+    MHD_add_response_header(resp, "ETag", r->etag);
+    MHD_add_response_header(resp, "Cache-Control", "private, no-cache");
+}
+
+static struct MHD_Response *not_modified(http_req *r)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return NULL;
+    etag_headers(r, resp);
+    cors_headers(r, resp, 0);
+    return resp;
+}
+
+static void release_entry(void *cls)
+{
+    bc_release(cls);
+}
+
+/* An answer kept under its ETag, sent from the cache's memory (the
+ * response holds the request's reference until MHD is done with it). */
+static struct MHD_Response *cached_response(http_req *r)
+{
+    size_t len = 0;
+    const char *body = NULL;
+    bool gz = false;
+    bc_body(r->cached, &len);
+    if (len >= GZIP_MIN_SIZE && gzip_accepted(req_header(r, "Accept-Encoding")))
+        gz = (body = bc_gzip(r->cached, &len)) != NULL;
+    if (!gz)
+        body = bc_body(r->cached, &len);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        len, (void *)(uintptr_t)body, release_entry, r->cached);
+    if (!resp)
+        return NULL;
+    r->cached = NULL;
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    if (gz)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    etag_headers(r, resp);
+    cors_headers(r, resp, 0);
     return resp;
 }
 
@@ -212,6 +299,12 @@ static struct MHD_Response *build_response(http_req *r, int preflight)
 {
     char *body = NULL;
     size_t len = 0;
+    if (r->live && !preflight)
+        return http_live_response(r);
+    if (r->not_modified && !preflight)
+        return not_modified(r);
+    if (r->cached && !preflight)
+        return cached_response(r);
     if (r->stream_fill && !preflight)
         return build_stream(r);
     if (preflight) {
@@ -227,6 +320,16 @@ static struct MHD_Response *build_response(http_req *r, int preflight)
     }
     if (!body)
         return NULL;
+    if (!preflight && conditional_get(r)) {
+        if (!r->etag[0])
+            body_etag(r, body, len);
+        if (r->not_modified) {
+            free(body);
+            return not_modified(r);
+        }
+        if (r->etag_stamped && (r->cached = bc_store(r->etag, body, len)) != NULL)
+            return cached_response(r);
+    }
     bool gz = false;
     if (len >= GZIP_MIN_SIZE && gzip_accepted(req_header(r, "Accept-Encoding"))) {
         char *z;
@@ -251,12 +354,15 @@ static struct MHD_Response *build_response(http_req *r, int preflight)
         MHD_add_response_header(resp, "Content-Encoding", "gzip");
     if (r->disposition)
         MHD_add_response_header(resp, "Content-Disposition", r->disposition);
+    if (!preflight && conditional_get(r))
+        etag_headers(r, resp);
     if (r->retry_after > 0) {
         char ra[16];
         snprintf(ra, sizeof ra, "%d", r->retry_after);
         MHD_add_response_header(resp, "Retry-After", ra);
     }
     cors_headers(r, resp, preflight);
+    fault_header(resp);
     return resp;
 }
 
@@ -282,6 +388,11 @@ static void route_request(http_req *r)
     case ROUTE_FOUND:
         r->route = rt;
         r->pattern = rt->pattern;
+        for (int i = 0; i < r->nparams; i++)
+            if (!r->params[i]) {        /* out of memory copying it: not a 404 */
+                resp_error(r, 500, "Internal server error");
+                break;
+            }
         break;
     case ROUTE_NO_METHOD:
         r->pattern = rt->pattern;
@@ -308,7 +419,9 @@ static bool content_length_too_large(const http_req *r)
  * API.md §8.3. */
 static void body_too_large(http_req *r)
 {
-    if (r->route && (r->route->flags & ROUTE_UPLOAD))
+    if (r->body_lost)
+        resp_error(r, 500, "Internal server error");
+    else if (r->route && (r->route->flags & ROUTE_UPLOAD))
         resp_error(r, 400, "File too large. Maximum size is 10MB");
     else
         resp_error(r, 413, "Request body too large");
@@ -363,6 +476,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r)
             return MHD_NO;
         *con_cls = r;
+#ifdef CHIMERA_FAULTS
+        if (req_header(r, "X-Chimera-Fault"))
+            fault_arm(req_header(r, "X-Chimera-Fault"));
+#endif
         if (strcmp(method, "OPTIONS") != 0)
             route_request(r);
         if (r->route && (r->route->flags & ROUTE_UPLOAD))
@@ -384,6 +501,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             if (r->discarded > 2 * r->body.max)
                 return MHD_NO;
         } else if (buf_append(&r->body, upload, *upload_size) != 0) {
+            /* past the limit, or out of memory: the rest is dropped either way */
+            r->body_lost = !r->body.max || r->body.len + *upload_size <= r->body.max;
             r->too_large = true;
             buf_free(&r->body);
         }
@@ -419,6 +538,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (!r->responded)
         resp_error(r, 500, "Internal server error");
+    if (r->live && !r->deferred) {  /* a live body: drained like deferred work */
+        r->deferred = true;
+        atomic_fetch_add(&deferred, 1);
+    }
     return send_response(r, 0);
 }
 
@@ -426,7 +549,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)toe;
     http_req *r = *con_cls;
     ct_idle(conn_tracked(conn));    /* the next request's headers are due */
     if (!r)
@@ -438,7 +560,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     http_stats_request_end(r->route ? (int)(r->route - table) : -1, r->status,
                            time_mono_us() - r->t0);
     log_request(r, db_take_count());
-    req_free(r);
+    req_free(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     *con_cls = NULL;
 }
 
@@ -493,10 +615,15 @@ int server_start(void)
     if (http_stats_init(nroutes) != 0)
         return -1;
     http_stats_connections_from(server_connections);
+    bc_configure(cfg.body_cache);
     unsigned limit = ct_hard_limit((unsigned)cfg.max_connections);
     if (ct_init((unsigned)cfg.max_connections, (unsigned)cfg.header_timeout_s * 1000u,
                 &cfg.trusted_proxies, true) != 0) {
         log_error("cannot start the connection tracker");
+        return -1;
+    }
+    if (http_live_init(cfg.stream_keepalive_ms) != 0) {
+        log_error("cannot start the keep-alive thread of live responses");
         return -1;
     }
     /* database connections, the listener, logs, outbound requests */
@@ -514,6 +641,7 @@ int server_start(void)
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_END);
     if (!daemon_handle) {
+        http_live_shutdown();
         ct_shutdown();
         log_error("cannot listen on %s:%d", cfg.listen, cfg.port);
         return -1;
@@ -548,5 +676,6 @@ void server_stop(void)
         return;
     MHD_stop_daemon(daemon_handle);
     daemon_handle = NULL;
+    http_live_shutdown();           /* after the last live was detached */
     ct_shutdown();                  /* after the last CLOSED notification */
 }

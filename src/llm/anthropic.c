@@ -31,7 +31,7 @@ static int anthropic_request(const char *key, json_t *body, long timeout_s, net_
 }
 
 int llm_anthropic_chat(const char *key, const char *model, const char *system,
-                       const llm_message *hist, size_t nhist, const char *user,
+                       const llm_message *hist, size_t nhist, const char *user, int stream,
                        net_request *out)
 {
     json_t *msgs = llm_turns(NULL, hist, nhist, user, llm_role_message, anthropic_role);
@@ -39,11 +39,17 @@ int llm_anthropic_chat(const char *key, const char *model, const char *system,
                                     "max_tokens", LLM_MAX_TOKENS, "temperature",
                                     LLM_TEMPERATURE)
                         : NULL;
-    if (body && system && json_object_set_new(body, "system", json_string(system)) != 0) {
+    if (body && ((system && json_object_set_new(body, "system", json_string(system)) != 0) ||
+                 (stream && json_object_set_new(body, "stream", json_true()) != 0))) {
         json_decref(body);
         return -1;
     }
-    return anthropic_request(key, body, LLM_TIMEOUT_S, out);
+    if (!stream)
+        return anthropic_request(key, body, LLM_TIMEOUT_S, out);
+    int rc = anthropic_request(key, body, LLM_STREAM_TIMEOUT_S, out);
+    if (rc == 0)
+        out->idle_timeout_s = LLM_TIMEOUT_S;
+    return rc;
 }
 
 /* content[0].text; tokens = usage.input_tokens + usage.output_tokens. */

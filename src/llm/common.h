@@ -15,6 +15,8 @@
 #define LLM_TIMEOUT_S      60
 #define LLM_GROQ_TIMEOUT_S 30
 #define LLM_TEST_TIMEOUT_S 10
+#define LLM_STREAM_TIMEOUT_S 600    /* a whole streamed reply; silence is bounded by
+                                       the non-streaming timeout (idle_timeout_s) */
 #define LLM_ERROR_CHARS    200      /* body excerpt used as an error text */
 
 /* §6.2 upstream model name for a name of provider p's table (google:

@@ -1,5 +1,6 @@
 /* google.c — the Gemini API of API.md §6.3: POST
- * {base}/v1beta/models/<model>:generateContent?key=<key> with contents
+ * {base}/v1beta/models/<model>:generateContent?key=<key> (streamed:
+ * :streamGenerateContent?alt=sse&key=<key>) with contents
  * (roles user/model), systemInstruction and generationConfig; the
  * connection test is GET {base}/v1beta/models?key=<key> (§6.5). The key
  * travels in the URL: never log it. */
@@ -45,19 +46,24 @@ static json_t *google_body(const char *system, const llm_message *hist, size_t n
 }
 
 int llm_google_chat(const char *key, const char *model, const char *system,
-                    const llm_message *hist, size_t nhist, const char *user, net_request *out)
+                    const llm_message *hist, size_t nhist, const char *user, int stream,
+                    net_request *out)
 {
     json_t *body = google_body(system, hist, nhist, user);
     if (!body)
         return -1;
-    if (net_req_init(out, llm_base_url(LLM_GOOGLE), "/v1beta/models/", LLM_TIMEOUT_S) != 0 ||
+    if (net_req_init(out, llm_base_url(LLM_GOOGLE), "/v1beta/models/",
+                     stream ? LLM_STREAM_TIMEOUT_S : LLM_TIMEOUT_S) != 0 ||
         net_req_url_add(out, model, 1) != 0 ||
-        net_req_url_add(out, ":generateContent?key=", 0) != 0 ||
+        net_req_url_add(out, stream ? ":streamGenerateContent?alt=sse&key="
+                                    : ":generateContent?key=", 0) != 0 ||
         net_req_url_add(out, key, 1) != 0 ||
         net_req_header(out, "Content-Type: application/json") != 0) {
         json_decref(body);
         return -1;
     }
+    if (stream)
+        out->idle_timeout_s = LLM_TIMEOUT_S;
     return net_req_json(out, body);
 }
 

@@ -18,7 +18,8 @@ static long openai_timeout(llm_provider p)
 }
 
 int llm_openai_chat(llm_provider p, const char *key, const char *model, const char *system,
-                    const llm_message *hist, size_t nhist, const char *user, net_request *out)
+                    const llm_message *hist, size_t nhist, const char *user, int stream,
+                    net_request *out)
 {
     json_t *msgs = llm_turns(system, hist, nhist, user, llm_role_message, openai_role);
     json_t *body = msgs ? json_pack("{s:s, s:o, s:f, s:i}", "model", model, "messages", msgs,
@@ -27,7 +28,15 @@ int llm_openai_chat(llm_provider p, const char *key, const char *model, const ch
                         : NULL;
     if (!body)
         return -1;              /* json_pack's "o" consumed msgs even on failure */
-    if (net_req_init(out, llm_base_url(p), "/chat/completions", openai_timeout(p)) != 0) {
+    /* include_usage: the last chunk carries the token counts of the reply */
+    if (stream && (json_object_set_new(body, "stream", json_true()) != 0 ||
+                   json_object_set_new(body, "stream_options",
+                                       json_pack("{s:b}", "include_usage", 1)) != 0)) {
+        json_decref(body);
+        return -1;
+    }
+    if (net_req_init(out, llm_base_url(p), "/chat/completions",
+                     stream ? LLM_STREAM_TIMEOUT_S : openai_timeout(p)) != 0) {
         json_decref(body);
         return -1;
     }
@@ -36,6 +45,8 @@ int llm_openai_chat(llm_provider p, const char *key, const char *model, const ch
         json_decref(body);
         return -1;
     }
+    if (stream)
+        out->idle_timeout_s = openai_timeout(p);
     return net_req_json(out, body);
 }
 

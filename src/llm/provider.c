@@ -15,35 +15,53 @@
 
 static int chat_request(llm_provider p, const char *api_key, const char *upstream_model,
                         const char *system, const llm_message *history, size_t nhistory,
-                        const char *user, net_request *out)
+                        const char *user, int stream, net_request *out)
 {
     switch (p) {
     case LLM_OPENAI:
     case LLM_DEEPSEEK:
     case LLM_GROQ:
         return llm_openai_chat(p, api_key, upstream_model, system, history, nhistory, user,
-                               out);
+                               stream, out);
     case LLM_ANTHROPIC:
         return llm_anthropic_chat(api_key, upstream_model, system, history, nhistory, user,
-                                  out);
+                                  stream, out);
     case LLM_GOOGLE:
-        return llm_google_chat(api_key, upstream_model, system, history, nhistory, user, out);
+        return llm_google_chat(api_key, upstream_model, system, history, nhistory, user,
+                               stream, out);
     case LLM_ECHO:
         break;
     }
     return -1;
 }
 
+static int chat_request_as(llm_provider p, const char *api_key, const char *upstream_model,
+                           const char *system, const llm_message *history, size_t nhistory,
+                           const char *user, int stream, net_request *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!net_key_ok(api_key) || !upstream_model ||
+        chat_request(p, api_key, upstream_model, system, history, nhistory, user, stream,
+                     out) != 0)
+        return -1;
+    out->target = llm_provider_name(p);
+    return 0;
+}
+
 int llm_chat_request(llm_provider p, const char *api_key, const char *upstream_model,
                      const char *system, const llm_message *history, size_t nhistory,
                      const char *user, net_request *out)
 {
-    memset(out, 0, sizeof *out);
-    if (!net_key_ok(api_key) || !upstream_model ||
-        chat_request(p, api_key, upstream_model, system, history, nhistory, user, out) != 0)
-        return -1;
-    out->target = llm_provider_name(p);
-    return 0;
+    return chat_request_as(p, api_key, upstream_model, system, history, nhistory, user, 0,
+                           out);
+}
+
+int llm_chat_stream_request(llm_provider p, const char *api_key, const char *upstream_model,
+                            const char *system, const llm_message *history, size_t nhistory,
+                            const char *user, net_request *out)
+{
+    return chat_request_as(p, api_key, upstream_model, system, history, nhistory, user, 1,
+                           out);
 }
 
 void llm_chat_parse(llm_provider p, const char *requested_model, long status,

@@ -45,6 +45,15 @@ int llm_chat_request(llm_provider p, const char *api_key, const char *upstream_m
                      const char *system, const llm_message *history, size_t nhistory,
                      const char *user, net_request *out);
 
+/* The same request asking for a streamed reply (llm/stream.h decodes it):
+ * "stream": true (OpenAI-compatible with stream_options.include_usage,
+ * Anthropic), Gemini's :streamGenerateContent?alt=sse. The whole reply may
+ * take LLM_STREAM_TIMEOUT_S; silence is cut after the non-streaming
+ * timeout (net_request.idle_timeout_s). */
+int llm_chat_stream_request(llm_provider p, const char *api_key, const char *upstream_model,
+                            const char *system, const llm_message *history, size_t nhistory,
+                            const char *user, net_request *out);
+
 typedef struct llm_reply {
     char *text;                 /* assistant text (owned) */
     long tokens;

@@ -137,6 +137,23 @@ static void ob_collect_done(void)
     }
 }
 
+/* Ends the transfers whose requester asked for that (net_request.cancel):
+ * their callbacks run with a cancelled result. */
+static void ob_collect_cancelled(void)
+{
+    for (ob_job *j = ob.active, *next; j; j = next) {
+        next = j->next;
+        if (!j->req->cancel || !atomic_load(j->req->cancel))
+            continue;
+        net_result res;
+        curl_multi_remove_handle(ob.multi, j->x.easy);
+        ob_active_unlink(j);
+        j->x.cancelled = 1;
+        net_xfer_result(&j->x, CURLE_ABORTED_BY_CALLBACK, &res);
+        ob_finish(j, &res);
+    }
+}
+
 /* ---- engine thread -------------------------------------------------------- */
 
 /* Hands queued jobs to curl. */
@@ -211,6 +228,7 @@ static void *ob_main(void *arg)
         ob_take_queue();
         curl_multi_perform(ob.multi, &running);
         ob_collect_done();
+        ob_collect_cancelled();
         if (ob_should_exit(&wait_ms))
             break;
         curl_multi_poll(ob.multi, NULL, 0, wait_ms, NULL);
@@ -297,6 +315,14 @@ int outbound_submit(net_request *req, net_done done, void *ctx)
     curl_multi_wakeup(ob.multi);    /* under the lock: multi outlives accepting */
     pthread_mutex_unlock(&ob.mu);
     return 0;
+}
+
+void outbound_wake(void)
+{
+    pthread_mutex_lock(&ob.mu);
+    if (ob.multi)
+        curl_multi_wakeup(ob.multi);
+    pthread_mutex_unlock(&ob.mu);
 }
 
 size_t outbound_in_flight(void)

@@ -26,6 +26,10 @@ void outbound_stop(long grace_s);
  * Callable from any thread, including from a completion callback. */
 int outbound_submit(net_request *req, net_done done, void *ctx);
 
+/* Wakes the engine so that it notices a request's cancel flag at once
+ * (net_request.cancel); any thread. */
+void outbound_wake(void);
+
 /* Jobs submitted and not yet completed. */
 size_t outbound_in_flight(void);
 

@@ -7,6 +7,7 @@
 #define CHIMERA_NET_REQUEST_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 /* net_request.flags */
@@ -27,6 +28,17 @@ typedef struct net_request {
                                    (NULL-terminated, static) */
     const char *target;         /* static label for the metrics: a provider's name,
                                    "embeddings" or "import"; NULL = "other" */
+    /* Streaming (chat replies). With on_data set, a 2xx answer is handed to
+     * on_data(data_ctx, piece, n) as it arrives, on the sender's thread,
+     * instead of being collected (the result's body is then empty; the
+     * body cap counts the bytes streamed); other answers are collected as
+     * usual. on_data returns 0, or -1 to abort.
+     * cancel, when set, is checked while the transfer runs (outbound.c:
+     * whenever the engine wakes): non-zero aborts it as cancelled. */
+    int (*on_data)(void *data_ctx, const char *p, size_t n);
+    void *data_ctx;
+    const atomic_int *cancel;
+    long idle_timeout_s;        /* > 0: abort after this long without a byte */
 } net_request;
 
 /* Frees what r holds (not r) and zeroes it; idempotent. */
@@ -56,6 +68,7 @@ typedef struct net_result {
     int transport_failed;       /* 0, NET_FAILED or NET_UNREACHABLE */
     int too_large;              /* body passed the cap */
     int blocked;                /* NET_REQ_PUBLIC_ONLY refused an address */
+    int cancelled;              /* net_request.cancel was set, or on_data said stop */
     char content_type[128];     /* Content-Type of the answer ("" if none) */
     char error[256];            /* curl's error text on failure */
 } net_result;

@@ -3,6 +3,7 @@
  * here. */
 #include "net/xfer.h"
 
+#include "util/fault.h"
 #include "util/netaddr.h"
 
 #include <stdio.h>
@@ -15,10 +16,31 @@
 
 #define XFER_DEFAULT_TIMEOUT_S 60L
 
+/* A 2xx answer of a streaming request goes to its on_data as it arrives. */
+static int xfer_streams(net_xfer *x)
+{
+    if (!x->req->on_data)
+        return 0;
+    if (!x->status)
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+    return x->status >= 200 && x->status <= 299;
+}
+
 static size_t xfer_write(char *data, size_t size, size_t nmemb, void *userp)
 {
     net_xfer *x = userp;
     size_t n = size * nmemb;
+    if (xfer_streams(x)) {
+        if (x->streamed + n > x->max_body || x->streamed + n < x->streamed) {
+            x->too_large = 1;
+            return 0;
+        }
+        x->streamed += n;
+        if (x->req->on_data(x->req->data_ctx, data, n) == 0)
+            return n;
+        x->cancelled = 1;
+        return 0;
+    }
     if (x->body.len + n > x->max_body || x->body.len + n < x->body.len) {
         x->too_large = 1;
         return 0;                   /* aborts the transfer: CURLE_WRITE_ERROR */
@@ -97,6 +119,10 @@ int net_xfer_setup(net_xfer *x, const net_request *req, size_t max_body)
     bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION,
                             (long)!!(req->flags & NET_REQ_FOLLOW)) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L) != CURLE_OK;
+    if (req->idle_timeout_s > 0) {  /* under 1 byte/s for that long: stalled */
+        bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK;
+        bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, req->idle_timeout_s) != CURLE_OK;
+    }
     if (req->flags & NET_REQ_PUBLIC_ONLY) {
         bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, xfer_open_socket) != CURLE_OK;
         bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x) != CURLE_OK;
@@ -140,6 +166,8 @@ void net_xfer_result(net_xfer *x, CURLcode rc, net_result *res)
 {
     static char empty[1];
     memset(res, 0, sizeof *res);
+    if (fault_fail(FAULT_XFER))
+        rc = CURLE_COULDNT_CONNECT;
     if (rc == CURLE_OK) {
         const char *ct = NULL;
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &res->status);
@@ -151,7 +179,10 @@ void net_xfer_result(net_xfer *x, CURLcode rc, net_result *res)
     }
     res->body = empty;
     res->transport_failed = xfer_unreachable(rc) ? NET_UNREACHABLE : NET_FAILED;
-    if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+    if (x->cancelled) {
+        res->cancelled = 1;
+        snprintf(res->error, sizeof res->error, "Cancelled");
+    } else if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
         res->too_large = 1;
         snprintf(res->error, sizeof res->error, "Response too large");
     } else if (x->out_of_memory) {

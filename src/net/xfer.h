@@ -21,6 +21,9 @@ typedef struct net_xfer {
     buf body;
     int too_large;
     int out_of_memory;
+    int cancelled;                  /* on_data refused, or the engine cancelled */
+    long status;                    /* of a streamed answer, read at its first bytes */
+    size_t streamed;                /* bytes handed to on_data (capped as bodies are) */
     char blocked[64];               /* the refused address, NET_REQ_PUBLIC_ONLY */
     char errbuf[CURL_ERROR_SIZE];
 } net_xfer;

@@ -2,15 +2,29 @@
 #include "store/account.h"
 
 #include "store/internal.h"
+#include "store/stamps.h"
 #include "util/isotime.h"
+
+typedef struct retention_job {
+    const char *user_id, *period;
+    int auto_store;
+} retention_job;
+
+static st_rc retention_on(db *d, void *ctx)
+{
+    const retention_job *j = ctx;
+    st_rc res = st_run(d,
+        "UPDATE users SET auto_store = CASE WHEN $2 >= 0 THEN $2 ELSE auto_store END,"
+        " retention_period = COALESCE($3, retention_period), updated_at = $4 WHERE id = $1",
+        ST_T(j->user_id), ST_I(j->auto_store), ST_T(j->period), ST_I(time_now_us()));
+    return res == ST_OK ? stamp_user(d, j->user_id, U_SETTINGS) : res;
+}
 
 st_rc account_set_retention(const char *user_id, int auto_store, const char *period,
                             user_row *out)
 {
-    st_rc res = st_write_run(
-        "UPDATE users SET auto_store = CASE WHEN $2 >= 0 THEN $2 ELSE auto_store END,"
-        " retention_period = COALESCE($3, retention_period), updated_at = $4 WHERE id = $1",
-        ST_T(user_id), ST_I(auto_store), ST_T(period), ST_I(time_now_us()));
+    retention_job j = { user_id, period, auto_store };
+    st_rc res = st_write(retention_on, &j);
     return res == ST_OK ? user_get(user_id, out) : res;
 }
 
@@ -38,6 +52,8 @@ static st_rc cleanup_on(db *d, void *ctx)
         "  WHERE x.owner_id = $1)"
         " FROM workspaces w WHERE w.owner_id = $1", ST_T(j->user_id)), read_counts, j->out);
     if (res == ST_OK)
+        res = stamp_owned_ws_gone(d, j->user_id);
+    if (res == ST_OK)
         res = st_run(d, "DELETE FROM workspaces WHERE owner_id = $1", ST_T(j->user_id));
     return res == ST_NOT_FOUND ? ST_DB_ERROR : res;
 }
@@ -59,7 +75,12 @@ static st_rc delete_on(db *d, void *ctx)
         "DELETE FROM integrations WHERE user_id = $1",
         "DELETE FROM users WHERE id = $1",
     };
-    st_rc res = ST_OK;
+    /* what others see of this user: workspaces, teams, invitations */
+    st_rc res = stamp_owned_ws_gone(d, user_id);
+    if (res == ST_OK)
+        res = stamp_ws_of_user(d, user_id, WS_TEAM);
+    if (res == ST_OK)
+        res = stamp_invitees_of_inviter(d, user_id);
     for (size_t i = 0; i < sizeof steps / sizeof steps[0] && res == ST_OK; i++)
         res = st_run(d, steps[i], ST_T(user_id));
     return res;

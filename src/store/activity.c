@@ -3,6 +3,7 @@
 
 #include "store/internal.h"
 #include "store/rows.h"
+#include "store/stamps.h"
 #include "util/ids.h"
 
 st_rc activity_add(db *d, const char *wid, const char *type, const char *message,
@@ -18,7 +19,7 @@ st_rc activity_add(db *d, const char *wid, const char *type, const char *message
                               ST_I(now))
                      : ST_DB_ERROR;
     free(meta);
-    return res;
+    return res == ST_OK ? stamp_ws(d, wid, WS_ACTS) : res;
 }
 
 void activity_rows_free(activity_row *rows, size_t n)

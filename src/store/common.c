@@ -78,26 +78,6 @@ st_rc st_exec_changed(db_stmt *st)
     return n ? ST_OK : ST_NOT_FOUND;
 }
 
-typedef struct stmt_job {
-    const char *sql;
-    const st_arg *args;
-    size_t nargs;
-    bool changed;
-} stmt_job;
-
-static st_rc stmt_on(db *d, void *ctx)
-{
-    const stmt_job *j = ctx;
-    db_stmt *st = st_prep_a(d, j->sql, j->args, j->nargs);
-    return j->changed ? st_exec_changed(st) : st_exec(st);
-}
-
-st_rc st_write_stmt(const char *sql, const st_arg *args, size_t nargs, bool changed)
-{
-    stmt_job j = { sql, args, nargs, changed };
-    return st_write(stmt_on, &j);
-}
-
 st_rc st_one(db_stmt *st, st_read_fn read, void *row)
 {
     if (!st)

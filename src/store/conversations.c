@@ -3,6 +3,7 @@
 
 #include "store/internal.h"
 #include "store/rows.h"
+#include "store/stamps.h"
 #include "util/ids.h"
 #include "util/isotime.h"
 #include "util/utf8.h"
@@ -124,11 +125,39 @@ st_rc conv_get(const char *cid, bool full, conv_row *out)
     return d ? get_on(d, cid, full, out) : ST_DB_ERROR;
 }
 
-/* Conversation counter of the workspace (embedded stats). */
-static st_rc bump_conversations(db *d, const char *wid, int delta)
+/* The workspace's conversation counters (embedded and service stats) and
+ * its conversations' change stamp: every conversation change passes here. */
+static st_rc count_conversations(db *d, const char *wid, int delta, int active_delta)
 {
-    return st_run(d, "UPDATE workspaces SET conversation_count = conversation_count + $2"
-                     " WHERE id = $1", ST_T(wid), ST_I(delta));
+    return st_run(d, "UPDATE workspaces SET conversation_count = conversation_count + $2,"
+                     " active_conversation_count = active_conversation_count + $3,"
+                     " stamp_convs = stamp_convs + 1 WHERE id = $1",
+                  ST_T(wid), ST_I(delta), ST_I(active_delta));
+}
+
+st_rc conv_lock_on(db *d, const char *cid)
+{
+    return st_change(d, "UPDATE conversations SET status = status WHERE id = $1", ST_T(cid));
+}
+
+static int is_active(const char *status)
+{
+    return status && strcmp(status, "active") == 0;
+}
+
+/* Messages per minute (migration 005), for the last hour's count: a new
+ * message at time ts is counted. Minutes older than the hour are pruned
+ * as new ones come. */
+static st_rc count_message(db *d, const char *wid, int64_t ts)
+{
+    int64_t minute = ts / MINUTE_US;
+    st_rc res = st_run(d, "INSERT INTO message_minutes (workspace_id, minute, n)"
+                          " VALUES ($1, $2, 1) ON CONFLICT (workspace_id, minute)"
+                          " DO UPDATE SET n = message_minutes.n + 1", ST_T(wid), ST_I(minute));
+    if (res == ST_OK)
+        res = st_run(d, "DELETE FROM message_minutes WHERE workspace_id = $1 AND minute < $2",
+                     ST_T(wid), ST_I(minute - MINUTES_KEPT));
+    return res;
 }
 
 typedef struct conv_job {
@@ -145,7 +174,7 @@ static st_rc create_on(db *d, void *ctx)
                        ST_T(j->cid), ST_T(j->wid), ST_T(j->title), ST_T(j->model_id),
                        ST_I(now));
     if (res == ST_OK)
-        res = bump_conversations(d, j->wid, 1);
+        res = count_conversations(d, j->wid, 1, 1);
     if (res == ST_OK) {
         snprintf(msg, sizeof msg, "Conversation '%s' started", j->title);
         res = activity_add(d, j->wid, "conversation_created", msg,
@@ -165,11 +194,34 @@ st_rc conv_create(const char *wid, const char *title, const char *model_id, conv
     return res == ST_OK ? get_on(db_thread(), id, true, out) : res;
 }
 
+/* The conversation as it is now, its row locked (conv_lock_on). */
+static st_rc get_locked(db *d, const char *cid, conv_row *c)
+{
+    st_rc res = conv_lock_on(d, cid);
+    return res == ST_OK ? get_on(d, cid, false, c) : res;
+}
+
+static st_rc update_on(db *d, void *ctx)
+{
+    const conv_job *j = ctx;        /* title and status in title, model_id */
+    conv_row c;
+    st_rc res = get_locked(d, j->cid, &c);
+    if (res != ST_OK)
+        return res;
+    int was = is_active(c.status), now_active = j->model_id ? is_active(j->model_id) : was;
+    res = st_run(d, "UPDATE conversations SET title = COALESCE($2, title),"
+                    " status = COALESCE($3, status), updated_at = $4 WHERE id = $1",
+                 ST_T(j->cid), ST_T(j->title), ST_T(j->model_id), ST_I(time_now_us()));
+    if (res == ST_OK)
+        res = count_conversations(d, c.workspace_id, 0, now_active - was);
+    conv_row_free(&c);
+    return res;
+}
+
 st_rc conv_update(const char *cid, const char *title, const char *status, conv_row *out)
 {
-    st_rc res = st_write_run("UPDATE conversations SET title = COALESCE($2, title),"
-                             " status = COALESCE($3, status), updated_at = $4 WHERE id = $1",
-                             ST_T(cid), ST_T(title), ST_T(status), ST_I(time_now_us()));
+    conv_job j = { NULL, cid, title, status };
+    st_rc res = st_write(update_on, &j);
     return res == ST_OK ? get_on(db_thread(), cid, true, out) : res;
 }
 
@@ -186,12 +238,19 @@ static st_rc delete_on(db *d, void *ctx)
 {
     const conv_job *j = ctx;
     conv_row c;
-    st_rc res = get_on(d, j->cid, false, &c);
+    st_rc res = get_locked(d, j->cid, &c);
     if (res != ST_OK)
         return res;
-    res = st_run(d, "DELETE FROM conversations WHERE id = $1", ST_T(j->cid));
+    /* its messages leave the per-minute counts first */
+    res = st_run(d, "UPDATE message_minutes SET n = n - (SELECT COUNT(*) FROM messages m"
+                    " WHERE m.conversation_id = $1 AND m.timestamp / " MINUTE_US_SQL
+                    " = message_minutes.minute) WHERE workspace_id = $2 AND minute IN"
+                    " (SELECT m.timestamp / " MINUTE_US_SQL " FROM messages m"
+                    " WHERE m.conversation_id = $1)", ST_T(j->cid), ST_T(c.workspace_id));
     if (res == ST_OK)
-        res = bump_conversations(d, c.workspace_id, -1);
+        res = st_run(d, "DELETE FROM conversations WHERE id = $1", ST_T(j->cid));
+    if (res == ST_OK)
+        res = count_conversations(d, c.workspace_id, -1, -is_active(c.status));
     conv_row_free(&c);
     return res;
 }
@@ -202,13 +261,14 @@ st_rc conv_delete(const char *cid)
     return st_write(delete_on, &j);
 }
 
-/* Bumps the conversation's updatedAt (messages, pins, deletions) and moves
- * its message count by added. */
+/* Bumps the conversation's updatedAt (messages, pins, deletions), moves
+ * its message count by added and its workspace's conversations stamp. */
 static st_rc touch(db *d, const char *cid, int64_t now, int added)
 {
-    return st_run(d, "UPDATE conversations SET updated_at = $2,"
-                     " message_count = message_count + $3 WHERE id = $1",
-                  ST_T(cid), ST_I(now), ST_I(added));
+    st_rc res = st_run(d, "UPDATE conversations SET updated_at = $2,"
+                          " message_count = message_count + $3 WHERE id = $1",
+                       ST_T(cid), ST_I(now), ST_I(added));
+    return res == ST_OK ? stamp_ws_of_conv(d, cid, WS_CONVS) : res;
 }
 
 static st_rc get_message(db *d, const char *cid, const char *mid, message_row *out)
@@ -252,6 +312,8 @@ static st_rc msg_add_on(db *d, void *ctx)
                        ST_T(j->content), ST_T(j->metadata ? j->metadata : "{}"), ST_I(now));
     if (res == ST_OK)
         res = touch(d, c->id, now, 1);
+    if (res == ST_OK)
+        res = count_message(d, c->workspace_id, now);
     if (res == ST_OK) {
         sent_message(c, j->content, msg, sizeof msg);
         res = activity_add(d, c->workspace_id, "message_sent", msg,
@@ -308,7 +370,14 @@ typedef struct pin_job {
 static st_rc pin_on(db *d, void *ctx)
 {
     const pin_job *j = ctx;
-    st_rc res = j->pinned < 0
+    st_rc res = ST_OK;
+    if (j->pinned < 0)      /* out of its minute's count first */
+        res = st_run(d, "UPDATE message_minutes SET n = n - 1 WHERE (workspace_id, minute) ="
+                        " (SELECT m.workspace_id, m.timestamp / " MINUTE_US_SQL
+                        " FROM messages m WHERE m.id = $1 AND m.conversation_id = $2)",
+                     ST_T(j->mid), ST_T(j->cid));
+    if (res == ST_OK)
+        res = j->pinned < 0
         ? st_change(d, "DELETE FROM messages WHERE id = $1 AND conversation_id = $2",
                     ST_T(j->mid), ST_T(j->cid))
         : st_change(d, "UPDATE messages SET is_pinned = $3 WHERE id = $1"

@@ -58,10 +58,10 @@ st_rc counter_get(const char *id, int64_t now, int64_t *total, int64_t *window_e
 
 st_rc counter_clear(const char *id)
 {
-    return st_write_run("DELETE FROM rate_counters WHERE id = $1", ST_T(id));
+    return st_write_run(NO_STAMPS, "DELETE FROM rate_counters WHERE id = $1", ST_T(id));
 }
 
 st_rc counter_purge(int64_t before)
 {
-    return st_write_run("DELETE FROM rate_counters WHERE window_end < $1", ST_I(before));
+    return st_write_run(NO_STAMPS, "DELETE FROM rate_counters WHERE window_end < $1", ST_I(before));
 }

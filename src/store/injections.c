@@ -3,6 +3,7 @@
 #include "store/conversations.h"
 
 #include "store/internal.h"
+#include "store/stamps.h"
 #include "store/rows.h"
 #include "util/ids.h"
 #include "util/isotime.h"
@@ -90,7 +91,7 @@ st_rc conv_context(const char *cid, int64_t before_us, const char *except_id,
 
 st_rc inject_add(const char *cid, const char *memory_id)
 {
-    return st_write_run("INSERT INTO conversation_memories (conversation_id, memory_id,"
+    return st_write_run(CONV_STAMPS(cid), "INSERT INTO conversation_memories (conversation_id, memory_id,"
                         " is_active, injected_at) VALUES ($1, $2, 1, $3)"
                         " ON CONFLICT (conversation_id, memory_id) DO NOTHING",
                         ST_T(cid), ST_T(memory_id), ST_I(time_now_us()));
@@ -98,7 +99,7 @@ st_rc inject_add(const char *cid, const char *memory_id)
 
 st_rc inject_remove(const char *cid, const char *memory_id)
 {
-    return st_write_change("DELETE FROM conversation_memories WHERE conversation_id = $1"
+    return st_write_change(CONV_STAMPS(cid), "DELETE FROM conversation_memories WHERE conversation_id = $1"
                            " AND memory_id = $2", ST_T(cid), ST_T(memory_id));
 }
 
@@ -118,6 +119,8 @@ static st_rc toggle_on(db *d, void *ctx)
     st_rc res = st_change(d, "UPDATE conversation_memories SET is_active = 1 - is_active"
                              " WHERE conversation_id = $1 AND memory_id = $2",
                           ST_T(j->cid), ST_T(j->memory_id));
+    if (res == ST_OK)
+        res = stamp_ws_of_conv(d, j->cid, WS_CONVS);
     if (res != ST_OK)
         return res;
     res = st_one(st_prep(d, "SELECT is_active FROM conversation_memories"
@@ -145,13 +148,28 @@ static void read_workspace_id(db_stmt *st, void *row)
     col_copy(row, 40, st, 0);
 }
 
+static void read_status(db_stmt *st, void *row)
+{
+    col_copy(row, 16, st, 0);
+}
+
 static st_rc close_on(db *d, void *ctx)
 {
     close_job *j = ctx;
     char wid[40] = "";
-    st_rc res = st_one(st_prep(d, "UPDATE conversations SET status = 'completed',"
-                                  " updated_at = $2 WHERE id = $1 RETURNING workspace_id",
-                               ST_T(j->cid), ST_I(time_now_us())), read_workspace_id, wid);
+    char status[16] = "";
+    st_rc res = conv_lock_on(d, j->cid);        /* the status read next is the latest */
+    if (res == ST_OK)
+        res = st_one(st_prep(d, "SELECT status FROM conversations WHERE id = $1",
+                             ST_T(j->cid)), read_status, status);
+    if (res == ST_OK)
+        res = st_one(st_prep(d, "UPDATE conversations SET status = 'completed',"
+                                " updated_at = $2 WHERE id = $1 RETURNING workspace_id",
+                             ST_T(j->cid), ST_I(time_now_us())), read_workspace_id, wid);
+    if (res == ST_OK)       /* counters and stamp as conversations.c keeps them */
+        res = st_run(d, "UPDATE workspaces SET active_conversation_count ="
+                        " active_conversation_count - $2, stamp_convs = stamp_convs + 1"
+                        " WHERE id = $1", ST_T(wid), ST_I(strcmp(status, "active") == 0));
     if (res == ST_OK && j->summary)
         res = memory_insert_on(d, wid, j->summary, false, j->mid, sizeof j->mid);
     return res;

@@ -2,6 +2,7 @@
 #include "store/integrations.h"
 
 #include "store/internal.h"
+#include "store/stamps.h"
 #include "store/rows.h"
 #include "util/ids.h"
 #include "util/isotime.h"
@@ -84,7 +85,7 @@ st_rc integration_create(const char *user_id, const char *provider, const char *
 {
     char id[ID_MAX];
     id_prefixed("int", id, sizeof id);
-    st_rc res = st_write_run(
+    st_rc res = st_write_run(USER_STAMPS(user_id, U_INTEGRATIONS),
         "INSERT INTO integrations (id, user_id, provider, model_id, model_name, api_key, status,"
         " error_message, last_tested, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6,"
         " CASE WHEN $10 = 1 THEN $7 ELSE 'disconnected' END, $8, $9, $11, $11)",
@@ -97,7 +98,7 @@ st_rc integration_update(const char *id, const char *user_id, const char *enc_ke
                          const char *model_id, const char *model_name,
                          const integration_test *t, integration_row *out)
 {
-    st_rc res = st_write_change(
+    st_rc res = st_write_change(USER_STAMPS(user_id, U_INTEGRATIONS),
         "UPDATE integrations SET api_key = COALESCE($3, api_key),"
         " model_id = COALESCE($4, model_id), model_name = COALESCE($5, model_name),"
         " status = CASE WHEN $9 = 1 THEN $6 ELSE status END,"
@@ -111,6 +112,6 @@ st_rc integration_update(const char *id, const char *user_id, const char *enc_ke
 
 st_rc integration_delete(const char *id, const char *user_id)
 {
-    return st_write_change("DELETE FROM integrations WHERE id = $1 AND user_id = $2",
+    return st_write_change(USER_STAMPS(user_id, U_INTEGRATIONS), "DELETE FROM integrations WHERE id = $1 AND user_id = $2",
                            ST_T(id), ST_T(user_id));
 }

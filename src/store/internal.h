@@ -4,6 +4,7 @@
 #define CHIMERA_STORE_INTERNAL_H
 
 #include "db/db.h"
+#include "store/stamps.h"
 #include "store/store.h"
 #include "store/workspaces.h"
 
@@ -12,8 +13,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Records an issued refresh token on d (inside the caller's transaction). */
-st_rc insert_refresh_token(db *d, const char *jti, const char *user_id, int64_t exp_us);
+/* Records an issued refresh token of login session sid on d (inside the
+ * caller's transaction). */
+st_rc insert_refresh_token(db *d, const char *jti, const char *user_id, const char *sid,
+                           int64_t exp_us);
+
+/* Reads a user_row from the user columns (id, name, email, avatar,
+ * auto_store, retention_period, is_active, date_joined) at column 0. */
+struct user_row;
+st_rc st_read_user(db_stmt *st, struct user_row *u);
+
+/* Messages are counted per minute of their timestamp (message_minutes);
+ * the minutes of the last hour, and one more for the minute it starts in,
+ * are kept. */
+#define MINUTE_US 60000000LL
+#define MINUTE_US_SQL "60000000"
+#define MINUTES_KEPT 61
 
 /* Maps the outcome of a finished write to a store status. */
 st_rc st_from_db(db_rc rc);
@@ -68,10 +83,31 @@ st_rc st_exec(db_stmt *st);
 st_rc st_exec_changed(db_stmt *st);
 #define st_change(d, sql, ...) st_exec_changed(st_prep((d), (sql), __VA_ARGS__))
 
-/* One statement as a whole write (st_write around st_run / st_change). */
-st_rc st_write_stmt(const char *sql, const st_arg *args, size_t nargs, bool changed);
-#define st_write_run(sql, ...) st_write_stmt((sql), ST_ARGS(__VA_ARGS__), false)
-#define st_write_change(sql, ...) st_write_stmt((sql), ST_ARGS(__VA_ARGS__), true)
+/* What a write changed, for the change stamps (store/stamps.h): kinds of
+ * the workspace wid, of the workspace of conversation cid, of user uid.
+ * NO_STAMPS for writes no GET shows (tokens, counters). */
+typedef struct stamp_set {
+    const char *wid;
+    unsigned ws;
+    const char *cid;
+    unsigned conv_ws;
+    const char *uid;
+    unsigned user;
+} stamp_set;
+#define NO_STAMPS ((stamp_set){ 0 })
+#define WS_STAMPS(w, kinds) ((stamp_set){ .wid = (w), .ws = (kinds) })
+#define CONV_STAMPS(c) ((stamp_set){ .cid = (c), .conv_ws = WS_CONVS })
+#define USER_STAMPS(u, kinds) ((stamp_set){ .uid = (u), .user = (kinds) })
+st_rc stamp_apply(db *d, const stamp_set *s);
+
+/* One statement as a whole write (st_write around st_run / st_change),
+ * then the stamps it moves, in the same transaction. */
+st_rc st_write_stmt(stamp_set stamps, const char *sql, const st_arg *args, size_t nargs,
+                    bool changed);
+#define st_write_run(stamps, sql, ...) \
+    st_write_stmt((stamps), (sql), ST_ARGS(__VA_ARGS__), false)
+#define st_write_change(stamps, sql, ...) \
+    st_write_stmt((stamps), (sql), ST_ARGS(__VA_ARGS__), true)
 
 /* ---- reading rows ----------------------------------------------------------
  * read fills one row (a pointer to the caller's row type) from the current
@@ -130,6 +166,12 @@ void read_member(db_stmt *st, void *row);
  * to id_out when not NULL. */
 st_rc member_insert(db *d, const char *wid, const char *user_id, const char *role,
                     const char *status, int64_t now, char *id_out, size_t idsz);
+
+/* Locks conversation cid's row for the rest of the transaction (a no-op
+ * on SQLite's single writer): on PostgreSQL a concurrent change of it
+ * commits first, so a status read next is the latest and the counters
+ * move once per real change. ST_NOT_FOUND when it is gone. */
+st_rc conv_lock_on(db *d, const char *cid);
 
 struct memory_input;
 struct memory_row;

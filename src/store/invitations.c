@@ -2,6 +2,7 @@
 #include "store/invitations.h"
 
 #include "store/internal.h"
+#include "store/stamps.h"
 #include "store/rows.h"
 #include "util/ids.h"
 #include "util/isotime.h"
@@ -110,6 +111,8 @@ static st_rc invite_on(db *d, void *ctx)
         return ST_UNDONE;
     id_prefixed("inv", j->id, sizeof j->id);
     res = insert_invitation(d, j, v.uid);
+    if (res == ST_OK)
+        res = stamp_user(d, v.uid, U_INVITATIONS);
     if (res == ST_CONFLICT) {       /* a concurrent invite won the race */
         j->outcome = INV_ALREADY_PENDING;
         return ST_UNDONE;
@@ -165,6 +168,8 @@ static st_rc accept_on(db *d, void *ctx)
     if (res == ST_OK)
         res = member_insert(d, j->out->workspace_id, j->user_id, j->out->role, "online", now,
                             NULL, 0);
+    if (res == ST_OK)
+        res = stamp_user(d, j->user_id, U_INVITATIONS | U_WORKSPACES);
     return res;
 }
 
@@ -180,7 +185,7 @@ st_rc invitation_accept(const char *inv_id, const char *user_id, invitation_row 
 
 st_rc invitation_decline(const char *inv_id, const char *user_id)
 {
-    return st_write_change("DELETE FROM invitations WHERE id = $1"
+    return st_write_change(USER_STAMPS(user_id, U_INVITATIONS), "DELETE FROM invitations WHERE id = $1"
                            " AND invitee_id = $2 AND status = 'pending'",
                            ST_T(inv_id), ST_T(user_id));
 }

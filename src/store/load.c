@@ -36,9 +36,12 @@ static st_rc stats_on(db *d, const char *wid, int64_t now, ws_stats *out)
 {
     return st_one(st_prep(d,
         "SELECT w.memory_count, w.embedding_count, w.conversation_count,"
-        " (SELECT COUNT(*) FROM conversations c WHERE c.workspace_id = w.id"
-        "  AND c.status = 'active'),"
-        " (SELECT COUNT(*) FROM messages m WHERE m.workspace_id = w.id AND m.timestamp >= $2),"
+        " w.active_conversation_count,"
+        /* the last hour's messages at constant cost: whole minutes from
+         * their counts, the minute the hour starts in from the messages */
+        " (SELECT COALESCE(SUM(n), 0) FROM message_minutes x WHERE x.workspace_id = w.id"
+        "  AND x.minute > $3) + (SELECT COUNT(*) FROM messages m"
+        "  WHERE m.workspace_id = w.id AND m.timestamp >= $2 AND m.timestamp < $4),"
         " w.updated_at,"
         /* newest of each: one index probe (see WS_COLS in workspaces.c) */
         " (SELECT m.updated_at FROM memories m WHERE m.workspace_id = w.id"
@@ -50,7 +53,8 @@ static st_rc stats_on(db *d, const char *wid, int64_t now, ws_stats *out)
         " (SELECT a.timestamp FROM activities a WHERE a.workspace_id = w.id"
         "  ORDER BY a.timestamp DESC LIMIT 1)"
         " FROM workspaces w WHERE w.id = $1",
-        ST_T(wid), ST_I(now - HOUR_US)), read_stats, out);
+        ST_T(wid), ST_I(now - HOUR_US), ST_I((now - HOUR_US) / MINUTE_US),
+        ST_I(((now - HOUR_US) / MINUTE_US + 1) * MINUTE_US)), read_stats, out);
 }
 
 st_rc ws_service_stats(const char *wid, int64_t now, ws_stats *out)

@@ -2,6 +2,7 @@
 #include "store/members.h"
 
 #include "store/internal.h"
+#include "store/stamps.h"
 #include "store/rows.h"
 #include "util/ids.h"
 
@@ -41,10 +42,11 @@ st_rc member_insert(db *d, const char *wid, const char *user_id, const char *rol
         snprintf(id_out, idsz, "%s", id);
     /* DO NOTHING rather than a constraint error: on PostgreSQL an error
      * would abort the caller's whole transaction. */
-    return st_run(d, "INSERT INTO team_members (id, user_id, workspace_id, role, status,"
-                     " joined_at) VALUES ($1, $2, $3, $4, $5, $6)"
-                     " ON CONFLICT (user_id, workspace_id) DO NOTHING",
-                  ST_T(id), ST_T(user_id), ST_T(wid), ST_T(role), ST_T(status), ST_I(now));
+    st_rc res = st_run(d, "INSERT INTO team_members (id, user_id, workspace_id, role, status,"
+                          " joined_at) VALUES ($1, $2, $3, $4, $5, $6)"
+                          " ON CONFLICT (user_id, workspace_id) DO NOTHING",
+                       ST_T(id), ST_T(user_id), ST_T(wid), ST_T(role), ST_T(status), ST_I(now));
+    return res == ST_OK ? stamp_ws(d, wid, WS_TEAM) : res;
 }
 
 void member_rows_free(member_row *rows, size_t n)
@@ -78,7 +80,7 @@ st_rc member_get(const char *wid, const char *user_id, member_row *out)
 static st_rc member_set(const char *sql, const char *wid, const char *user_id,
                         const char *value, member_row *out)
 {
-    st_rc res = st_write_change(sql, ST_T(wid), ST_T(user_id), ST_T(value));
+    st_rc res = st_write_change(WS_STAMPS(wid, WS_TEAM), sql, ST_T(wid), ST_T(user_id), ST_T(value));
     return res == ST_OK ? member_get(wid, user_id, out) : res;
 }
 
@@ -107,6 +109,10 @@ static st_rc remove_on(db *d, void *ctx)
     if (res == ST_OK)
         res = st_run(d, "DELETE FROM invitations WHERE workspace_id = $1 AND invitee_id = $2",
                      ST_T(k->wid), ST_T(k->user_id));
+    if (res == ST_OK)
+        res = stamp_ws(d, k->wid, WS_TEAM);
+    if (res == ST_OK)
+        res = stamp_user(d, k->user_id, U_WORKSPACES | U_INVITATIONS);
     return res;
 }
 

@@ -107,7 +107,10 @@ static st_rc bump_workspace(db *d, const char *wid, int dmem, int demb, int64_t 
     *gen = 0;
     return st_one(st_prep(d, "UPDATE workspaces SET memory_count = memory_count + $2,"
                              " embedding_count = embedding_count + $3,"
-                             " generation = generation + 1 WHERE id = $1"
+                             " generation = generation + 1, stamp_mems = stamp_mems + 1,"
+                             /* a deletion drops its injections too */
+                             " stamp_convs = stamp_convs + CASE WHEN $2 < 0 THEN 1 ELSE 0 END"
+                             " WHERE id = $1"
                              " RETURNING generation", ST_T(wid), ST_I(dmem), ST_I(demb)),
                   read_generation, gen);
 }
@@ -131,9 +134,13 @@ static st_rc add_tombstone(db *d, const char *wid, const char *id, int64_t gen)
                      " WHERE id = $1 AND tombstone_floor < $2", ST_T(wid), ST_I(gen - TOMB_KEEP));
 }
 
-static st_rc replace_tags(db *d, const char *id, const memory_input *in)
+/* The tags table rows of memory id (a new memory has none to delete). */
+static st_rc replace_tags(db *d, const char *id, const memory_input *in, bool fresh)
 {
-    st_rc res = st_run(d, "DELETE FROM memory_tags WHERE memory_id = $1", ST_T(id));
+    if (in->ntags && !in->tag_list)
+        return ST_DB_ERROR;     /* the caller ran out of memory building the list */
+    st_rc res = fresh ? ST_OK : st_run(d, "DELETE FROM memory_tags WHERE memory_id = $1",
+                                       ST_T(id));
     for (size_t i = 0; i < in->ntags && res == ST_OK; i++)
         res = st_run(d, "INSERT INTO memory_tags (memory_id, tag) VALUES ($1, $2)"
                         " ON CONFLICT DO NOTHING", ST_T(id), ST_T(in->tag_list[i]));
@@ -174,7 +181,7 @@ st_rc memory_insert_on(db *d, const char *wid, const memory_input *in, bool acti
         res = insert_memory(d, id, wid, in, snippet, now, gen);
     free(snippet);
     if (res == ST_OK)
-        res = replace_tags(d, id, in);
+        res = replace_tags(d, id, in, true);
     if (res == ST_OK && activity) {
         snprintf(msg, sizeof msg, "Memory '%s' created", in->title);
         res = activity_add(d, wid, "memory_created", msg,
@@ -222,7 +229,7 @@ static st_rc update_row(db *d, const char *id, const memory_input *in, const cha
                         int64_t gen)
 {
     bool set_vec = (in->vec && in->dim) || in->clear_vec;
-    return st_run(d,
+    return st_change(d,
         "UPDATE memories SET title = COALESCE($2, title), content = COALESCE($3, content),"
         " snippet = COALESCE($4, snippet), tags = COALESCE($5, tags),"
         " metadata = COALESCE($6, metadata),"
@@ -250,7 +257,7 @@ static st_rc update_on(db *d, void *ctx)
     if (res == ST_OK)
         res = update_row(d, j->id, in, j->snippet, gen);
     if (res == ST_OK && in->tag_list)
-        res = replace_tags(d, j->id, in);
+        res = replace_tags(d, j->id, in, false);
     if (res == ST_OK)
         res = memory_get_on(d, j->id, j->out);
     return res;
@@ -275,8 +282,10 @@ static st_rc delete_on(db *d, void *ctx)
     st_rc res = memory_get_on(d, j->id, &old);
     if (res == ST_OK)
         res = bump_workspace(d, old.workspace_id, -1, old.embedding ? -1 : 0, &gen);
+    /* NOT_FOUND (all undone) when a concurrent delete committed while this
+     * one waited for the workspace row: the counters move once */
     if (res == ST_OK)
-        res = st_run(d, "DELETE FROM memories WHERE id = $1", ST_T(j->id));
+        res = st_change(d, "DELETE FROM memories WHERE id = $1", ST_T(j->id));
     if (res == ST_OK)
         res = add_tombstone(d, old.workspace_id, j->id, gen);
     memory_row_free(&old);

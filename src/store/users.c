@@ -3,6 +3,7 @@
 
 #include "db/db.h"
 #include "store/internal.h"
+#include "store/stamps.h"
 #include "util/isotime.h"
 
 #include <stdio.h>
@@ -28,8 +29,7 @@ static char *dup_col(db_stmt *st, int col)
     return s ? strdup(s) : NULL;
 }
 
-/* Reads the USER_COLS columns starting at column 0. */
-static st_rc read_user(db_stmt *st, user_row *u)
+st_rc st_read_user(db_stmt *st, user_row *u)
 {
     memset(u, 0, sizeof *u);
     snprintf(u->id, sizeof u->id, "%s", db_col_text(st, 0));
@@ -51,7 +51,7 @@ static st_rc read_user(db_stmt *st, user_row *u)
 static st_rc fetch_user(db_stmt *st, user_row *out)
 {
     db_rc rc = db_step(st);
-    st_rc res = rc == DB_ROW ? read_user(st, out) : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
+    st_rc res = rc == DB_ROW ? st_read_user(st, out) : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
     db_reset(st);
     return res;
 }
@@ -69,24 +69,9 @@ st_rc user_by_email(const char *email, user_row *out)
     if (!st)
         return ST_DB_ERROR;
     db_rc rc = db_step(st);
-    st_rc res = rc == DB_ROW ? read_user(st, out) : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
+    st_rc res = rc == DB_ROW ? st_read_user(st, out) : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
     if (res == ST_OK)
         out->password = dup_col(st, 8);
-    db_reset(st);
-    return res;
-}
-
-st_rc user_for_token(const char *id, const char *jti, user_row *out, bool *revoked)
-{
-    db_stmt *st = st_prep(db_thread(),
-        "SELECT " USER_COLS ", EXISTS (SELECT 1 FROM tokens t WHERE t.jti = $2"
-        " AND t.revoked_at IS NOT NULL) FROM users WHERE id = $1", ST_T(id), ST_T(jti));
-    if (!st)
-        return ST_DB_ERROR;
-    db_rc rc = db_step(st);
-    st_rc res = rc == DB_ROW ? read_user(st, out) : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
-    if (res == ST_OK)
-        *revoked = db_col_int(st, 8) != 0;
     db_reset(st);
     return res;
 }
@@ -160,7 +145,7 @@ static st_rc derive_username(db *d, const char *email, char *out, size_t outsz)
 }
 
 typedef struct user_job {
-    const char *id, *name, *email, *pwhash, *refresh_jti;
+    const char *id, *name, *email, *pwhash, *refresh_jti, *refresh_sid;
     int64_t refresh_exp_us;
 } user_job;
 
@@ -177,14 +162,16 @@ static st_rc create_on(db *d, void *ctx)
                      ST_T(j->id), ST_T(username), ST_T(j->email), ST_T(j->name),
                      ST_T(j->pwhash), ST_I(time_now_us()));
     if (res == ST_OK && j->refresh_jti)
-        res = insert_refresh_token(d, j->refresh_jti, j->id, j->refresh_exp_us);
+        res = insert_refresh_token(d, j->refresh_jti, j->id, j->refresh_sid,
+                                   j->refresh_exp_us);
     return res;
 }
 
 st_rc user_create(const char *id, const char *name, const char *email, const char *pwhash,
-                  const char *refresh_jti, int64_t refresh_exp_us, user_row *out)
+                  const char *refresh_jti, const char *refresh_sid, int64_t refresh_exp_us,
+                  user_row *out)
 {
-    user_job j = { id, name, email, pwhash, refresh_jti, refresh_exp_us };
+    user_job j = { id, name, email, pwhash, refresh_jti, refresh_sid, refresh_exp_us };
     st_rc res = st_write(create_on, &j);
     return res == ST_OK ? user_get(id, out) : res;
 }
@@ -201,12 +188,19 @@ static st_rc profile_on(db *d, void *ctx)
     if (res == ST_OK && j->name)
         res = st_change(d, "UPDATE users SET name = $2, updated_at = $3 WHERE id = $1",
                         ST_T(j->id), ST_T(j->name), ST_I(now));
+    /* teams show members' names and emails, inboxes the inviter's */
+    if (res == ST_OK)
+        res = stamp_user(d, j->id, U_PROFILE);
+    if (res == ST_OK)
+        res = stamp_ws_of_user(d, j->id, WS_TEAM);
+    if (res == ST_OK)
+        res = stamp_invitees_of_inviter(d, j->id);
     return res;
 }
 
 st_rc user_update_profile(const char *id, const char *name, const char *email, user_row *out)
 {
-    user_job j = { id, name, email, NULL, NULL, 0 };
+    user_job j = { id, name, email, NULL, NULL, NULL, 0 };
     st_rc res = st_write(profile_on, &j);
     return res == ST_OK ? user_get(id, out) : res;
 }

@@ -26,16 +26,14 @@ void user_row_free(user_row *u);
  * part, made unique with a numeric suffix) and, in the same transaction,
  * the first refresh token. ST_CONFLICT when the email is taken. */
 st_rc user_create(const char *id, const char *name, const char *email, const char *pwhash,
-                  const char *refresh_jti, int64_t refresh_exp_us, user_row *out);
+                  const char *refresh_jti, const char *refresh_sid, int64_t refresh_exp_us,
+                  user_row *out);
 
 /* ST_CONFLICT when a user has exactly this email, ST_OK when none does. */
 st_rc user_email_taken(const char *email);
 
 /* Login lookup by exact email, with the password hash. */
 st_rc user_by_email(const char *email, user_row *out);
-
-/* Authentication in one indexed read: the user and whether jti is revoked. */
-st_rc user_for_token(const char *id, const char *jti, user_row *out, bool *revoked);
 
 st_rc user_get(const char *id, user_row *out);
 

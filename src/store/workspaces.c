@@ -2,6 +2,7 @@
 #include "store/workspaces.h"
 
 #include "store/internal.h"
+#include "store/stamps.h"
 #include "store/rows.h"
 #include "util/ids.h"
 #include "util/isotime.h"
@@ -199,6 +200,8 @@ static st_rc create_on(db *d, void *ctx)
                        ST_I(now));
     if (res == ST_OK)
         res = member_insert(d, j->wid, j->owner_id, "admin", "online", now, tmid, sizeof tmid);
+    if (res == ST_OK)
+        res = stamp_user(d, j->owner_id, U_WORKSPACES);
     if (res == ST_OK) {
         snprintf(msg, sizeof msg, "Team member %s added as admin", j->owner_name);
         res = activity_add(d, j->wid, "team_member_added", msg,
@@ -232,6 +235,10 @@ static st_rc update_on(db *d, void *ctx)
                           " CASE WHEN $4 = 1 THEN $3 ELSE description END, updated_at = $5"
                           " WHERE id = $1", ST_T(j->wid), ST_T(j->name), ST_T(j->description),
                        ST_I(j->description != NULL), ST_I(time_now_us()));
+    if (res == ST_OK)
+        res = stamp_ws(d, j->wid, WS_META);
+    if (res == ST_OK)       /* their inbox shows the workspace's name */
+        res = stamp_invitees_of_ws(d, j->wid);
     return res == ST_OK ? get_on(d, j->wid, j->out) : res;
 }
 
@@ -245,7 +252,16 @@ st_rc ws_update(const char *wid, const char *name, const char *description, ws_r
     return res;
 }
 
+static st_rc delete_on(db *d, void *ctx)
+{
+    const char *wid = ctx;
+    st_rc res = stamp_users_of_ws(d, wid, U_WORKSPACES);
+    if (res == ST_OK)
+        res = stamp_invitees_of_ws(d, wid);
+    return res == ST_OK ? st_run(d, "DELETE FROM workspaces WHERE id = $1", ST_T(wid)) : res;
+}
+
 st_rc ws_delete(const char *wid)
 {
-    return st_write_run("DELETE FROM workspaces WHERE id = $1", ST_T(wid));
+    return st_write(delete_on, (void *)(uintptr_t)wid);
 }

@@ -125,10 +125,13 @@ class FakeLLM:
     def reset(self):
         assert requests.post(self.base + "/_reset", timeout=10).status_code == 200
 
-    def config(self, mode="ok", delay_ms=0, reply=None, status=None, dim=None):
+    def config(self, mode="ok", delay_ms=0, reply=None, status=None, dim=None,
+               stream_delay_ms=0, stream_pause_ms=0):
         r = requests.post(self.base + "/_config", json={"mode": mode, "delay_ms": delay_ms,
                                                         "reply": reply, "status": status,
-                                                        "dim": dim},
+                                                        "dim": dim,
+                                                        "stream_delay_ms": stream_delay_ms,
+                                                        "stream_pause_ms": stream_pause_ms},
                           timeout=10)
         assert r.status_code == 200, r.text
 
@@ -154,7 +157,7 @@ def is_chat_call(c):
     if c["method"] != "POST":
         return False
     p = c["path"]
-    if p.endswith("/chat/completions") or p.endswith(":generateContent"):
+    if p.endswith("/chat/completions") or p.endswith("enerateContent"):  # (stream)Generate
         return True
     return p == "/v1/messages" and not _is_anthropic_test(c)
 

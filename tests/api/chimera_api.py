@@ -30,6 +30,8 @@ import requests.adapters
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
+import openapi_check
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 BIN = os.environ.get("CHIMERA_BIN") or os.path.join(REPO, "build", "chimerad")
@@ -358,8 +360,13 @@ class Api:
         kw.setdefault("timeout", TIMEOUT)
         if self._session is not None:
             h.setdefault("Connection", "close")
-            return self._session.request(method, self.url(path), data=data, headers=h, **kw)
-        return requests.request(method, self.url(path), data=data, headers=h, **kw)
+            r = self._session.request(method, self.url(path), data=data, headers=h, **kw)
+        else:
+            r = requests.request(method, self.url(path), data=data, headers=h, **kw)
+        # every answer against the server's own OpenAPI document
+        openapi_check.check(self.base, method, "/api" + ("" if path.startswith("/") else "/")
+                            + path, r, body_read=not kw.get("stream"))
+        return r
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
@@ -747,12 +754,16 @@ class Database:
                 if int(v) != 0}
 
     # -- rows no endpoint creates yet
-    def bump_counters(self, wid, conversations=0, memories=0, embeddings=0):
-        # a memory change also moves the workspace's generation (vector index)
+    def bump_counters(self, wid, conversations=0, memories=0, embeddings=0, active=0):
+        # a memory change also moves the workspace's generation (vector
+        # index); every change moves the change stamps (conditional GETs)
         return ("UPDATE workspaces SET conversation_count = conversation_count + %d,"
+                " active_conversation_count = active_conversation_count + %d,"
                 " memory_count = memory_count + %d, embedding_count = embedding_count + %d,"
-                " generation = generation + %d WHERE id = %s"
-                % (conversations, memories, embeddings, 1 if memories else 0, self.lit(wid)))
+                " generation = generation + %d, stamp_convs = stamp_convs + 1,"
+                " stamp_mems = stamp_mems + 1 WHERE id = %s"
+                % (conversations, active, memories, embeddings, 1 if memories else 0,
+                   self.lit(wid)))
 
     def conversation_sql(self, wid, cid=None, status="active", title="Seeded", ts=None,
                          counters=True):
@@ -762,17 +773,27 @@ class Database:
                " updated_at) VALUES (%s, %s, %s, 'model-echo', %s, %d, %d)"
                % (self.lit(cid), self.lit(wid), self.lit(title), self.lit(status), ts, ts))
         if counters:
-            sql += ";\n" + self.bump_counters(wid, conversations=1)
+            sql += ";\n" + self.bump_counters(wid, conversations=1,
+                                              active=1 if status == "active" else 0)
         return cid, sql
 
     def message_sql(self, wid, cid, ts=None, role="user", content="hello", mid=None,
                     pinned=False, metadata="{}"):
         mid = mid or "msg-" + hex12()
         ts = now_us() if ts is None else ts
+        # counted per minute as the server counts them (service stats)
         return mid, ("INSERT INTO messages (id, conversation_id, workspace_id, role, content,"
-                     " is_pinned, metadata, timestamp) VALUES (%s, %s, %s, %s, %s, %s, %s, %d)"
+                     " is_pinned, metadata, timestamp) VALUES (%s, %s, %s, %s, %s, %s, %s, %d);\n"
+                     "INSERT INTO message_minutes (workspace_id, minute, n) VALUES (%s, %d, 1)"
+                     " ON CONFLICT (workspace_id, minute) DO UPDATE SET n = message_minutes.n + 1;\n"
                      % (self.lit(mid), self.lit(cid), self.lit(wid), self.lit(role),
-                        self.lit(content), self.lit(pinned), self.lit(metadata), ts))
+                        self.lit(content), self.lit(pinned), self.lit(metadata), ts,
+                        self.lit(wid), ts // 60000000) + self.stamp(wid, "stamp_convs"))
+
+    def stamp(self, wid, column, table="workspaces"):
+        """Moves a change stamp as the server's writes do, so answers kept
+        under the old ETags are not served for rows written here."""
+        return "UPDATE %s SET %s = %s + 1 WHERE id = %s" % (table, column, column, self.lit(wid))
 
     def memory_sql(self, wid, embedded=True, title="Seeded memory", content="seeded content",
                    tags=(), ts=None, mid=None, counters=True):
@@ -799,15 +820,17 @@ class Database:
     def injection_sql(self, cid, mid, ts=None):
         ts = now_us() if ts is None else ts
         return ("INSERT INTO conversation_memories (conversation_id, memory_id, is_active,"
-                " injected_at) VALUES (%s, %s, 1, %d)" % (self.lit(cid), self.lit(mid), ts))
+                " injected_at) VALUES (%s, %s, 1, %d);\n" % (self.lit(cid), self.lit(mid), ts)
+                + "UPDATE workspaces SET stamp_convs = stamp_convs + 1 WHERE id ="
+                  " (SELECT workspace_id FROM conversations WHERE id = %s)" % self.lit(cid))
 
     def activity_sql(self, wid, ts, type_="memory_created", message="Seeded activity",
                      metadata="{}", aid=None):
         aid = aid or "activity-" + hex12()
         return aid, ("INSERT INTO activities (id, workspace_id, type, description, metadata,"
-                     " timestamp) VALUES (%s, %s, %s, %s, %s, %d)"
+                     " timestamp) VALUES (%s, %s, %s, %s, %s, %d);\n"
                      % (self.lit(aid), self.lit(wid), self.lit(type_), self.lit(message),
-                        self.lit(metadata), ts))
+                        self.lit(metadata), ts) + self.stamp(wid, "stamp_acts"))
 
     def snapshot_sql(self, wid, value, ts, sid=None):
         sid = sid or "load-" + hex12()
@@ -820,9 +843,10 @@ class Database:
         # api_key holds ciphertext in real rows; any text will do for export tests.
         return iid, ("INSERT INTO integrations (id, user_id, provider, model_id, model_name,"
                      " api_key, status, last_tested, error_message, created_at, updated_at)"
-                     " VALUES (%s, %s, %s, NULL, NULL, %s, 'disconnected', NULL, NULL, %d, %d)"
+                     " VALUES (%s, %s, %s, NULL, NULL, %s, 'disconnected', NULL, NULL, %d, %d);\n"
                      % (self.lit(iid), self.lit(user_id), self.lit(provider),
-                        self.lit("gAAAAA-not-a-real-key-" + uuid.uuid4().hex), ts, ts))
+                        self.lit("gAAAAA-not-a-real-key-" + uuid.uuid4().hex), ts, ts)
+                     + self.stamp(user_id, "stamp_integrations", table="users"))
 
 
 class _Psql:

@@ -68,3 +68,17 @@ def pytest_collection_modifyitems(session, config, items):
     items[:] = first + last
 
 
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many answers were checked against the declared schemas."""
+    import openapi_check
+    engine = os.environ.get("CHIMERA_TEST_DATABASE_URL", "sqlite").split(":", 1)[0] or "sqlite"
+    ops = openapi_check.operations()
+    terminalreporter.write_line(
+        "openapi: %d responses validated against /api/openapi.json (%s), %d of %d operations"
+        % (openapi_check.VALIDATED["responses"], engine, len(openapi_check.SEEN & ops), len(ops)))
+    unseen = sorted(ops - openapi_check.SEEN)
+    if ops and len(unseen) <= 5:
+        for method, path in unseen:
+            terminalreporter.write_line("openapi: no answer checked for %s %s" % (method, path))

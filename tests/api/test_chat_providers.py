@@ -358,38 +358,39 @@ def test_failed_send_after_unknown_provider_error_keeps_counts(chat, api, fake, 
 # ------------------------------------------------------------------ concurrency and shutdown
 
 def test_sends_do_not_block_other_requests(chat, api, fake, keyed):
+    """50 sends wait on a slow provider at once, and reads are answered meanwhile.
+    Proven by order, not by a stopwatch: every provider call arrives, and the
+    reads are answered, while no send has had its reply yet (the provider
+    holds each call 8 s, far longer than any of this takes on a slow build)."""
     convs = [create_conversation(api, keyed, keyed.wid, "model-gpt-4o") for _ in range(5)]
-    fake.config("slow", delay_ms=1500)
+    fake.config("slow", delay_ms=8000)
     results = [None] * 50
 
     def worker(i):
         try:
             r = requests.post(api.url("/conversations/%s/messages" % convs[i % 5]["id"]),
                               json={"content": "concurrent %d" % i},
-                              headers={"Authorization": "Bearer " + keyed.token}, timeout=30)
+                              headers={"Authorization": "Bearer " + keyed.token}, timeout=60)
             results[i] = (r.status_code, r.json())
         except Exception as e:      # reported below
             results[i] = (None, repr(e))
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(50)]
-    t0 = time.monotonic()
     for t in threads:
         t.start()
-    time.sleep(0.3)
-    latencies = []
-    while time.monotonic() - t0 < 1.3:
-        s = time.monotonic()
-        r = api.get("/workspaces", token=keyed.token)
-        latencies.append(time.monotonic() - s)
-        assert r.status_code == 200
-        time.sleep(0.05)
+    deadline = time.monotonic() + 60        # only against a hang
+    while len(fake.chat_calls()) < 50 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    in_flight = sum(r is None for r in results)
+    for _ in range(5):
+        assert api.get("/workspaces", token=keyed.token).status_code == 200
+    still_waiting = sum(r is None for r in results)
     for t in threads:
-        t.join(30)
-    total = time.monotonic() - t0
+        t.join(60)
+    assert in_flight == 50, "only %d of 50 provider calls were in flight at once" % in_flight
+    assert still_waiting == 50, "GET /workspaces waited for the sends"
     assert all(r is not None and r[0] == 201 for r in results), [
         r for r in results if r is None or r[0] != 201][:3]
-    assert max(latencies) < 0.2, "GET /workspaces took %.3f s during the sends" % max(latencies)
-    assert total < 6.0, "50 sends of 1.5 s each took %.1f s" % total
     assert len(fake.chat_calls()) == 50
     for i, conv in enumerate(convs):
         got = get_conversation(api, keyed, conv["id"])
@@ -448,6 +449,5 @@ def test_sigterm_lets_a_running_send_finish(chat, fake):
     d = ok_data(r, 201)
     assert d["assistantMessage"]["content"] == "fake reply: finish me"
     assert rc == 0, s.read_log()[-2000:]
-    assert time.monotonic() - t0 < 10
     problems = s.problems()
     assert not problems, problems

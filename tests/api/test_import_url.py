@@ -204,7 +204,9 @@ def test_fetch_failures_store_nothing(env):
     for path, message in cases:
         t0 = time.monotonic()
         ca.assert_error(import_r(api, user, wid, {"url": base + path}), 400, message)
-        assert time.monotonic() - t0 < 10, path
+        # only against a hang: 15x the 2 s import timeout (the messages tell a
+        # working timeout and cap from a late answer)
+        assert time.monotonic() - t0 < 30, path
     assert count(api, user, wid) == before
 
 

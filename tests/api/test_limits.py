@@ -93,11 +93,11 @@ def test_content_length_lie_answered_promptly(api):
             b"Content-Length: 1000000000\r\n\r\n")
     s = socket.create_connection(("127.0.0.1", api.port), timeout=5)
     try:
-        t0 = time.monotonic()
         s.sendall(head)
-        status, headers, body = read_response(s, timeout=5)
+        # the body never comes: an answer at all (before the 30 s connection
+        # timeout) means the server did not wait for it
+        status, headers, body = read_response(s, timeout=20)
         assert status == 413, (status, body[:200])
-        assert time.monotonic() - t0 < 3
         assert decode(status, headers, body)["error"] == TOO_LARGE
     finally:
         s.close()
@@ -257,6 +257,19 @@ def test_max_json_depth_setting(small):
     assert isinstance(err, str) and err.startswith("JSON parse error - "), err
 
 
+def closed_by_server(s):
+    """True when the server has closed s (EOF or reset), without blocking."""
+    s.setblocking(False)
+    try:
+        return s.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        s.setblocking(True)
+
+
 def test_stalled_client_does_not_block_others(small):
     stalled = []
     try:
@@ -264,16 +277,16 @@ def test_stalled_client_does_not_block_others(small):
             s = socket.create_connection(("127.0.0.1", small.port), timeout=5)
             s.sendall(b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
             stalled.append(s)
-        t0 = time.monotonic()
         for _ in range(5):
             assert health_ok(small)
-        assert time.monotonic() - t0 < 3
-        # the server drops stalled connections after CHIMERA_CONN_TIMEOUT (2 s)
-        time.sleep(3.5)
+        # answered while the stalled connections are still held (the server drops
+        # them after CHIMERA_CONN_TIMEOUT, 2 s; the checks take milliseconds), so
+        # they did not wait for a stalled one to go
+        assert not any(map(closed_by_server, stalled)), "health waited for the stalled clients"
         s = stalled[0]
         s.settimeout(0.5)
         closed = False
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 20      # 10x the timeout: only against a hang
         while time.monotonic() < deadline:
             try:
                 if s.recv(65536) == b"":

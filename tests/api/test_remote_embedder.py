@@ -202,23 +202,33 @@ def test_close_embeds_the_summary_memory(env, fake):
 
 
 def test_a_slow_embedding_service_holds_no_worker(env, fake):
-    """One worker thread: while a create waits 1.5 s on the embedding service,
-    health checks are still answered at once."""
-    _, api, user, wid = env
-    fake.config(mode="ok", delay_ms=1500)
-    out = {}
+    """One worker thread: while a create waits on the embedding service (5 s,
+    far longer than five health checks take even on a slow build), health
+    checks are still answered. Proven by order, not by a stopwatch: every
+    check is answered while the create is still waiting."""
+    fake.config(mode="ok", delay_ms=5000)
+    with Server({"CHIMERA_EMBEDDER": "remote", "CHIMERA_EMBED_URL": fake.base + "/v1",
+                 "CHIMERA_EMBED_MODEL": MODEL, "CHIMERA_EMBED_DIMENSIONS": str(DIM),
+                 "CHIMERA_EMBED_API_KEY": KEY, "CHIMERA_EMBED_TIMEOUT": "60",
+                 "CHIMERA_THREADS": "1"}, name="slow-emb") as server:
+        api = Api(server)
+        user = User(api)
+        wid = ca.create_workspace(api, user)["id"]
+        out = {}
 
-    def slow_create():
-        out["m"] = create(api, user, wid, "Slow", "slow embedding")
+        def slow_create():
+            out["m"] = create(api, user, wid, "Slow", "slow embedding")
 
-    t = threading.Thread(target=slow_create)
-    t.start()
-    time.sleep(0.3)
-    t0 = time.monotonic()
-    for _ in range(5):
-        assert requests.get(api.server.base + "/api/health", timeout=5).status_code == 200
-    assert time.monotonic() - t0 < 1.0
-    t.join(10)
+        t = threading.Thread(target=slow_create)
+        t.start()
+        deadline = time.monotonic() + 30        # only against a hang
+        while not embed_calls(fake) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert embed_calls(fake), "the create never reached the embedding service"
+        for _ in range(5):
+            assert requests.get(server.base + "/api/health", timeout=30).status_code == 200
+        assert t.is_alive(), "health waited for the embedding call"
+        t.join(60)
     check_vector(out["m"], "Slow\nslow embedding")
 
 

@@ -255,8 +255,76 @@ def test_logout_revokes_access_token(api):
     assert data == {"message": "Successfully logged out"}
     for method, path, body in PROTECTED_ROUTES:
         assert_error(call(api, method, path, body, token=token), 401, INVALID)
-    # without a refresh in the body, the refresh token is not revoked
-    note_tokens(ok_data(api.post("/auth/refresh", {"refresh": refresh})))
+    # without a refresh in the body, the login's refresh token is revoked too (issue 16)
+    assert_error(api.post("/auth/refresh", {"refresh": refresh}), 401, BAD_REFRESH)
+
+
+def rotate(api, refresh, times):
+    """Rotates refresh `times` times; returns every (access, refresh) pair issued."""
+    pairs = []
+    for _ in range(times):
+        d = ok_data(api.post("/auth/refresh", {"refresh": refresh}))
+        note_tokens(d)
+        pairs.append((d["token"], d["refresh"]))
+        refresh = d["refresh"]
+    return pairs
+
+
+def test_tokens_carry_their_login_session(api):
+    acct = register_full(api)
+    sid = jwt_payload(acct["token"])["sid"]
+    assert isinstance(sid, str) and sid and jwt_payload(acct["refresh"])["sid"] == sid
+    for access, refresh in rotate(api, acct["refresh"], 2):
+        assert jwt_payload(access)["sid"] == sid == jwt_payload(refresh)["sid"]
+    again = ok_data(login(api, acct["email"], acct["password"]))
+    note_tokens(again)
+    assert jwt_payload(again["token"])["sid"] == jwt_payload(again["refresh"])["sid"] != sid
+
+
+@pytest.mark.parametrize("logout_with", ["latest", "first"])
+def test_bodyless_logout_ends_the_session(api, logout_with):
+    """The frontend logs out without a body: the refresh token of that login and every
+    token rotated from it stop working, whichever access token of the session logs out."""
+    acct = register_full(api)
+    pairs = [(acct["token"], acct["refresh"])] + rotate(api, acct["refresh"], 3)
+    other = ok_data(login(api, acct["email"], acct["password"]))
+    note_tokens(other)
+    token = pairs[-1][0] if logout_with == "latest" else pairs[0][0]
+    assert ok_data(api.post("/auth/logout", data=b"", token=token)) == {
+        "message": "Successfully logged out"}
+    for access, refresh in pairs:
+        assert_error(api.post("/auth/refresh", {"refresh": refresh}), 401, BAD_REFRESH)
+        assert_error(api.get("/auth/profile", token=access), 401, INVALID)
+    # another login of the same user is another session and keeps working
+    assert ok_data(api.get("/auth/profile", token=other["token"]))["id"] == acct["user"]["id"]
+    note_tokens(ok_data(api.post("/auth/refresh", {"refresh": other["refresh"]})))
+
+
+def test_logout_with_refresh_of_the_same_session(api):
+    acct = register_full(api)
+    (token, refresh), = rotate(api, acct["refresh"], 1)
+    ok_data(api.post("/auth/logout", {"refresh": refresh}, token=token))
+    for t in (acct["token"], token):
+        assert_error(api.get("/auth/profile", token=t), 401, INVALID)
+    assert_error(api.post("/auth/refresh", {"refresh": refresh}), 401, BAD_REFRESH)
+
+
+def test_tokens_without_session_still_work_and_log_out(api):
+    """Tokens issued before sessions existed carry no sid: they authenticate and logout
+    revokes exactly the presented access token (and the body's refresh token)."""
+    _, _, user = register(api)
+    legacy = forge_jwt(claims(user["id"]))
+    assert "sid" not in jwt_payload(legacy)
+    assert ok_data(api.get("/auth/profile", token=legacy))["id"] == user["id"]
+    ok_data(api.post("/auth/logout", token=legacy))
+    assert_error(api.get("/auth/profile", token=legacy), 401, INVALID)
+
+
+def test_forged_session_claim_types_rejected(api):
+    _, _, user = register(api)
+    for sid in [7, "", None, ["x"], "x" * 64]:
+        tok = forge_jwt(dict(claims(user["id"]), sid=sid))
+        assert_error(api.get("/auth/profile", token=tok), 401, INVALID)
 
 
 def test_logout_with_refresh_revokes_both(api):
@@ -336,7 +404,13 @@ def test_revocation_survives_restart():
         a1 = Api(s1)
         token, refresh, user = register(a1)
         ok_data(a1.post("/auth/logout", {"refresh": refresh}, token=token))
+        token2, refresh2, _ = register(a1)
+        rotated = rotate(a1, refresh2, 1)
+        ok_data(a1.post("/auth/logout", token=token2))
     with Server(env, name="restart2") as s2:
         a2 = Api(s2)
         assert_error(a2.get("/auth/profile", token=token), 401, INVALID)
         assert_error(a2.post("/auth/refresh", {"refresh": refresh}), 401, BAD_REFRESH)
+        for access, rt in rotated:
+            assert_error(a2.get("/auth/profile", token=access), 401, INVALID)
+            assert_error(a2.post("/auth/refresh", {"refresh": rt}), 401, BAD_REFRESH)

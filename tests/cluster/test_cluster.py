@@ -76,6 +76,21 @@ def test_logout_revokes_on_every_node(via_proxy, direct):
         assert api.get("/auth/profile", token=user.token).status_code == 401
 
 
+def test_bodyless_logout_ends_the_session_on_every_node(via_proxy, direct):
+    """Logout without a body (as the frontend sends it) on one node ends the login
+    session everywhere: its access tokens and every refresh token rotated from it."""
+    user = User(via_proxy)
+    pairs = [(user.token, user.refresh)]
+    for api in direct[:2]:
+        d = ok_data(api.post("/auth/refresh", {"refresh": pairs[-1][1]}))
+        pairs.append((d["token"], d["refresh"]))
+    ok_data(direct[2].post("/auth/logout", data=b"", token=pairs[0][0]))
+    for api in direct:
+        for access, refresh in pairs:
+            assert api.get("/auth/profile", token=access).status_code == 401
+            assert api.post("/auth/refresh", {"refresh": refresh}).status_code == 401
+
+
 def test_role_changes_hold_on_every_node_at_once(via_proxy, direct):
     owner, member = User(via_proxy), User(via_proxy)
     wid = create_workspace(via_proxy, owner)["id"]

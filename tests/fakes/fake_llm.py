@@ -16,6 +16,7 @@ Provider endpoints (every call is recorded):
     GET  /v1/models            /models            /openai/v1/models
     POST /v1/messages                                   (Anthropic)
     POST /v1beta/models/<model>:generateContent         (Gemini)
+    POST /v1beta/models/<model>:streamGenerateContent?alt=sse  (Gemini, streamed)
     GET  /v1beta/models                                 (Gemini)
     POST /v1/embeddings        /embeddings                   (OpenAI embeddings)
 
@@ -32,6 +33,16 @@ does), malformed (200, not JSON), endless (200, bytes until the client hangs
 up, at most 60 s), drop (close without answering). "status" overrides the
 HTTP status of error500/ratelimit/unauthorized (e.g. 402 for deepseek).
 
+Streaming: a chat call asking for it ("stream": true; Gemini's
+streamGenerateContent) is answered with server-sent events in each
+provider's format, chunked: the reply split into words (each with the space
+after it), one event per word, "stream_delay_ms" apart, after a silence of
+"stream_pause_ms". OpenAI-style streams end with a usage chunk when
+stream_options.include_usage is set, then "data: [DONE]". Mode
+stream_error sends two words, then the provider's error event. The call's
+record gains "stream": {"sent": words sent, "total": words, "hung_up":
+true when the client closed the connection before the end}.
+
 Embeddings: each input's vector has "dim" numbers (default: the request's
 "dimensions", else 8): word counts hashed into buckets (SHA-256 of the
 lower-cased word), not normalised, listed in reverse input order with their
@@ -47,7 +58,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-DEFAULTS = {"mode": "ok", "delay_ms": 0, "reply": None, "status": None, "dim": None}
+DEFAULTS = {"mode": "ok", "delay_ms": 0, "reply": None, "status": None, "dim": None,
+            "stream_delay_ms": 0, "stream_pause_ms": 0}
 MAX_RECORDED = 10000
 ENDLESS_CAP_S = 60
 
@@ -120,6 +132,78 @@ def gemini_chat(body, cfg, model):
         "usageMetadata": {"candidatesTokenCount": words(text)},
         "modelVersion": model,
     }
+
+
+def pieces(text):
+    """Words, each with the whitespace after it: joined, they are text."""
+    out, cur = [], ""
+    for ch in text:
+        if cur and not ch.isspace() and cur[-1].isspace():
+            out.append(cur)
+            cur = ""
+        cur += ch
+    return out + ([cur] if cur else [])
+
+
+def openai_stream(body, cfg):
+    """(events, tail): SSE data objects of a streamed chat completion."""
+    status, full = openai_chat(body, cfg)
+    model, text = full["model"], full["choices"][0]["message"]["content"]
+    base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model}
+    head = [dict(base, choices=[{"index": 0, "delta": {"role": "assistant", "content": ""}}])]
+    words_ = [dict(base, choices=[{"index": 0, "delta": {"content": p}}]) for p in pieces(text)]
+    tail = [dict(base, choices=[{"index": 0, "delta": {}, "finish_reason": "stop"}])]
+    if (body.get("stream_options") or {}).get("include_usage"):
+        tail.append(dict(base, choices=[], usage=full["usage"]))
+    return ([("message", e) for e in head], [("message", e) for e in words_],
+            [("message", e) for e in tail] + [("message", "[DONE]")])
+
+
+def anthropic_stream(body, cfg):
+    status, full = anthropic_chat(body, cfg)
+    text = full["content"][0]["text"]
+    head = [("message_start", {"type": "message_start", "message": {
+                "id": "msg_fake", "type": "message", "role": "assistant", "model": full["model"],
+                "content": [], "usage": {"input_tokens": full["usage"]["input_tokens"],
+                                         "output_tokens": 1}}}),
+            ("content_block_start", {"type": "content_block_start", "index": 0,
+                                     "content_block": {"type": "text", "text": ""}}),
+            ("ping", {"type": "ping"})]
+    words_ = [("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                       "delta": {"type": "text_delta", "text": p}})
+              for p in pieces(text)]
+    tail = [("content_block_stop", {"type": "content_block_stop", "index": 0}),
+            ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                               "usage": {"output_tokens": full["usage"]["output_tokens"]}}),
+            ("message_stop", {"type": "message_stop"})]
+    return head, words_, tail
+
+
+def gemini_stream(body, cfg, model):
+    status, full = gemini_chat(body, cfg, model)
+    text = full["candidates"][0]["content"]["parts"][0]["text"]
+    ps = pieces(text)
+    words_ = [("message", {"candidates": [{"index": 0, "content": {
+                  "role": "model", "parts": [{"text": p}]}}], "modelVersion": model})
+              for p in ps]
+    tail = [("message", {"candidates": [{"index": 0, "finishReason": "STOP", "content": {
+                 "role": "model", "parts": [{"text": ""}]}}],
+             "usageMetadata": full["usageMetadata"], "modelVersion": model})]
+    return [], words_, tail
+
+
+STREAM_ERRORS = {
+    "openai": ("message", {"error": {"message": "upstream overloaded", "type": "server_error"}}),
+    "anthropic": ("error", {"type": "error", "error": {"type": "overloaded_error",
+                                                       "message": "upstream overloaded"}}),
+    "gemini": ("message", {"error": {"code": 503, "message": "upstream overloaded"}}),
+}
+
+
+def wants_stream(kind, body, query):
+    if kind == "gemini-stream":
+        return True
+    return kind in ("openai", "anthropic") and body.get("stream") is True
 
 
 def fake_vector(text, dim):
@@ -212,14 +296,18 @@ class Handler(BaseHTTPRequestHandler):
         if kind is None:
             return self.send_json(404, {"error": {"message": "no such fake endpoint"}})
         with lock:
-            recorded.append({
+            call = {
                 "method": method, "path": url.path, "query": dict(parse_qsl(url.query)),
                 "headers": dict(self.headers.items()),
                 "body": body if body is not None else raw.decode("utf-8", "replace") or None,
-            })
+            }
+            recorded.append(call)
             del recorded[:-MAX_RECORDED]
             cfg = dict(state)
-        self.answer(kind, model, body if isinstance(body, dict) else {}, cfg)
+        body = body if isinstance(body, dict) else {}
+        if cfg["mode"] in ("ok", "slow", "stream_error") and wants_stream(kind, body, url.query):
+            return self.stream(kind, model, body, cfg, call)
+        self.answer(kind, model, body, cfg)
 
     def control(self, method, path, body):
         with lock:
@@ -270,6 +358,55 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(*gemini_models())
         return self.send_json(*openai_models())
 
+    def stream(self, kind, model, body, cfg, call):
+        """A streamed chat answer (see the module doc), chunked."""
+        if cfg["delay_ms"]:
+            time.sleep(cfg["delay_ms"] / 1000.0)
+        if kind == "openai":
+            head, words_, tail = openai_stream(body, cfg)
+        elif kind == "anthropic":
+            head, words_, tail = anthropic_stream(body, cfg)
+        else:
+            head, words_, tail = gemini_stream(body, cfg, model)
+        if cfg["mode"] == "stream_error":
+            words_, tail = words_[:2], [STREAM_ERRORS["gemini" if kind.startswith("gemini")
+                                                      else kind]]
+        info = {"sent": 0, "total": len(words_), "hung_up": False}
+        with lock:
+            call["stream"] = info
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        self.end_headers()
+
+        def event(name, data):
+            text = data if isinstance(data, str) else json.dumps(data)
+            frame = ("event: %s\ndata: %s\n\n" % (name, text) if kind == "anthropic"
+                     else "data: %s\r\n\r\n" % text).encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+            self.wfile.flush()
+
+        try:
+            for name, data in head:
+                event(name, data)
+            if cfg["stream_pause_ms"]:
+                time.sleep(cfg["stream_pause_ms"] / 1000.0)
+            for name, data in words_:
+                if cfg["stream_delay_ms"] and info["sent"]:
+                    time.sleep(cfg["stream_delay_ms"] / 1000.0)
+                event(name, data)
+                with lock:
+                    info["sent"] += 1
+            for name, data in tail:
+                event(name, data)
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:
+            with lock:
+                info["hung_up"] = True          # the client closed the connection
+
     def endless(self):
         self.close_connection = True
         self.send_response(200)
@@ -298,6 +435,8 @@ def route(method, path):
     if method == "GET" and path == "/v1beta/models":
         return "gemini-models", None
     prefix, suffix = "/v1beta/models/", ":generateContent"
+    if method == "POST" and path.startswith(prefix) and path.endswith(":streamGenerateContent"):
+        return "gemini-stream", path[len(prefix):-len(":streamGenerateContent")]
     if method == "POST" and path.startswith(prefix) and path.endswith(suffix):
         return "gemini", path[len(prefix):-len(suffix)]
     return None, None

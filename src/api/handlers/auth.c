@@ -17,17 +17,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PASSWORD_MAX 4096
-#define EMAIL_MAX 254
-#define NAME_MAX_LEN 255
 
-/* Issues an access + refresh pair; the refresh jti goes to *refresh. */
-static int issue_pair(const char *user_id, char **access, char **refresh, tok_claims *rc)
+/* Issues an access + refresh pair of login session sid (NULL: a new login
+ * session); the refresh token's claims go to *rc. */
+static int issue_pair(const char *user_id, const char *sid, char **access, char **refresh,
+                      tok_claims *rc)
 {
     int64_t now = time_now_us() / 1000000;
+    char fresh[33];
     tok_claims ac;
-    *access = token_issue(TOK_ACCESS, user_id, now, cfg.access_ttl_s, &ac);
-    *refresh = token_issue(TOK_REFRESH, user_id, now, cfg.refresh_ttl_s, rc);
+    if (!sid || !*sid)
+        id_hex(fresh, 32), sid = fresh;
+    *access = token_issue(TOK_ACCESS, user_id, sid, now, cfg.access_ttl_s, &ac);
+    *refresh = token_issue(TOK_REFRESH, user_id, sid, now, cfg.refresh_ttl_s, rc);
     if (*access && *refresh)
         return 0;
     free(*access);
@@ -64,9 +66,9 @@ void h_register(http_req *r)
         goto out;
     if (!(body = val_body(r)))
         goto out;
-    val_str(body, "name", V_REQUIRED, 0, NAME_MAX_LEN, errs, &name);
-    val_str(body, "email", V_REQUIRED | V_EMAIL, 0, EMAIL_MAX, errs, &email);
-    val_str(body, "password", V_REQUIRED, 8, PASSWORD_MAX, errs, &password);
+    val_decl_str(body, "Register", "name", errs, &name);
+    val_decl_str(body, "Register", "email", errs, &email);
+    val_decl_str(body, "Register", "password", errs, &password);
     /* Uniqueness is a field error beside the others, as DRF reports it;
      * user_create() checks again inside its transaction. */
     if (email && user_email_taken(email) == ST_CONFLICT)
@@ -76,11 +78,11 @@ void h_register(http_req *r)
     char hash[PASSWORD_HASH_MAX], id[ID_UUID_LEN + 1];
     tok_claims rc;
     if (password_hash(password, strlen(password), hash) != 0 ||
-        issue_pair((id_uuid4(id), id), &access, &refresh, &rc) != 0) {
+        issue_pair((id_uuid4(id), id), NULL, &access, &refresh, &rc) != 0) {
         resp_error(r, 500, "Internal server error");
         goto out;
     }
-    st_rc st = user_create(id, name, email, hash, rc.jti, rc.exp * 1000000, &u);
+    st_rc st = user_create(id, name, email, hash, rc.jti, rc.sid, rc.exp * 1000000, &u);
     if (st == ST_CONFLICT) {
         val_error(errs, "email", "Email already exists");
         resp_fields(r, json_incref(errs));
@@ -125,8 +127,8 @@ void h_login(http_req *r)
     user_row u = { 0 };
     if (!(body = val_body(r)))
         goto out;
-    val_str(body, "email", V_REQUIRED | V_EMAIL, 0, EMAIL_MAX, errs, &email);
-    val_str(body, "password", V_REQUIRED, 0, PASSWORD_MAX, errs, &password);
+    val_decl_str(body, "Login", "email", errs, &email);
+    val_decl_str(body, "Login", "password", errs, &password);
     if (val_failed(r, errs))
         goto out;
     if (throttled(r, "lf-e", email, cfg.login_fail_limit) ||
@@ -137,8 +139,8 @@ void h_login(http_req *r)
         goto out;
     }
     tok_claims rc;
-    if (issue_pair(u.id, &access, &refresh, &rc) != 0 ||
-        token_record_refresh(rc.jti, u.id, rc.exp * 1000000) != ST_OK) {
+    if (issue_pair(u.id, NULL, &access, &refresh, &rc) != 0 ||
+        token_record_refresh(rc.jti, u.id, rc.sid, rc.exp * 1000000) != ST_OK) {
         resp_error(r, 500, "Internal server error");
         goto out;
     }
@@ -181,7 +183,16 @@ void h_logout(http_req *r)
         goto out;
     }
     const tok_claims *ac = &r->user->claims;
-    st_rc st = token_logout(r->user->user.id, ac->jti, ac->exp * 1000000, rt ? rc.jti : NULL);
+    int64_t ttl = cfg.access_ttl_s > cfg.refresh_ttl_s ? cfg.access_ttl_s : cfg.refresh_ttl_s;
+    token_logout_job job = {
+        .user_id = r->user->user.id,
+        .access_jti = ac->jti,
+        .access_exp_us = ac->exp * 1000000,
+        .sid = ac->sid,
+        .session_exp_us = now + ttl * 1000000,
+        .refresh_jti = rt ? rc.jti : NULL,
+    };
+    st_rc st = token_logout(&job);
     if (st == ST_CONFLICT)
         resp_error(r, 400, "Token is blacklisted");
     else if (st == ST_NOT_FOUND)
@@ -212,11 +223,11 @@ void h_refresh(http_req *r)
         resp_error(r, 401, "Invalid or expired refresh token");
         goto out;
     }
-    if (issue_pair(old.user_id, &access, &refresh, &fresh) != 0) {
+    if (issue_pair(old.user_id, old.sid, &access, &refresh, &fresh) != 0) {
         resp_error(r, 500, "Internal server error");
         goto out;
     }
-    st_rc st = token_rotate(old.jti, old.user_id, fresh.jti, fresh.exp * 1000000);
+    st_rc st = token_rotate(old.jti, old.user_id, fresh.sid, fresh.jti, fresh.exp * 1000000);
     if (st == ST_NOT_FOUND)
         resp_error(r, 401, "Invalid or expired refresh token");
     else if (st != ST_OK)
@@ -236,13 +247,12 @@ void h_profile(http_req *r)
 
 /* A truthy profile value as a validated string; NULL when it is to be
  * ignored (absent or falsy) or invalid (error recorded). */
-static char *profile_value(json_t *body, const char *name, unsigned flags, size_t max,
-                           json_t *errs)
+static char *profile_value(json_t *body, const char *name, json_t *errs)
 {
     char *s = NULL;
     if (!val_truthy(json_object_get(body, name)))
         return NULL;
-    val_str(body, name, flags, 0, max, errs, &s);
+    val_decl_str(body, "ProfileUpdate", name, errs, &s);
     return s;
 }
 
@@ -253,8 +263,8 @@ void h_profile_update(http_req *r)
     user_row u = { 0 };
     if (!body)
         goto out;
-    name = profile_value(body, "name", 0, NAME_MAX_LEN, errs);
-    email = profile_value(body, "email", V_EMAIL, EMAIL_MAX, errs);
+    name = profile_value(body, "name", errs);
+    email = profile_value(body, "email", errs);
     if (val_failed(r, errs))
         goto out;
     st_rc st = user_update_profile(r->user->user.id, name, email, &u);

@@ -34,13 +34,16 @@ static json_t *user_data(const message_row *user)
     return json_pack("{s:o}", "userMessage", message_json(user));
 }
 
-/* The assistant message's metadata (D3), as JSON text (malloc). */
-static char *reply_metadata(const llm_reply *rep, llm_provider p, int64_t t0)
+char *chat_reply_metadata(const llm_reply *rep, llm_provider p, int64_t t0, bool partial)
 {
     json_t *meta = json_pack("{s:I,s:s,s:s,s:I}", "tokens", (json_int_t)rep->tokens,
                              "model_version", rep->model ? rep->model : "",
                              "provider", llm_provider_name(p),
                              "responseTimeMs", (json_int_t)((time_mono_us() - t0) / 1000));
+    if (meta && partial && json_object_set_new(meta, "partial", json_true()) != 0) {
+        json_decref(meta);
+        meta = NULL;
+    }
     char *text = meta ? json_dumps(meta, JSON_COMPACT) : NULL;
     json_decref(meta);
     return text;
@@ -57,7 +60,7 @@ static void store_reply(http_req *r, const conv_row *c, const message_row *user,
                         const llm_reply *rep, llm_provider p, int64_t t0)
 {
     message_row a = { 0 };
-    char *meta_text = reply_metadata(rep, p, t0);
+    char *meta_text = chat_reply_metadata(rep, p, t0, false);
     st_rc st = meta_text ? msg_add(c, "assistant", rep->text, meta_text, &a) : ST_DB_ERROR;
     free(meta_text);
     if (st != ST_OK) {
@@ -77,7 +80,7 @@ bool chat_echo_send(http_req *r, const conv_row *c, const char *content)
     llm_reply rep = { 0 };
     message_row user = { 0 }, a = { 0 };
     llm_echo(content, name, &rep);
-    char *meta_text = rep.text ? reply_metadata(&rep, LLM_ECHO, t0) : NULL;
+    char *meta_text = rep.text ? chat_reply_metadata(&rep, LLM_ECHO, t0, false) : NULL;
     st_rc st = meta_text ? msg_add_pair(c, content, rep.text, meta_text, &user, &a)
                          : ST_DB_ERROR;
     if (st != ST_OK) {
@@ -136,13 +139,13 @@ static void chat_fetched(http_req *r, const net_result *res, void *ctx)
     job_free(j);
 }
 
-/* Builds the provider request from the stored conversation. */
-static int build_request(const chat_job *j, net_request *req)
+int chat_build_request(const conv_row *c, const message_row *user, llm_provider p,
+                       const char *key, const char *requested, bool stream, net_request *req)
 {
     context_memory *mems = NULL;
     message_row *hist = NULL;
     size_t nm = 0, nh = 0;
-    if (conv_context(j->conv.id, j->user.timestamp, j->user.id, LLM_HISTORY_MESSAGES, &mems, &nm,
+    if (conv_context(c->id, user->timestamp, user->id, LLM_HISTORY_MESSAGES, &mems, &nm,
                      &hist, &nh) != ST_OK)
         return -1;
     llm_memory *lm = calloc(nm + 1, sizeof *lm);
@@ -152,8 +155,11 @@ static int build_request(const chat_job *j, net_request *req)
     for (size_t i = 0; lh && i < nh; i++)
         lh[i] = (llm_message){ hist[i].role, hist[i].content };
     char *system = lm ? llm_system_text(lm, nm) : NULL;
-    int rc = system && lh ? llm_chat_request(j->provider, j->key, j->requested, system, lh, nh,
-                                             j->user.content, req) : -1;
+    int rc = -1;
+    if (system && lh && stream)
+        rc = llm_chat_stream_request(p, key, requested, system, lh, nh, user->content, req);
+    else if (system && lh)
+        rc = llm_chat_request(p, key, requested, system, lh, nh, user->content, req);
     free(system);
     free(lm);
     free(lh);
@@ -166,7 +172,8 @@ static int build_request(const chat_job *j, net_request *req)
 static int chat_send(http_req *r, chat_job *j)
 {
     net_request *req = calloc(1, sizeof *req);
-    if (!req || build_request(j, req) != 0) {
+    if (!req || chat_build_request(&j->conv, &j->user, j->provider, j->key, j->requested,
+                                   false, req) != 0) {
         net_request_free(req);
         free(req);
         return -1;
@@ -175,21 +182,39 @@ static int chat_send(http_req *r, chat_job *j)
     return 0;
 }
 
-static int copy_rows(chat_job *j, const conv_row *c, const message_row *user)
+int chat_copy_rows(conv_row *dc, message_row *du, const conv_row *c, const message_row *user)
 {
-    memcpy(j->conv.id, c->id, sizeof j->conv.id);
-    memcpy(j->conv.workspace_id, c->workspace_id, sizeof j->conv.workspace_id);
-    j->conv.title = strdup(c->title);
-    j->conv.model_id = strdup(c->model_id);
-    j->user = *user;
-    j->user.content = strdup(user->content);
-    j->user.metadata = strdup(user->metadata ? user->metadata : "{}");
-    return j->conv.title && j->conv.model_id && j->user.content && j->user.metadata ? 0 : -1;
+    memcpy(dc->id, c->id, sizeof dc->id);
+    memcpy(dc->workspace_id, c->workspace_id, sizeof dc->workspace_id);
+    dc->title = strdup(c->title);
+    dc->model_id = strdup(c->model_id);
+    *du = *user;
+    du->content = strdup(user->content);
+    du->metadata = strdup(user->metadata ? user->metadata : "{}");
+    return dc->title && dc->model_id && du->content && du->metadata ? 0 : -1;
+}
+
+char *chat_provider_key(http_req *r, llm_provider p, const message_row *user)
+{
+    char msg[160];
+    integration_row in;
+    st_rc st = integration_connected(r->user->user.id, llm_provider_name(p), &in);
+    if (st != ST_OK) {
+        snprintf(msg, sizeof msg, "No connected integration found for provider: %s",
+                 llm_provider_name(p));
+        resp_error_data(r, st == ST_NOT_FOUND ? 400 : 500, msg, user_data(user));
+        return NULL;
+    }
+    char *key = secrets_decrypt(in.api_key);
+    integration_row_free(&in);
+    if (!key)
+        resp_error_data(r, 500, "AI call failed: Failed to decrypt API key", user_data(user));
+    return key;
 }
 
 void chat_reply(http_req *r, const conv_row *c, const message_row *user)
 {
-    char name[128], requested[128], msg[160];
+    char name[128], requested[128];
     int64_t t0 = time_mono_us();
     llm_provider p = llm_resolve(c->model_id, name, sizeof name, requested, sizeof requested);
     if (p == LLM_ECHO) {
@@ -199,22 +224,14 @@ void chat_reply(http_req *r, const conv_row *c, const message_row *user)
         llm_reply_free(&rep);
         return;
     }
-    integration_row in;
-    st_rc st = integration_connected(r->user->user.id, llm_provider_name(p), &in);
-    if (st != ST_OK) {
-        snprintf(msg, sizeof msg, "No connected integration found for provider: %s",
-                 llm_provider_name(p));
-        resp_error_data(r, st == ST_NOT_FOUND ? 400 : 500, msg, user_data(user));
+    char *key = chat_provider_key(r, p, user);
+    if (!key)
         return;
-    }
-    char *key = secrets_decrypt(in.api_key);
-    integration_row_free(&in);
     chat_job *j = calloc(1, sizeof *j);
     if (j)
         j->key = key;       /* wiped with the job */
-    if (!key || !j || copy_rows(j, c, user) != 0) {
-        resp_error_data(r, 500, key ? "AI call failed: out of memory"
-                                    : "AI call failed: Failed to decrypt API key", user_data(user));
+    if (!j || chat_copy_rows(&j->conv, &j->user, c, user) != 0) {
+        resp_error_data(r, 500, "AI call failed: out of memory", user_data(user));
         goto fail;
     }
     j->provider = p;

@@ -16,10 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TITLE_MAX 255
-#define MODEL_ID_MAX 50
 
-static const char *const STATUSES[] = { "active", "completed", "archived", NULL };
 
 static void reply_conv(http_req *r, int status, st_rc st, conv_row *c)
 {
@@ -56,8 +53,8 @@ void h_conversations_create(http_req *r)
     conv_row c;
     if (!(body = val_body(r)))
         goto out;
-    val_str(body, "title", 0, 0, TITLE_MAX, errs, &title);
-    val_str(body, "modelId", V_REQUIRED, 0, MODEL_ID_MAX, errs, &model);
+    val_decl_str(body, "ConversationCreate", "title", errs, &title);
+    val_decl_str(body, "ConversationCreate", "modelId", errs, &model);
     if (val_failed(r, errs))
         goto out;
     reply_conv(r, 201, conv_create(req_param(r, 0), title ? title : "New Conversation", model, &c),
@@ -81,8 +78,8 @@ void h_conversation_update(http_req *r)
     conv_row updated;
     if (!(body = val_body(r)))
         goto out;
-    val_str(body, "title", 0, 0, TITLE_MAX, errs, &title);
-    val_choice(body, "status", STATUSES, 0, errs, &status);
+    val_decl_str(body, "ConversationUpdate", "title", errs, &title);
+    val_decl_str(body, "ConversationUpdate", "status", errs, &status);
     if (val_failed(r, errs))
         goto out;
     reply_conv(r, 200, conv_update(req_param(r, 0), title, status, &updated), &updated);

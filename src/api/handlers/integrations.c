@@ -128,7 +128,6 @@ static void run_test(http_req *r, test_job *j)
     api_fetch(r, req, test_fetched, j);
 }
 
-static const char *const PROVIDERS[] = { "openai", "anthropic", "google", "deepseek", "groq", NULL };
 
 /* Reads the body of create (create=true) or update into a new job. */
 static test_job *read_integration_body(http_req *r, json_t *body, bool create)
@@ -136,9 +135,10 @@ static test_job *read_integration_body(http_req *r, json_t *body, bool create)
     json_t *errs = json_object();
     char *provider = NULL;
     test_job *j = calloc(1, sizeof *j);
-    if (create && val_choice(body, "provider", PROVIDERS, V_REQUIRED, errs, &provider) > 0)
+    const char *shape = create ? "IntegrationCreate" : "IntegrationUpdate";
+    if (create && val_decl_str(body, shape, "provider", errs, &provider) > 0)
         llm_provider_parse(provider, &j->provider);
-    if (val_str(body, "apiKey", create ? V_REQUIRED : 0, 10, 500, errs, &j->key) > 0) {
+    if (val_decl_str(body, shape, "apiKey", errs, &j->key) > 0) {
         /* keys travel in HTTP headers: control characters can never be valid */
         for (const unsigned char *p = (const unsigned char *)j->key; *p; p++)
             if (*p < 0x20 || *p == 0x7f) {
@@ -146,8 +146,8 @@ static test_job *read_integration_body(http_req *r, json_t *body, bool create)
                 break;
             }
     }
-    val_str(body, "modelId", V_NULL_OK | V_BLANK_OK, 0, 100, errs, &j->model_id);
-    val_str(body, "modelName", V_NULL_OK | V_BLANK_OK, 0, 100, errs, &j->model_name);
+    val_decl_str(body, shape, "modelId", errs, &j->model_id);
+    val_decl_str(body, shape, "modelName", errs, &j->model_name);
     free(provider);
     if (json_object_size(errs)) {
         resp_fields(r, errs);

@@ -285,7 +285,7 @@ void h_mcp_inject(http_req *r)
     size_t n = 0;
     if (!body)
         goto out;
-    if (val_int(body, "max_memories", false, 1, 100, errs, &max) < 0) {
+    if (val_decl_int(body, "McpInject", "max_memories", errs, &max) < 0) {
         resp_fields(r, json_incref(errs));
         goto out;
     }

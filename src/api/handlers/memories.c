@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TITLE_MAX 255
 #define TAG_MAX 100
 #define TAGS_MAX 100
 
@@ -115,10 +114,10 @@ static void memory_body_free(memory_body *b)
 static int read_memory_body(http_req *r, json_t *body, bool create, memory_body *b)
 {
     json_t *errs = json_object();
-    unsigned req = create ? V_REQUIRED : 0;
+    const char *shape = create ? "MemoryCreate" : "MemoryUpdate";
     memset(b, 0, sizeof *b);
-    val_str(body, "title", req, 0, TITLE_MAX, errs, &b->title);
-    val_str(body, "content", req, 0, 0, errs, &b->content);
+    val_decl_str(body, shape, "title", errs, &b->title);
+    val_decl_str(body, shape, "content", errs, &b->content);
     read_tags(body, errs, &b->tags);
     read_metadata(body, errs, &b->metadata);
     if (json_object_size(errs)) {

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const ROLES[] = { "user", "assistant", "system", NULL };
 
 /* Validates the send body; answers 400 and returns -1 when invalid. */
 static int read_send(http_req *r, json_t *body, char **content, bool *ai)
@@ -22,9 +21,9 @@ static int read_send(http_req *r, json_t *body, char **content, bool *ai)
     json_t *errs = json_object();
     char *role = NULL;
     *ai = true;
-    val_str(body, "content", V_REQUIRED, 0, 0, errs, content);
-    val_bool(body, "getAiResponse", false, errs, ai);
-    val_choice(body, "role", ROLES, 0, errs, &role);    /* validated, then ignored */
+    val_decl_str(body, "MessageSend", "content", errs, content);
+    val_decl_bool(body, "MessageSend", "getAiResponse", errs, ai);
+    val_decl_str(body, "MessageSend", "role", errs, &role);     /* validated, then ignored */
     free(role);
     if (json_object_size(errs)) {
         resp_fields(r, errs);
@@ -43,7 +42,10 @@ void h_message_send(http_req *r)
     message_row user = { 0 };
     if (!(body = val_body(r)) || read_send(r, body, &content, &ai) != 0)
         goto out;
-    if (ai && chat_echo_send(r, c, content))
+    /* Streamed replies are asked for with Accept: text/event-stream; the
+     * checks above still answer in the JSON envelope. */
+    bool stream = ai && chat_wants_stream(r);
+    if (ai && (stream ? chat_stream_echo(r, c, content) : chat_echo_send(r, c, content)))
         goto out;
     st_rc st = msg_add(c, "user", content, "{}", &user);
     if (st != ST_OK) {
@@ -52,6 +54,8 @@ void h_message_send(http_req *r)
     }
     if (!ai)
         resp_data(r, 201, json_pack("{s:o}", "userMessage", message_json(&user)));
+    else if (stream)
+        chat_stream_reply(r, c, &user);
     else
         chat_reply(r, c, &user);
 out:
@@ -68,7 +72,7 @@ void h_message_update(http_req *r)
     bool pinned;
     if (!(body = val_body(r)))
         goto out;
-    int has = val_bool(body, "isPinned", false, errs, &pinned);
+    int has = val_decl_bool(body, "MessageUpdate", "isPinned", errs, &pinned);
     if (has < 0) {
         resp_fields(r, json_incref(errs));
         goto out;

@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOPK_MAX 100
 #define SEARCH_WS_MAX 1000
 #define RESULT_CONTENT_CHARS 500
 #define SEARCH_TRIES 4
@@ -252,8 +251,6 @@ static void search_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
     json_decref(results);
 }
 
-static const char *const SEARCH_MODES[] = { "vector", "keyword", "hybrid", NULL };
-
 void h_memories_search(http_req *r)
 {
     json_t *body = val_body(r), *errs = json_object(), *results = json_array();
@@ -262,10 +259,10 @@ void h_memories_search(http_req *r)
     search_job *j = NULL;
     if (!body)
         goto out;
-    val_str(body, "query", V_REQUIRED | V_BLANK_OK, 0, 10000, errs, &query);
-    val_str(body, "workspaceId", 0, 0, 64, errs, &wid);
-    val_int(body, "top_k", false, 1, TOPK_MAX, errs, &k);
-    val_choice(body, "mode", SEARCH_MODES, 0, errs, &mode);
+    val_decl_str(body, "MemorySearch", "query", errs, &query);
+    val_decl_str(body, "MemorySearch", "workspaceId", errs, &wid);
+    val_decl_int(body, "MemorySearch", "top_k", errs, &k);
+    val_decl_str(body, "MemorySearch", "mode", errs, &mode);
     if (val_failed(r, errs))
         goto out;
     if (!(j = calloc(1, sizeof *j))) {

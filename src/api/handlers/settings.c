@@ -56,9 +56,9 @@ void h_settings_profile(http_req *r)
         goto out;
     /* Empty values are ignored (the frontend always sends both fields). */
     if (val_truthy(json_object_get(body, "name")))
-        val_str(body, "name", 0, 0, 255, errs, &name);
+        val_decl_str(body, "ProfileUpdate", "name", errs, &name);
     if (val_truthy(json_object_get(body, "email")))
-        val_str(body, "email", V_EMAIL, 0, 254, errs, &email);
+        val_decl_str(body, "ProfileUpdate", "email", errs, &email);
     if (val_failed(r, errs))
         goto out;
     if (email && strcmp(email, r->user->user.email) == 0) {
@@ -89,8 +89,7 @@ void h_settings_retention(http_req *r)
                            "90-days, indefinite-84, indefinite-forever");
         goto out;
     }
-    if (!json_is_null(json_object_get(body, "autoStore")))
-        has_auto = val_bool(body, "autoStore", false, errs, &auto_store);
+    has_auto = val_decl_bool(body, "RetentionUpdate", "autoStore", errs, &auto_store);
     if (val_failed(r, errs))
         goto out;
     reply_settings(r, account_set_retention(r->user->user.id, has_auto > 0 ? auto_store : -1,

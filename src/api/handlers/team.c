@@ -37,8 +37,6 @@ void h_team_list(http_req *r)
     resp_data_text(r, 200, jw_list_end(&w, total));
 }
 
-static const char *const ROLES[] = { "admin", "researcher", "observer", NULL };
-static const char *const STATUSES[] = { "online", "away", "offline", NULL };
 
 static void reply_invited(http_req *r, inv_outcome outcome, const invitation_row *inv)
 {
@@ -71,7 +69,7 @@ void h_team_invite(http_req *r)
         resp_error(r, 400, "Email is required");
         goto out;
     }
-    if (val_choice(body, "role", ROLES, 0, errs, &role) < 0) {
+    if (val_decl_str(body, "Invite", "role", errs, &role) < 0) {
         resp_fields(r, json_incref(errs));
         goto out;
     }
@@ -117,7 +115,7 @@ void h_team_role(http_req *r)
     member_row m;
     if (!(body = val_body(r)))
         goto out;
-    if (val_choice(body, "role", ROLES, V_REQUIRED, errs, &role) < 0) {
+    if (val_decl_str(body, "RoleUpdate", "role", errs, &role) < 0) {
         resp_fields(r, json_incref(errs));
         goto out;
     }
@@ -146,7 +144,7 @@ void h_team_status(http_req *r)
     member_row m;
     if (!(body = val_body(r)))
         goto out;
-    if (val_choice(body, "status", STATUSES, V_REQUIRED, errs, &status) < 0) {
+    if (val_decl_str(body, "StatusUpdate", "status", errs, &status) < 0) {
         resp_fields(r, json_incref(errs));
         goto out;
     }

@@ -14,7 +14,6 @@
 
 #include <stdlib.h>
 
-#define NAME_MAX_LEN 255
 #define FIVE_MIN_US (5 * 60 * 1000000LL)
 
 void h_workspaces_list(http_req *r)
@@ -57,8 +56,8 @@ void h_workspaces_create(http_req *r)
     ws_row w;
     if (!body)
         goto out;
-    val_str(body, "name", V_REQUIRED, 0, NAME_MAX_LEN, errs, &name);
-    val_str(body, "description", V_BLANK_OK, 0, 0, errs, &description);
+    val_decl_str(body, "WorkspaceCreate", "name", errs, &name);
+    val_decl_str(body, "WorkspaceCreate", "description", errs, &description);
     if (val_failed(r, errs))
         goto out;
     st_rc st = ws_create(r->user->user.id, r->user->user.name, name,
@@ -85,8 +84,8 @@ void h_workspace_update(http_req *r)
     ws_row w;
     if (!(body = val_body(r)))
         goto out;
-    val_str(body, "name", 0, 0, NAME_MAX_LEN, errs, &name);
-    val_str(body, "description", V_BLANK_OK, 0, 0, errs, &description);
+    val_decl_str(body, "WorkspaceUpdate", "name", errs, &name);
+    val_decl_str(body, "WorkspaceUpdate", "description", errs, &description);
     if (val_failed(r, errs))
         goto out;
     reply_workspace(r, 200, ws_update(wid, name, description, &w), &w);

@@ -8,6 +8,31 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* The stored metadata is jansson's compact text of an object (every write
+ * path stores json_dumps(…, JSON_COMPACT), and jansson keeps key order),
+ * so the two keys are appended as text: the same bytes as parsing,
+ * setting and dumping it again, without the parse. 0 when the text does
+ * not allow it (already holds one of the keys, or is not an object). */
+static int append_model(jsonw *w, const char *meta, const char *tag)
+{
+    size_t n = meta ? strlen(meta) : 0;
+    if (n < 2 || meta[0] != '{' || meta[n - 1] != '}' || strstr(meta, "\"embeddingModel\"") ||
+        strstr(meta, "\"embedding_model\""))
+        return 0;
+    buf b = BUF_INIT(0);
+    int rc = buf_append(&b, meta, n - 1);
+    rc |= buf_puts(&b, n > 2 ? ",\"embeddingModel\":\"" : "\"embeddingModel\":\"");
+    rc |= buf_json_str(&b, tag);
+    rc |= buf_puts(&b, "\",\"embedding_model\":\"");
+    rc |= buf_json_str(&b, tag);
+    rc |= buf_puts(&b, "\"}");
+    if (rc == 0)
+        jw_raw(w, b.p);
+    buf_free(&b);
+    return rc == 0;
+}
 
 /* Stored metadata plus embeddingModel/embedding_model when a vector exists. */
 static void write_metadata(jsonw *w, const memory_row *m)
@@ -16,9 +41,11 @@ static void write_metadata(jsonw *w, const memory_row *m)
         jw_raw(w, m->metadata && m->metadata[0] == '{' ? m->metadata : "{}");
         return;
     }
-    json_t *meta = json_from_text(m->metadata);
     char tag[128];
     snprintf(tag, sizeof tag, "%s/%zu", m->model, m->dim);
+    if (append_model(w, m->metadata, tag))
+        return;
+    json_t *meta = json_from_text(m->metadata);
     json_object_set_new(meta, "embeddingModel", json_string(tag));
     json_object_set_new(meta, "embedding_model", json_string(tag));
     char *text = json_dumps(meta, JSON_COMPACT);

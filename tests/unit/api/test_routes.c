@@ -12,6 +12,8 @@
 
 #include "api/access.h"
 #include "api/api.h"
+#include "api/conditional.h"
+#include "store/stamps.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +67,37 @@ static void test_no_route_declared_twice(void **state)
                 fail_msg("%s %s declared twice", rt[i].method, rt[i].pattern);
 }
 
+/* Every ETag rule names exactly one GET route, of a member's or the
+ * user's own data, with some stamp to decide on; a workspace rule is on a
+ * workspace-scoped route and a user rule on an unscoped one. */
+static void test_etag_rules_name_get_routes(void **state)
+{
+    (void)state;
+    size_t nr, n;
+    const etag_rule *rules = etag_rules(&nr);
+    const route *t = api_routes(&n);
+    for (size_t i = 0; i < nr; i++) {
+        int found = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (t[k].handler != rules[i].handler)
+                continue;
+            found++;
+            assert_string_equal(t[k].method, "GET");
+            assert_ptr_equal(etag_rule_of(&t[k]), &rules[i]);
+            assert_true(t[k].role == RR_MEMBER || t[k].role == RR_USER);
+            assert_true(rules[i].ws || rules[i].user || rules[i].visible);
+            if (rules[i].ws)
+                assert_int_not_equal(t[k].scope, RS_NONE);
+            if (rules[i].user || rules[i].visible)
+                assert_int_equal(t[k].scope, RS_NONE);
+        }
+        assert_int_equal(found, 1);
+    }
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(t[k].method, "GET") != 0)
+            assert_null(etag_rule_of(&t[k]));
+}
+
 static void test_role_names(void **state)
 {
     (void)state;
@@ -83,6 +116,7 @@ int main(void)
         cmocka_unit_test(test_scoped_routes_declare_scope_and_role),
         cmocka_unit_test(test_no_route_declared_twice),
         cmocka_unit_test(test_role_names),
+        cmocka_unit_test(test_etag_rules_name_get_routes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /* test_token.c — unit tests for src/auth/token.c: issue/verify round trips
  * and the claims on the wire, expiry at the boundary, tampering with any
  * character, wrong keys, alg "none" and other HMAC algs under the same key,
- * missing or mistyped claims, non-UUID subjects, the 4096-character cap and
+ * missing or mistyped claims, the optional session claim, non-UUID subjects, the 4096-character cap and
  * garbage. Foreign tokens are built with libjwt or by hand. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +20,7 @@
 #define UID "3f2b8c1e-9a4d-4e7f-8b6a-0c1d2e3f4a5b"
 #define KEY_A "unit-test-key-A-0123456789abcdef"
 #define KEY_B "unit-test-key-B-0123456789abcdef"
+#define SID "00112233445566778899aabbccddeeff"
 #define NOW INT64_C(1765174680)
 #define B64_URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
@@ -120,7 +121,7 @@ static void test_no_key(void **state)
 {
     tok_claims c;
     (void)state;
-    assert_null(token_issue(TOK_ACCESS, UID, NOW, 60, &c));
+    assert_null(token_issue(TOK_ACCESS, UID, SID, NOW, 60, &c));
     assert_int_equal(token_verify("a.b.c", NOW, &c), TOK_INVALID);
 }
 
@@ -130,7 +131,7 @@ static void test_round_trip(void **state)
     char *tok;
     (void)state;
     set_key(KEY_A);
-    tok = token_issue(TOK_ACCESS, UID, NOW, 3600, &issued);
+    tok = token_issue(TOK_ACCESS, UID, SID, NOW, 3600, &issued);
     assert_non_null(tok);
     assert_int_equal(issued.type, TOK_ACCESS);
     assert_string_equal(issued.user_id, UID);
@@ -146,9 +147,10 @@ static void test_round_trip(void **state)
     assert_string_equal(got.jti, issued.jti);
     assert_int_equal(got.iat, NOW);
     assert_int_equal(got.exp, NOW + 3600);
+    assert_string_equal(got.sid, SID);
     free(tok);
 
-    tok = token_issue(TOK_REFRESH, UID, NOW, 7 * 86400, &issued);
+    tok = token_issue(TOK_REFRESH, UID, SID, NOW, 7 * 86400, &issued);
     assert_non_null(tok);
     assert_int_equal(token_verify(tok, NOW + 86400, &got), TOK_OK);
     assert_int_equal(got.type, TOK_REFRESH);
@@ -164,7 +166,7 @@ static void test_wire_format(void **state)
     json_t *h, *p;
     (void)state;
     set_key(KEY_A);
-    tok = token_issue(TOK_REFRESH, UID, NOW, 60, &c);
+    tok = token_issue(TOK_REFRESH, UID, SID, NOW, 60, &c);
     assert_non_null(tok);
     assert_non_null(strchr(tok, '.'));
     assert_null(strchr(strchr(strchr(tok, '.') + 1, '.') + 1, '.'));   /* 3 parts */
@@ -177,6 +179,7 @@ static void test_wire_format(void **state)
     assert_string_equal(json_string_value(json_object_get(p, "token_type")), "refresh");
     assert_string_equal(json_string_value(json_object_get(p, "user_id")), UID);
     assert_string_equal(json_string_value(json_object_get(p, "jti")), c.jti);
+    assert_string_equal(json_string_value(json_object_get(p, "sid")), SID);
     assert_true(json_is_integer(json_object_get(p, "iat")));
     assert_true(json_is_integer(json_object_get(p, "exp")));
     assert_int_equal(json_integer_value(json_object_get(p, "iat")), NOW);
@@ -192,8 +195,8 @@ static void test_unique_jti(void **state)
     char *t1, *t2;
     (void)state;
     set_key(KEY_A);
-    t1 = token_issue(TOK_ACCESS, UID, NOW, 60, &a);
-    t2 = token_issue(TOK_ACCESS, UID, NOW, 60, &b);
+    t1 = token_issue(TOK_ACCESS, UID, SID, NOW, 60, &a);
+    t2 = token_issue(TOK_ACCESS, UID, SID, NOW, 60, &b);
     assert_non_null(t1);
     assert_non_null(t2);
     assert_string_not_equal(a.jti, b.jti);
@@ -209,7 +212,7 @@ static void test_upper_case_uuid(void **state)
     char *tok;
     (void)state;
     set_key(KEY_A);
-    tok = token_issue(TOK_ACCESS, "3F2B8C1E-9A4D-4E7F-8B6A-0C1D2E3F4A5B", NOW, 60, &c);
+    tok = token_issue(TOK_ACCESS, "3F2B8C1E-9A4D-4E7F-8B6A-0C1D2E3F4A5B", SID, NOW, 60, &c);
     assert_non_null(tok);
     assert_int_equal(token_verify(tok, NOW, &c), TOK_OK);
     assert_string_equal(c.user_id, "3F2B8C1E-9A4D-4E7F-8B6A-0C1D2E3F4A5B");
@@ -230,6 +233,31 @@ static void test_foreign_hs256(void **state)
     free(tok);
 }
 
+/* Tokens issued before login sessions carry no sid: they verify with an
+ * empty one. A sid that is present must be a non-empty string that fits. */
+static void test_session_claim(void **state)
+{
+    tok_claims c;
+    char *tok, *g;
+    (void)state;
+    set_key(KEY_A);
+    tok = libjwt_token(JWT_ALG_HS256, KEY_A, GOOD_GRANTS);
+    memset(&c, 0x55, sizeof c);
+    assert_int_equal(token_verify(tok, NOW, &c), TOK_OK);
+    assert_string_equal(c.sid, "");
+    free(tok);
+    g = grants_with("sid", json_string(SID));
+    tok = libjwt_token(JWT_ALG_HS256, KEY_A, g);
+    assert_int_equal(token_verify(tok, NOW, &c), TOK_OK);
+    assert_string_equal(c.sid, SID);
+    free(tok);
+    free(g);
+    expect_grants_invalid("sid", json_integer(7));
+    expect_grants_invalid("sid", json_string(""));
+    expect_grants_invalid("sid", json_null());
+    expect_grants_invalid("sid", json_string("0123456789012345678901234567890123456789"));
+}
+
 /* ---- expiry ------------------------------------------------------------ */
 
 static void test_expiry_boundary(void **state)
@@ -238,7 +266,7 @@ static void test_expiry_boundary(void **state)
     char *tok;
     (void)state;
     set_key(KEY_A);
-    tok = token_issue(TOK_ACCESS, UID, NOW, 60, &c);
+    tok = token_issue(TOK_ACCESS, UID, SID, NOW, 60, &c);
     assert_non_null(tok);
     assert_int_equal(token_verify(tok, NOW, &c), TOK_OK);
     assert_int_equal(token_verify(tok, NOW + 59, &c), TOK_OK);
@@ -248,7 +276,7 @@ static void test_expiry_boundary(void **state)
     assert_int_equal(token_verify(tok, 0, &c), TOK_OK);
     free(tok);
 
-    tok = token_issue(TOK_ACCESS, UID, NOW, 0, &c);                   /* born expired */
+    tok = token_issue(TOK_ACCESS, UID, SID, NOW, 0, &c);                   /* born expired */
     assert_non_null(tok);
     assert_int_equal(token_verify(tok, NOW, &c), TOK_EXPIRED);
     free(tok);
@@ -277,7 +305,7 @@ static void test_tamper_every_char(void **state)
     int parts[3] = { 0, 0, 0 }, part = 0;
     (void)state;
     set_key(KEY_A);
-    tok = token_issue(TOK_ACCESS, UID, NOW, 3600, &c);
+    tok = token_issue(TOK_ACCESS, UID, SID, NOW, 3600, &c);
     assert_non_null(tok);
     n = strlen(tok);
     for (size_t i = 0; i < n; i++) {
@@ -311,7 +339,7 @@ static void test_tamper_structure(void **state)
     const char *p1, *p2;
     (void)state;
     set_key(KEY_A);
-    tok = token_issue(TOK_ACCESS, UID, NOW, 3600, &c);
+    tok = token_issue(TOK_ACCESS, UID, SID, NOW, 3600, &c);
     assert_non_null(tok);
     p1 = strchr(tok, '.') + 1;
     p2 = strchr(p1, '.') + 1;
@@ -348,7 +376,7 @@ static void test_wrong_key(void **state)
     char *tok;
     (void)state;
     set_key(KEY_A);
-    tok = token_issue(TOK_ACCESS, UID, NOW, 3600, &c);
+    tok = token_issue(TOK_ACCESS, UID, SID, NOW, 3600, &c);
     assert_non_null(tok);
     set_key(KEY_B);
     assert_int_equal(token_verify(tok, NOW, &c), TOK_INVALID);
@@ -366,7 +394,7 @@ static void test_binary_key(void **state)
     char *tok;
     (void)state;
     assert_int_equal(token_set_key(ka, sizeof ka - 1), 0);
-    tok = token_issue(TOK_ACCESS, UID, NOW, 3600, &c);
+    tok = token_issue(TOK_ACCESS, UID, SID, NOW, 3600, &c);
     assert_non_null(tok);
     assert_int_equal(token_verify(tok, NOW, &c), TOK_OK);
     assert_int_equal(token_set_key(kb, sizeof kb - 1), 0);
@@ -383,10 +411,10 @@ static void test_empty_key(void **state)
     char *tok;
     (void)state;
     set_key(KEY_A);
-    tok = token_issue(TOK_ACCESS, UID, NOW, 3600, &c);
+    tok = token_issue(TOK_ACCESS, UID, SID, NOW, 3600, &c);
     assert_non_null(tok);
     assert_int_equal(token_set_key("", 0), 0);
-    assert_null(token_issue(TOK_ACCESS, UID, NOW, 3600, &c));
+    assert_null(token_issue(TOK_ACCESS, UID, SID, NOW, 3600, &c));
     assert_int_equal(token_verify(tok, NOW, &c), TOK_INVALID);
     free(tok);
     set_key(KEY_A);
@@ -488,7 +516,7 @@ static void test_non_uuid_user(void **state)
     (void)state;
     set_key(KEY_A);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        char *tok = token_issue(TOK_ACCESS, bad[i], NOW, 3600, &c);
+        char *tok = token_issue(TOK_ACCESS, bad[i], SID, NOW, 3600, &c);
         if (tok) {                                /* issuing may refuse early */
             expect_invalid(tok);
             free(tok);
@@ -654,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_mistyped_claims),
         cmocka_unit_test(test_non_uuid_user),
         cmocka_unit_test(test_extra_claims),
+        cmocka_unit_test(test_session_claim),
         cmocka_unit_test(test_length_cap),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_random_garbage),

