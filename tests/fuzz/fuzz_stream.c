@@ -2,10 +2,8 @@
  * (src/llm/sse.c + src/llm/stream.c): the first byte picks the provider,
  * the second how the rest is cut into feeds; the decoder must give the same
  * pieces, counts and verdict whole and cut, every piece valid UTF-8.
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
- *     tests/fuzz/fuzz_stream.c src/llm/stream.c src/llm/sse.c src/llm/common.c \
- *     src/util/buf.c src/util/utf8.c $(pkg-config --libs jansson) -o build/fuzz_stream
- *   build/fuzz_stream -max_total_time=60 tests/fixtures/streams */
+ * Built and run by tests/fuzz/run.sh (seeds: one stream per provider format
+ * in tests/fuzz/corpus/stream). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
