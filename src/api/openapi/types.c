@@ -248,7 +248,7 @@ int oas_scalar_parse(const char *spec, oas_scalar *out)
     if (!split_bounds(s, base, sizeof base, &lo, &hi) || strlen(base) >= sizeof out->base) {
         return -1;
     }
-    snprintf(out->base, sizeof out->base, "%s", base);
+    memcpy(out->base, base, strlen(base) + 1);     /* its length checked above */
     out->has_lo = lo != NULL;
     out->has_hi = hi != NULL;
     out->lo = lo ? (long)json_integer_value(lo) : 0;
