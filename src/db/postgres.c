@@ -19,6 +19,7 @@ typedef struct pg_stmt {
     char *vals[DB_MAX_PARAMS];      /* owned copies of bound values */
     int lens[DB_MAX_PARAMS];
     int fmts[DB_MAX_PARAMS];        /* 0 text, 1 binary (blobs) */
+    bool bind_failed;               /* a value could not be copied: never run with NULL */
     PGresult *res;
     int row, nrows;
     int64_t changes;
@@ -175,8 +176,10 @@ static void pg_set(db_stmt *st, int idx, const void *p, size_t n, int fmt, int n
     if (null)
         return;
     ps->vals[i] = malloc(n + 1);
-    if (!ps->vals[i])
+    if (!ps->vals[i]) {
+        ps->bind_failed = true;
         return;
+    }
     if (n)
         memcpy(ps->vals[i], p, n);
     ps->vals[i][n] = '\0';
@@ -197,6 +200,10 @@ static void pg_bind_int(db_stmt *st, int idx, int64_t v)
 static db_rc pg_run(pg_stmt *ps)
 {
     pg_db *pd = (pg_db *)ps->base.owner;
+    if (ps->bind_failed) {
+        log_error("postgres statement not run: a parameter could not be copied (out of memory)");
+        return DB_ERR;
+    }
     db_count_stmt();
     ps->res = PQexecPrepared(pd->conn, ps->name, ps->nparams,
                              (const char *const *)ps->vals, ps->lens, ps->fmts, 0);
@@ -245,6 +252,7 @@ static void pg_reset(db_stmt *st)
 {
     pg_stmt *ps = (pg_stmt *)st;
     pg_clear(ps);
+    ps->bind_failed = false;
     for (int i = 0; i < DB_MAX_PARAMS; i++) {
         free(ps->vals[i]);
         ps->vals[i] = NULL;

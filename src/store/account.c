@@ -28,13 +28,14 @@ st_rc account_set_retention(const char *user_id, int auto_store, const char *per
     return res == ST_OK ? user_get(user_id, out) : res;
 }
 
-static void read_counts(db_stmt *st, void *row)
+static bool read_counts(db_stmt *st, void *row)
 {
     cleanup_counts *out = row;
     out->workspaces = db_col_int(st, 0);
     out->conversations = db_col_int(st, 1);
     out->memories = db_col_int(st, 2);
     out->messages = db_col_int(st, 3);
+    return true;
 }
 
 typedef struct cleanup_job {

@@ -5,12 +5,13 @@
 #include "store/rows.h"
 #include "store/stamps.h"
 #include "util/ids.h"
+#include "util/oom.h"
 
 st_rc activity_add(db *d, const char *wid, const char *type, const char *message,
                    json_t *metadata, int64_t now)
 {
     char id[ID_MAX];
-    char *meta = json_dumps(metadata, JSON_COMPACT);
+    char *meta = json_dumps_whole(metadata, JSON_COMPACT);
     json_decref(metadata);
     id_prefixed("activity", id, sizeof id);
     st_rc res = meta ? st_run(d, "INSERT INTO activities (id, workspace_id, type, description,"
@@ -31,14 +32,18 @@ void activity_rows_free(activity_row *rows, size_t n)
     free(rows);
 }
 
-static void read_activity(db_stmt *st, void *row)
+static bool read_activity(db_stmt *st, void *row)
 {
     activity_row *a = row;
+    memset(a, 0, sizeof *a);
     COL_COPY(a->id, st, 0);
     COL_COPY(a->type, st, 1);
-    a->message = col_dup_str(st, 2);
-    a->metadata = col_dup_str(st, 3);
     a->timestamp = db_col_int(st, 4);
+    if (col_dup_str(st, 2, &a->message) && col_dup_str(st, 3, &a->metadata))
+        return true;
+    free(a->message);
+    a->message = NULL;
+    return false;
 }
 
 st_rc activity_list(const char *wid, page pg, activity_row **out, size_t *n)

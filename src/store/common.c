@@ -83,8 +83,8 @@ st_rc st_one(db_stmt *st, st_read_fn read, void *row)
     if (!st)
         return ST_DB_ERROR;
     db_rc rc = db_step(st);
-    if (rc == DB_ROW)
-        read(st, row);
+    if (rc == DB_ROW && !read(st, row))
+        rc = DB_ERR;
     db_reset(st);
     return rc == DB_ROW ? ST_OK : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
 }
@@ -111,7 +111,10 @@ st_rc st_rows(db_stmt *st, size_t size, st_read_fn read, void *rowsp, size_t *n)
             cap = c;
             memcpy(rowsp, &rows, sizeof rows);
         }
-        read(st, rows + *n * size);
+        if (!read(st, rows + *n * size)) {
+            rc = DB_ERR;
+            break;
+        }
         (*n)++;
     }
     db_reset(st);

@@ -36,38 +36,43 @@ void conv_rows_free(conv_row *rows, size_t n)
     ST_FREE_ROWS(rows, n, conv_row_free);
 }
 
-static void read_conv(db_stmt *st, void *row)
+static bool read_conv(db_stmt *st, void *row)
 {
     conv_row *c = row;
     memset(c, 0, sizeof *c);
     COL_COPY(c->id, st, 0);
     COL_COPY(c->workspace_id, st, 1);
-    c->title = col_dup_str(st, 2);
-    c->model_id = col_dup_str(st, 3);
     COL_COPY(c->status, st, 4);
     c->created_at = db_col_int(st, 5);
     c->updated_at = db_col_int(st, 6);
     c->message_count = db_col_int(st, 7);
+    if (col_dup_str(st, 2, &c->title) && col_dup_str(st, 3, &c->model_id))
+        return true;
+    conv_row_free(c);
+    return false;
 }
 
-static void read_message(db_stmt *st, void *row)
+static bool read_message(db_stmt *st, void *row)
 {
     message_row *m = row;
     memset(m, 0, sizeof *m);
     COL_COPY(m->id, st, 0);
     COL_COPY(m->conversation_id, st, 1);
     COL_COPY(m->role, st, 2);
-    m->content = col_dup_str(st, 3);
     m->pinned = db_col_int(st, 4) != 0;
-    m->metadata = col_dup_str(st, 5);
     m->timestamp = db_col_int(st, 6);
+    if (col_dup_str(st, 3, &m->content) && col_dup_str(st, 5, &m->metadata))
+        return true;
+    message_row_free(m);
+    return false;
 }
 
-static void read_injection(db_stmt *st, void *row)
+static bool read_injection(db_stmt *st, void *row)
 {
     injection_row *j = row;
     COL_COPY(j->memory_id, st, 0);
     j->active = db_col_int(st, 1) != 0;
+    return true;
 }
 
 static st_rc load_injections(db *d, conv_row *c)

@@ -9,11 +9,12 @@ typedef struct counter_job {
     int64_t total, window_end;  /* out */
 } counter_job;
 
-static void read_counter(db_stmt *st, void *row)
+static bool read_counter(db_stmt *st, void *row)
 {
     counter_job *c = row;
     c->total = db_col_int(st, 0);
     c->window_end = db_col_int(st, 1);
+    return true;
 }
 
 /* One statement for every node at once: the row lock of the upsert orders

@@ -4,6 +4,7 @@
 
 #include "store/internal.h"
 #include "util/isotime.h"
+#include "util/oom.h"
 
 #include <string.h>
 
@@ -29,7 +30,7 @@ static json_t *text_col(db_stmt *st, int col)
 static json_t *json_col(db_stmt *st, int col, json_t *dflt)
 {
     const char *s = db_col_text(st, col);
-    json_t *v = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+    json_t *v = s ? json_parse(s, strlen(s), JSON_DECODE_ANY, NULL) : NULL;
     if (!v)
         return dflt;
     json_decref(dflt);
@@ -44,7 +45,10 @@ static st_rc json_rows(db_stmt *st, json_t *(*item)(db_stmt *st), json_t *arr)
         return ST_DB_ERROR;
     db_rc rc;
     while ((rc = db_step(st)) == DB_ROW)
-        json_array_append_new(arr, item(st));
+        if (json_array_append_new(arr, item(st)) != 0) {
+            rc = DB_ERR;        /* never an export missing a row */
+            break;
+        }
     db_reset(st);
     return rc == DB_DONE ? ST_OK : ST_DB_ERROR;
 }
@@ -82,7 +86,8 @@ static st_rc attach_messages(db *d, json_t *convs)
                               message_item, &msgs);
         if (res != ST_OK)
             return res;
-        json_object_set_new(conv, "messages", msgs);
+        if (json_object_set_new(conv, "messages", msgs) != 0)
+            return ST_DB_ERROR;         /* never an export missing messages */
     }
     return ST_OK;
 }

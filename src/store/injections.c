@@ -20,11 +20,14 @@ void context_free(context_memory *mems, size_t nmems, message_row *history, size
     free(history);
 }
 
-static void read_context_memory(db_stmt *st, void *row)
+static bool read_context_memory(db_stmt *st, void *row)
 {
     context_memory *m = row;
-    m->title = col_dup_str(st, 0);
-    m->content = col_dup_str(st, 1);
+    if (col_dup_str(st, 0, &m->title) && col_dup_str(st, 1, &m->content))
+        return true;
+    free(m->title);
+    m->title = NULL;
+    return false;
 }
 
 static st_rc context_memories(db *d, const char *cid, context_memory **out, size_t *n)
@@ -55,8 +58,11 @@ static st_rc context_history(db *d, const char *cid, int64_t before_us, const ch
         COL_COPY(m->id, st, 0);
         COL_COPY(m->conversation_id, st, 1);
         COL_COPY(m->role, st, 2);
-        m->content = col_dup_str(st, 3);
         m->timestamp = db_col_int(st, 6);
+        if (!col_dup_str(st, 3, &m->content)) {
+            rc = DB_ERR;
+            break;
+        }
     }
     db_reset(st);
     for (size_t i = 0; i < *n / 2; i++) {     /* newest-first → oldest-first */
@@ -108,9 +114,10 @@ typedef struct toggle_job {
     bool active;                /* out */
 } toggle_job;
 
-static void read_active(db_stmt *st, void *row)
+static bool read_active(db_stmt *st, void *row)
 {
     *(bool *)row = db_col_int(st, 0) != 0;
+    return true;
 }
 
 static st_rc toggle_on(db *d, void *ctx)
@@ -143,14 +150,16 @@ typedef struct close_job {
     char mid[ID_MAX];           /* out: the summary memory's id */
 } close_job;
 
-static void read_workspace_id(db_stmt *st, void *row)
+static bool read_workspace_id(db_stmt *st, void *row)
 {
     col_copy(row, 40, st, 0);
+    return true;
 }
 
-static void read_status(db_stmt *st, void *row)
+static bool read_status(db_stmt *st, void *row)
 {
     col_copy(row, 16, st, 0);
+    return true;
 }
 
 static st_rc close_on(db *d, void *ctx)

@@ -25,21 +25,22 @@ void integration_rows_free(integration_row *rows, size_t n)
     ST_FREE_ROWS(rows, n, integration_row_free);
 }
 
-static void read_integration(db_stmt *st, void *row)
+static bool read_integration(db_stmt *st, void *row)
 {
     integration_row *i = row;
     memset(i, 0, sizeof *i);
     COL_COPY(i->id, st, 0);
     COL_COPY(i->user_id, st, 1);
     COL_COPY(i->provider, st, 2);
-    i->model_id = col_dup(st, 3);
-    i->model_name = col_dup(st, 4);
-    i->api_key = col_dup_str(st, 5);
     COL_COPY(i->status, st, 6);
     i->last_tested = db_col_null(st, 7) ? 0 : db_col_int(st, 7);
-    i->error_message = col_dup(st, 8);
     i->created_at = db_col_int(st, 9);
     i->updated_at = db_col_int(st, 10);
+    if (col_dup(st, 3, &i->model_id) && col_dup(st, 4, &i->model_name) &&
+        col_dup_str(st, 5, &i->api_key) && col_dup(st, 8, &i->error_message))
+        return true;
+    integration_row_free(i);
+    return false;
 }
 
 st_rc integration_list(const char *user_id, page pg, integration_row **out, size_t *n,

@@ -111,17 +111,19 @@ st_rc st_write_stmt(stamp_set stamps, const char *sql, const st_arg *args, size_
 
 /* ---- reading rows ----------------------------------------------------------
  * read fills one row (a pointer to the caller's row type) from the current
- * result row. */
-typedef void (*st_read_fn)(db_stmt *st, void *row);
+ * result row. It returns false when a copy could not be made (out of
+ * memory), having freed what it had copied: the row is then all zero. */
+typedef bool (*st_read_fn)(db_stmt *st, void *row);
 
 /* Steps st once and resets it: ST_OK with the row read into row,
- * ST_NOT_FOUND when there is none, ST_DB_ERROR on failure. */
+ * ST_NOT_FOUND when there is none, ST_DB_ERROR on failure (the row could
+ * not be read included). */
 st_rc st_one(db_stmt *st, st_read_fn read, void *row);
 
 /* Reads every row of st into a growing array (capacity doubling) of
  * elements of size bytes: rowsp points at the caller's `T *rows` (NULL or
  * an array of *n elements to append to), n at its count. Resets st. On
- * ST_DB_ERROR the rows read so far stay in *rowsp / *n for the caller to
+ * ST_DB_ERROR (a row that could not be read included) the rows read so far stay in *rowsp / *n for the caller to
  * free with its own row-freeing function. */
 st_rc st_rows(db_stmt *st, size_t size, st_read_fn read, void *rowsp, size_t *n);
 
@@ -160,7 +162,7 @@ st_rc activity_add(db *d, const char *wid, const char *type, const char *message
     "t.workspace_id, t.id, t.user_id, t.role, t.status, t.joined_at, u.name, u.email"
 
 /* Reads one member_row (an st_read_fn). */
-void read_member(db_stmt *st, void *row);
+bool read_member(db_stmt *st, void *row);
 
 /* Inserts a membership inside the caller's transaction; the new tm- id goes
  * to id_out when not NULL. */

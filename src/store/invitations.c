@@ -27,19 +27,20 @@ void invitation_rows_free(invitation_row *rows, size_t n)
     ST_FREE_ROWS(rows, n, invitation_row_free);
 }
 
-static void read_invitation(db_stmt *st, void *row)
+static bool read_invitation(db_stmt *st, void *row)
 {
     invitation_row *r = row;
     memset(r, 0, sizeof *r);
     COL_COPY(r->id, st, 0);
     COL_COPY(r->workspace_id, st, 1);
-    r->workspace_name = col_dup_str(st, 2);
-    r->inviter_name = col_dup_str(st, 3);
-    r->inviter_email = col_dup_str(st, 4);
-    r->invitee_email = col_dup_str(st, 5);
     COL_COPY(r->role, st, 6);
     COL_COPY(r->status, st, 7);
     r->created_at = db_col_int(st, 8);
+    if (col_dup_str(st, 2, &r->workspace_name) && col_dup_str(st, 3, &r->inviter_name) &&
+        col_dup_str(st, 4, &r->inviter_email) && col_dup_str(st, 5, &r->invitee_email))
+        return true;
+    invitation_row_free(r);
+    return false;
 }
 
 static st_rc get_invitation(db *d, const char *id, invitation_row *out)
@@ -55,12 +56,13 @@ typedef struct invitee {
     char status[16];            /* of an invitation to the workspace, or "" */
 } invitee;
 
-static void read_invitee(db_stmt *st, void *row)
+static bool read_invitee(db_stmt *st, void *row)
 {
     invitee *v = row;
     COL_COPY(v->uid, st, 0);
     v->member = db_col_int(st, 1) > 0;
     COL_COPY(v->status, st, 2);
+    return true;
 }
 
 typedef struct invite_job {

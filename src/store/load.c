@@ -16,7 +16,7 @@ static int64_t max_of(const int64_t *v, size_t n)
     return m;
 }
 
-static void read_stats(db_stmt *st, void *row)
+static bool read_stats(db_stmt *st, void *row)
 {
     ws_stats *out = row;
     int64_t times[5];
@@ -30,6 +30,7 @@ static void read_stats(db_stmt *st, void *row)
     out->last_activity = max_of(times, 5);
     int64_t load = 10 * out->active_conversations + out->recent_messages;
     out->load = load > 100 ? 100 : (int)load;
+    return true;
 }
 
 static st_rc stats_on(db *d, const char *wid, int64_t now, ws_stats *out)
@@ -62,11 +63,12 @@ st_rc ws_service_stats(const char *wid, int64_t now, ws_stats *out)
     return stats_on(db_thread(), wid, now, out);
 }
 
-static void read_point(db_stmt *st, void *row)
+static bool read_point(db_stmt *st, void *row)
 {
     load_point *p = row;
     p->timestamp = db_col_int(st, 0);
     p->value = (int)db_col_int(st, 1);
+    return true;
 }
 
 st_rc load_snapshots(const char *wid, int64_t since, load_point **out, size_t *n)

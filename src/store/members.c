@@ -19,7 +19,7 @@ void member_row_free(member_row *m)
     m->name = m->email = NULL;
 }
 
-void read_member(db_stmt *st, void *row)
+bool read_member(db_stmt *st, void *row)
 {
     member_row *m = row;
     memset(m, 0, sizeof *m);
@@ -29,8 +29,10 @@ void read_member(db_stmt *st, void *row)
     COL_COPY(m->role, st, 3);
     COL_COPY(m->status, st, 4);
     m->joined_at = db_col_int(st, 5);
-    m->name = col_dup_str(st, 6);
-    m->email = col_dup_str(st, 7);
+    if (col_dup_str(st, 6, &m->name) && col_dup_str(st, 7, &m->email))
+        return true;
+    member_row_free(m);
+    return false;
 }
 
 st_rc member_insert(db *d, const char *wid, const char *user_id, const char *role,

@@ -46,28 +46,35 @@ char *memory_snippet(const char *content)
     return s;
 }
 
-static void read_memory(db_stmt *st, void *row)
+static bool read_memory(db_stmt *st, void *row)
 {
     memory_row *m = row;
     memset(m, 0, sizeof *m);
     COL_COPY(m->id, st, 0);
     COL_COPY(m->workspace_id, st, 1);
-    m->title = col_dup_str(st, 2);
-    m->content = col_dup_str(st, 3);
-    m->snippet = col_dup_str(st, 4);
-    m->tags = col_dup_str(st, 5);
-    m->metadata = col_dup_str(st, 6);
-    size_t bytes = 0;
-    const void *blob = db_col_blob(st, 7, &bytes);
-    size_t dim = (size_t)db_col_int(st, 8);
-    if (blob && dim && bytes == dim * sizeof(float) && (m->embedding = malloc(bytes))) {
-        memcpy(m->embedding, blob, bytes);
-        m->dim = dim;
-    }
     COL_COPY(m->model, st, 9);
     m->version = db_col_int(st, 10);
     m->created_at = db_col_int(st, 11);
     m->updated_at = db_col_int(st, 12);
+    if (!col_dup_str(st, 2, &m->title) || !col_dup_str(st, 3, &m->content) ||
+        !col_dup_str(st, 4, &m->snippet) || !col_dup_str(st, 5, &m->tags) ||
+        !col_dup_str(st, 6, &m->metadata))
+        goto fail;
+    size_t bytes = 0;
+    const void *blob = db_col_blob(st, 7, &bytes);
+    size_t dim = (size_t)db_col_int(st, 8);
+    if (!blob && dim && !db_col_null(st, 7))
+        goto fail;          /* the engine could not decode it (out of memory) */
+    if (blob && dim && bytes == dim * sizeof(float)) {
+        if (!(m->embedding = malloc(bytes)))
+            goto fail;      /* not "no vector": that would be stored back as such */
+        memcpy(m->embedding, blob, bytes);
+        m->dim = dim;
+    }
+    return true;
+fail:
+    memory_row_free(m);
+    return false;
 }
 
 /* Reads all rows of a bound statement (NULL: an error) into *out. */
@@ -92,9 +99,10 @@ st_rc memory_get(const char *id, memory_row *out)
     return memory_get_on(db_thread(), id, out);
 }
 
-static void read_generation(db_stmt *st, void *row)
+static bool read_generation(db_stmt *st, void *row)
 {
     *(int64_t *)row = db_col_int(st, 0);
+    return true;
 }
 
 /* Counters and generation move together with every memory change. Runs

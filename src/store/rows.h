@@ -5,15 +5,19 @@
 
 #include "db/db.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Heap copy of a text column (NULL for SQL NULL). */
-static inline char *col_dup(db_stmt *st, int col)
+/* Heap copy of a text column into *dst (NULL for SQL NULL). False only when
+ * out of memory: a reader then fails rather than pass a NULL field on as
+ * "no value". */
+static inline bool col_dup(db_stmt *st, int col, char **dst)
 {
     const char *s = db_col_text(st, col);
-    return s ? strdup(s) : NULL;
+    *dst = s ? strdup(s) : NULL;
+    return !s || *dst;
 }
 
 /* Copies a text column into a fixed buffer ("" for NULL), truncating. */
@@ -29,11 +33,13 @@ static inline void col_copy(char *dst, size_t dstsz, db_stmt *st, int col)
 }
 #define COL_COPY(dst, st, col) col_copy((dst), sizeof(dst), (st), (col))
 
-/* Heap copy that is never NULL ("" for SQL NULL); NULL only when out of memory. */
-static inline char *col_dup_str(db_stmt *st, int col)
+/* Heap copy into *dst that is never NULL ("" for SQL NULL); false (and *dst
+ * NULL) only when out of memory. */
+static inline bool col_dup_str(db_stmt *st, int col, char **dst)
 {
     const char *s = db_col_text(st, col);
-    return strdup(s ? s : "");
+    *dst = strdup(s ? s : "");
+    return *dst != NULL;
 }
 
 #endif

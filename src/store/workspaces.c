@@ -62,13 +62,15 @@ static int64_t max3(int64_t a, int64_t b, int64_t c)
     return m > c ? m : c;
 }
 
-static void read_ws(db_stmt *st, void *row)
+static bool read_ws(db_stmt *st, void *row)
 {
     ws_row *w = row;
     memset(w, 0, sizeof *w);
+    if (!col_dup_str(st, 1, &w->name) || !col_dup(st, 2, &w->description)) {
+        ws_row_free(w);
+        return false;
+    }
     COL_COPY(w->id, st, 0);
-    w->name = col_dup_str(st, 1);
-    w->description = col_dup(st, 2);
     COL_COPY(w->owner_id, st, 3);
     w->created_at = db_col_int(st, 4);
     w->updated_at = db_col_int(st, 5);
@@ -76,6 +78,7 @@ static void read_ws(db_stmt *st, void *row)
     w->embeddings = db_col_int(st, 7);
     w->conversations = db_col_int(st, 8);
     w->last_activity = max3(w->updated_at, db_col_int(st, 9), db_col_int(st, 10));
+    return true;
 }
 
 /* Appends a member to the workspace it belongs to (rows arrive grouped). */

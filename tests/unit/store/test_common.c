@@ -23,7 +23,7 @@ typedef struct item {
     bool name_null;
 } item;
 
-static void read_item(db_stmt *st, void *row)
+static bool read_item(db_stmt *st, void *row)
 {
     item *it = row;
     memset(it, 0, sizeof *it);
@@ -32,6 +32,18 @@ static void read_item(db_stmt *st, void *row)
     const char *s = db_col_text(st, 1);
     snprintf(it->name, sizeof it->name, "%s", s ? s : "");
     db_col_blob(st, 2, &it->bloblen);
+    return true;
+}
+
+/* A reader that cannot copy row n == 2 (as when out of memory). */
+static bool read_item_but_2(db_stmt *st, void *row)
+{
+    item *it = row;
+    read_item(st, row);
+    if (it->n != 2)
+        return true;
+    memset(it, 0, sizeof *it);
+    return false;
 }
 
 static char dir[] = "/tmp/chimera-stc-XXXXXX";
@@ -129,6 +141,20 @@ static void test_rows_grow(void **state)
                              read_item, &rows, &n), ST_OK);
     assert_int_equal(n, 0);
     assert_null(rows);
+    /* a row that cannot be read fails the read, keeping the rows before it
+     * for the caller to free; never a row with fields missing */
+    assert_int_equal(st_rows(st_prep(d, "SELECT n, name, b FROM t WHERE n < $1 ORDER BY n",
+                                     ST_I(10)), sizeof *rows, read_item_but_2, &rows, &n),
+                     ST_DB_ERROR);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[1].n, 1);
+    free(rows);
+    item it;
+    assert_int_equal(st_one(st_prep(d, "SELECT n, name, b FROM t WHERE n = $1", ST_I(2)),
+                            read_item_but_2, &it), ST_DB_ERROR);
+    assert_int_equal(st_one(st_prep(d, "SELECT n, name, b FROM t WHERE n = $1", ST_I(3)),
+                            read_item_but_2, &it), ST_OK);
+    assert_int_equal(it.n, 3);
     assert_int_equal(st_run(d, "DELETE FROM t WHERE n >= $1", ST_I(0)), ST_OK);
 }
 
