@@ -115,6 +115,8 @@ static int bk_check_dest(bk_job *j, bool force)
     }
     if (S_ISDIR(st.st_mode))
         return bk_fail(j, "%s is a folder, not a file", j->dest);
+    if (!S_ISREG(st.st_mode))   /* --force must never replace a device or a pipe */
+        return bk_fail(j, "%s is not a regular file", j->dest);
     if (stat(j->src, &live) == 0 && live.st_dev == st.st_dev && live.st_ino == st.st_ino)
         return bk_fail(j, "%s is the live database itself", j->dest);
     if (!force)
@@ -145,6 +147,7 @@ static int bk_open(bk_job *j)
         return bk_fail(j, "cannot open the database %s: %s", j->src, strerror(errno));
     /* Read-write without CREATE: a WAL database is read through its -shm
      * index, which a read-only connection may be unable to set up. */
+    db_sqlite_faults_install();
     if (sqlite3_open_v2(j->src, &j->from, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
         return bk_fail(j, "cannot open the database %s: %s", j->src,
                        j->from ? sqlite3_errmsg(j->from) : "out of memory");

@@ -11,6 +11,7 @@ password, and a non-zero exit.
 """
 import os
 import sqlite3
+import stat
 import subprocess
 import threading
 import time
@@ -189,6 +190,19 @@ def test_force_never_overwrites_the_live_database(live):
     assert "live database" in p.stderr, p.stderr
     assert os.path.getsize(path) == size
     assert ca.health_ok(Api(live))
+
+
+@sqlite_only
+def test_force_never_replaces_what_is_not_a_regular_file(live, tmp_path):
+    # a named pipe stands for any device: `backup /dev/null --force` run as
+    # root replaced the device with a database file
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    p = run_backup([str(fifo), "--force"], live.database_url())
+    assert p.returncode != 0
+    assert "not a regular file" in p.stderr, p.stderr
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert leftovers(tmp_path, "pipe") == []
 
 
 @sqlite_only
