@@ -17,8 +17,10 @@
 #include "http/server.h"
 #include "http/static.h"
 #include "imports/init.h"
+#include "util/fault.h"
 #include "util/ids.h"
 #include "util/log.h"
+#include "util/oom.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -274,6 +276,8 @@ static int wants_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    oom_watch_json();
+    fault_arm_env();
     const char *cmd = argc > 1 ? argv[1] : NULL;
     if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(USAGE, cmd ? stdout : stderr);

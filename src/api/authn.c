@@ -39,12 +39,16 @@ int api_verify_token(http_req *r)
         return -1;
     auth_user *au = calloc(1, sizeof *au);
     if (!au) {
-        resp_error(r, 500, "Internal server error");
+        resp_no_memory(r);
         return -1;
     }
     r->user = au;
-    if (token_verify(tok, time_now_us() / 1000000, &au->claims) != TOK_OK ||
-        au->claims.type != TOK_ACCESS) {
+    tok_rc rc = token_verify(tok, time_now_us() / 1000000, &au->claims);
+    if (rc == TOK_NO_MEMORY) {
+        resp_no_memory(r);
+        return -1;
+    }
+    if (rc != TOK_OK || au->claims.type != TOK_ACCESS) {
         resp_error(r, 401, TOKEN_INVALID_MSG);
         return -1;
     }

@@ -6,6 +6,7 @@
 #include "db/db.h"
 #include "http/ratelimit.h"
 #include "store/counters.h"
+#include "util/fault.h"
 #include "util/isotime.h"
 #include "util/log.h"
 
@@ -164,6 +165,7 @@ static bool wait_tick(void)
 
 static void *flush_loop(void *arg)
 {
+    fault_exempt_thread();
     (void)arg;
     int64_t next_purge = 0;
     while (wait_tick()) {

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "http/response.h"
 #include "util/email.h"
+#include "util/oom.h"
 #include "util/utf8.h"
 
 #include <ctype.h>
@@ -67,7 +68,12 @@ json_t *val_body(http_req *r)
         return NULL;
     }
     json_error_t err;
-    json_t *v = json_loadb(s, len, JSON_DECODE_ANY, &err);
+    unsigned long oom = oom_failures();
+    json_t *v = json_parse(s, len, JSON_DECODE_ANY, &err);
+    if (!v && oom_failures() != oom) {
+        resp_no_memory(r);
+        return NULL;
+    }
     if (!v) {
         resp_errorf(r, 400, "JSON parse error - %s (line %d column %d)", err.text, err.line,
                     err.column);

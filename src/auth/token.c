@@ -1,8 +1,11 @@
 /* token.c — see token.h. */
 #include "auth/token.h"
 
+#include "util/fault.h"
 #include "util/ids.h"
+#include "util/oom.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <jwt.h>
@@ -55,7 +58,11 @@ char *token_issue(tok_type type, const char *user_id, const char *sid, int64_t n
         (*c->sid && jwt_add_grant(jwt, "sid", c->sid)) ||
         jwt_set_alg(jwt, JWT_ALG_HS256, tok_key, (int)tok_keylen))
         goto out;
-    copy = jwt_encode_str(jwt);     /* malloc'd by libjwt 1.x: free() */
+    /* malloc'd by libjwt 1.x: free(). Its encoder passes a failed
+     * json_dumps_whole() on to strlen(): no injected fault inside it. */
+    fault_pause();
+    copy = jwt_encode_str(jwt);
+    fault_resume();
 out:
     jwt_free(jwt);
     return copy;
@@ -77,7 +84,7 @@ static int claim_str(json_t *claims, const char *name, char *dst, size_t dstsz)
 static tok_rc read_claims(jwt_t *jwt, tok_claims *c)
 {
     char *text = jwt_get_grants_json(jwt, NULL);
-    json_t *claims = text ? json_loads(text, 0, NULL) : NULL;
+    json_t *claims = text ? json_parse(text, strlen(text), 0, NULL) : NULL;
     char type[16];
     tok_rc rc = TOK_INVALID;
     free(text);
@@ -197,11 +204,17 @@ static tok_rc token_verify_uncached(const char *token, int64_t now_s, tok_claims
     memset(c, 0, sizeof *c);
     if (!tok_key || !token || strlen(token) > TOKEN_MAX_LEN)
         return TOK_INVALID;
-    if (jwt_decode(&jwt, token, tok_key, (int)tok_keylen) != 0 || !jwt)
-        return TOK_INVALID;
-    /* libjwt verifies with the header's alg; we accept exactly one. */
-    if (jwt_get_alg(jwt) == JWT_ALG_HS256 && read_claims(jwt, c) == TOK_OK)
-        rc = c->exp > now_s ? TOK_OK : TOK_EXPIRED;
-    jwt_free(jwt);
+    unsigned long oom = oom_failures();
+    fault_pause();      /* libjwt parses with jansson: see json_parse() */
+    int err = jwt_decode(&jwt, token, tok_key, (int)tok_keylen);
+    fault_resume();
+    if (err == 0 && jwt) {
+        /* libjwt verifies with the header's alg; we accept exactly one. */
+        if (jwt_get_alg(jwt) == JWT_ALG_HS256 && read_claims(jwt, c) == TOK_OK)
+            rc = c->exp > now_s ? TOK_OK : TOK_EXPIRED;
+        jwt_free(jwt);
+    }
+    if (rc == TOK_INVALID && (err == ENOMEM || oom_failures() != oom))
+        rc = TOK_NO_MEMORY;
     return rc;
 }

@@ -20,7 +20,8 @@ typedef struct tok_claims {
     int64_t exp;        /* seconds */
 } tok_claims;
 
-typedef enum tok_rc { TOK_OK = 0, TOK_INVALID, TOK_EXPIRED } tok_rc;
+/* TOK_NO_MEMORY: not decided (the server is out of memory), not invalid. */
+typedef enum tok_rc { TOK_OK = 0, TOK_INVALID, TOK_EXPIRED, TOK_NO_MEMORY } tok_rc;
 
 /* Copies the signing key (HS256 secret). Returns 0 or -1. */
 int token_set_key(const char *key, size_t len);

@@ -12,6 +12,7 @@
 
 #include "embed/bert.h"
 #include "embed/wordpiece.h"
+#include "util/oom.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -83,7 +84,7 @@ static json_t *load_json(const char *dir, const char *name, int optional, json_t
         set_err(err, errsz, "%s is unreadable or larger than 1 MiB", name);
         goto out;
     }
-    j = json_loadb(buf, len, JSON_DECODE_INT_AS_REAL, &je);
+    j = json_parse(buf, len, JSON_DECODE_INT_AS_REAL, &je);
     if (!j || (!json_is_object(j) && !json_is_array(j))) {
         set_err(err, errsz, "%s: not JSON (%s, line %d)", name, j ? "not an object" : je.text,
                 je.line);

@@ -13,6 +13,8 @@
 #include "embed/embedder.h"
 
 #include "net/fetch.h"
+#include "util/jsonx.h"
+#include "util/oom.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -62,7 +64,7 @@ static int remote_request(const embedder *e, const char *const *texts, size_t n,
                                      "encoding_format", "float")
                          : NULL;
     if (body && rm->send_dim)
-        json_object_set_new(body, "dimensions", json_integer((json_int_t)e->dim));
+        body = json_put(body, "dimensions", json_integer((json_int_t)e->dim));
     if (!body || net_req_init(out, rm->base, "/embeddings", rm->timeout_s) != 0) {
         json_decref(body);
         return -1;
@@ -122,7 +124,7 @@ static int read_row(const json_t *vec, size_t dim, float *out, char *err, size_t
 static int read_answer(const embedder *e, long status, const char *body, size_t len, size_t n,
                        float *out, char *err, size_t errsz)
 {
-    json_t *root = json_loadb(body, len, 0, NULL);
+    json_t *root = json_parse(body, len, 0, NULL);
     int rc = -1;
     if (status < 200 || status > 299) {
         http_error(status, root, body, len, err, errsz);

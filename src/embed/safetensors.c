@@ -6,6 +6,7 @@
  * half-precision model does not stay resident twice. */
 #include "embed/safetensors.h"
 #include "util/errmsg.h"
+#include "util/oom.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -167,7 +168,7 @@ static int check_layout(sft_file *f, char *err, size_t errsz)
 static int parse_header(sft_file *f, const char *hdr, size_t len, char *err, size_t errsz)
 {
     json_error_t je;
-    json_t *root = json_loadb(hdr, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = json_parse(hdr, len, JSON_REJECT_DUPLICATES, &je);
     const char *key;
     json_t *val;
     int rc = -1;

@@ -14,6 +14,7 @@
 
 #include "http/cors.h"
 #include "http/response.h"
+#include "util/fault.h"
 #include "util/isotime.h"
 #include "util/log.h"
 
@@ -71,6 +72,7 @@ static bool live_hung_up(const http_live *l)
 
 static void *live_ticker(void *arg)
 {
+    fault_exempt_thread();
     (void)arg;
     long period_us = lives.keepalive_us / 2;
     if (period_us < 10000)
@@ -176,7 +178,7 @@ http_live *http_live_answer(http_req *r, const char *content_type, const http_li
     l->cls = cls;
     atomic_init(&l->refs, 2);
     atomic_init(&l->last_write_us, time_mono_us());
-    resp_data(r, 200, NULL);        /* answered: the body is the live one */
+    resp_data(r, 200, json_null());     /* answered: the body is the live one */
     r->live = l;
     r->content_type = content_type;
     live_list_add(l);

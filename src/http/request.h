@@ -77,6 +77,9 @@ typedef struct http_req {
     void (*defer_finish)(struct http_req *r);
     void *defer_ctx;
     bool deferred;                  /* was suspended (counted for draining) */
+#ifdef CHIMERA_FAULTS
+    unsigned long fault_armed;      /* its X-Chimera-Fault ends with it */
+#endif
 } http_req;
 
 /* Wakes a suspended request (any thread); see defer_start above. */

@@ -1,5 +1,6 @@
 /* response.c — envelope building; see response.h. */
 #include "http/response.h"
+#include "util/oom.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,16 +29,26 @@ static void resp_clear(http_req *r)
 
 void resp_data(http_req *r, int status, json_t *data)
 {
+    if (!data) {                /* the handler could not build it */
+        resp_no_memory(r);
+        return;
+    }
     resp_clear(r);
     r->status = status;
-    r->data = data ? data : json_object();
+    r->data = data;
     r->responded = true;
+}
+
+void resp_no_memory(http_req *r)
+{
+    resp_error(r, 503, "Server out of memory, try again");
+    r->retry_after = 1;
 }
 
 void resp_data_text(http_req *r, int status, char *json)
 {
     if (!json) {
-        resp_error(r, 500, "Internal server error");
+        resp_no_memory(r);
         return;
     }
     resp_clear(r);
@@ -130,13 +141,18 @@ int resp_render(const http_req *r, char **out, size_t *len)
         *len = sizeof head - 1 + n + sizeof tail - 1;
         return 0;
     }
-    json_t *env = json_object();
-    json_object_set_new(env, "ok", json_boolean(ok));
     json_t *data = ok ? r->data : r->fail_data;
-    json_object_set(env, "data", data ? data : json_null());
-    json_object_set(env, "error", ok || !r->error ? json_null() : r->error);
+    if (!ok && !r->error)
+        return -1;              /* its message could not be made */
+    json_t *env = json_object();
+    if (!env || json_object_set_new(env, "ok", json_boolean(ok)) != 0 ||
+        json_object_set(env, "data", data ? data : json_null()) != 0 ||
+        json_object_set(env, "error", ok ? json_null() : r->error) != 0) {
+        json_decref(env);
+        return -1;
+    }
     /* 10 significant digits: vectors rounded to 4 decimals print short. */
-    *out = json_dumps(env, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    *out = json_dumps_whole(env, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(env);
     if (!*out)
         return -1;

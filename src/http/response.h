@@ -6,7 +6,11 @@
 
 #include "http/request.h"
 
+/* The success envelope around data (taken). NULL data means the handler
+ * could not build it: the answer is resp_no_memory()'s. */
 void resp_data(http_req *r, int status, json_t *data);
+/* 503 "Server out of memory, try again" with Retry-After: 1. */
+void resp_no_memory(http_req *r);
 /* As resp_data with the payload already serialised (takes ownership;
  * NULL answers 500). */
 void resp_data_text(http_req *r, int status, char *json);
@@ -34,7 +38,8 @@ void resp_stream(http_req *r, int status, long (*fill)(void *cls, char *buf, siz
 /* The standard 429 with Retry-After. */
 void resp_throttled(http_req *r, int retry_after);
 
-/* Serialises the envelope for r into *out (caller frees). */
+/* Serialises the envelope for r into *out (caller frees); -1 when out of
+ * memory (the server then sends its prepared out-of-memory answer). */
 int resp_render(const http_req *r, char **out, size_t *len);
 
 #endif

@@ -43,6 +43,35 @@ static struct MHD_Daemon *daemon_handle;
 static unsigned server_connections(void);
 static atomic_int deferred;         /* suspended requests not yet answered */
 
+/* The answer when a request cannot get the memory to be answered: made at
+ * start, shared (never changed after), so that sending it allocates nothing
+ * of ours. A request that could not even get its state carries OOM_MARK. */
+static struct MHD_Response *oom_response;
+static char oom_mark;
+#define OOM_MARK ((void *)&oom_mark)
+#define OOM_BODY "{\"ok\":false,\"data\":null,\"error\":\"Server out of memory, try again\"}"
+
+static struct MHD_Response *oom_response_new(void)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        sizeof OOM_BODY - 1, (void *)OOM_BODY, MHD_RESPMEM_PERSISTENT);
+    if (resp && (MHD_add_response_header(resp, "Content-Type", "application/json") != MHD_YES ||
+                 MHD_add_response_header(resp, "Retry-After", "1") != MHD_YES
+#ifdef CHIMERA_FAULTS
+                 || MHD_add_response_header(resp, "X-Chimera-Fault-Fired", "1") != MHD_YES
+#endif
+                 )) {
+        MHD_destroy_response(resp);
+        resp = NULL;
+    }
+    return resp;
+}
+
+static enum MHD_Result send_oom(struct MHD_Connection *conn)
+{
+    return MHD_queue_response(conn, 503, oom_response);
+}
+
 static bool rid_acceptable(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
@@ -372,8 +401,10 @@ static enum MHD_Result send_response(http_req *r, int preflight)
     struct MHD_Response *resp = r->static_file && !r->responded ? static_response(r) : NULL;
     if (!resp)
         resp = build_response(r, preflight);
-    if (!resp)
-        return MHD_NO;
+    if (!resp) {
+        r->status = 503;
+        return send_oom(r->conn);
+    }
     enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return rc;
@@ -469,16 +500,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)cls;
     (void)version;
     http_req *r = *con_cls;
+    if (r == OOM_MARK) {            /* answered; its body is dropped */
+        *upload_size = 0;
+        return MHD_YES;
+    }
     if (!r) {
         if (!ct_headers_done(conn_tracked(conn)))
             return MHD_NO;          /* the reaper got there first */
+#ifdef CHIMERA_FAULTS
+        /* Every request (re)arms before its first allocation: the driver
+         * sends one at a time, and one without the header runs fault-free. */
+        unsigned long armed = fault_arm(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                                    "X-Chimera-Fault"));
+#endif
         r = req_new(conn, url, method);
-        if (!r)
-            return MHD_NO;
+        if (!r) {
+            *con_cls = OOM_MARK;
+            return send_oom(conn);
+        }
         *con_cls = r;
 #ifdef CHIMERA_FAULTS
-        if (req_header(r, "X-Chimera-Fault"))
-            fault_arm(req_header(r, "X-Chimera-Fault"));
+        r->fault_armed = armed;
 #endif
         if (strcmp(method, "OPTIONS") != 0)
             route_request(r);
@@ -551,8 +593,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)cls;
     http_req *r = *con_cls;
     ct_idle(conn_tracked(conn));    /* the next request's headers are due */
-    if (!r)
+    *con_cls = NULL;
+    if (!r || r == OOM_MARK)
         return;
+#ifdef CHIMERA_FAULTS
+    fault_disarm(r->fault_armed);   /* one that did not fire must not hit the next request */
+#endif
     if (r->deferred)
         atomic_fetch_sub(&deferred, 1);
     size_t nroutes;
@@ -561,7 +607,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                            time_mono_us() - r->t0);
     log_request(r, db_take_count());
     req_free(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
-    *con_cls = NULL;
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -616,6 +661,8 @@ int server_start(void)
         return -1;
     http_stats_connections_from(server_connections);
     bc_configure(cfg.body_cache);
+    if (!oom_response && !(oom_response = oom_response_new()))
+        return -1;
     unsigned limit = ct_hard_limit((unsigned)cfg.max_connections);
     if (ct_init((unsigned)cfg.max_connections, (unsigned)cfg.header_timeout_s * 1000u,
                 &cfg.trusted_proxies, true) != 0) {
@@ -676,6 +723,8 @@ void server_stop(void)
         return;
     MHD_stop_daemon(daemon_handle);
     daemon_handle = NULL;
+    MHD_destroy_response(oom_response);
+    oom_response = NULL;
     http_live_shutdown();           /* after the last live was detached */
     ct_shutdown();                  /* after the last CLOSED notification */
 }

@@ -14,6 +14,7 @@
 
 #include "imports/text.h"
 #include "util/buf.h"
+#include "util/oom.h"
 
 static const char JSON_HEX[] = "0123456789abcdef";
 
@@ -215,7 +216,7 @@ int imp_json_indent(const char *s, size_t len, int indent, size_t max,
     json_error_t jerr;
     buf b = BUF_INIT(max);
     int rc = -1;
-    json_t *v = json_loadb(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    json_t *v = json_parse(s, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     *out = NULL;
     if (!v) {
         rc = 1;

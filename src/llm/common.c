@@ -2,6 +2,7 @@
  * container and its error texts, tolerant JSON lookups. */
 #include "llm/common.h"
 
+#include "util/oom.h"
 #include "util/utf8.h"
 
 #include <stdio.h>
@@ -83,7 +84,7 @@ void llm_reply_set_text(llm_reply *r, const char *text, long tokens, const char 
 
 json_t *llm_json_parse(const char *body, size_t len)
 {
-    json_t *root = body ? json_loadb(body, len, 0, NULL) : NULL;
+    json_t *root = body ? json_parse(body, len, 0, NULL) : NULL;
     if (root && !json_is_object(root)) {
         json_decref(root);
         return NULL;

@@ -4,6 +4,7 @@
 #include "net/request.h"
 
 #include "util/buf.h"
+#include "util/oom.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,7 +89,7 @@ fail:
 
 int net_req_json(net_request *r, json_t *body)
 {
-    r->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    r->body = body ? json_dumps_whole(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (r->body)
         return 0;

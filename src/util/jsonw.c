@@ -142,6 +142,11 @@ bool jw_failed(const jsonw *w)
     return w->failed;
 }
 
+void jw_fail(jsonw *w)
+{
+    w->failed = true;
+}
+
 char *jw_finish(jsonw *w)
 {
     if (w->failed) {

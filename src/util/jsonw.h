@@ -38,6 +38,8 @@ void jw_fixed4(jsonw *w, double v);
 void jw_raw(jsonw *w, const char *json);
 
 bool jw_failed(const jsonw *w);
+/* Marks the text failed (a value the caller could not make). */
+void jw_fail(jsonw *w);
 /* The text (caller frees), NULL if anything failed. */
 char *jw_finish(jsonw *w);
 

@@ -12,6 +12,7 @@
 #include "store/tokens.h"
 #include "util/ids.h"
 #include "util/isotime.h"
+#include "util/jsonx.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +41,9 @@ static int issue_pair(const char *user_id, const char *sid, char **access, char 
 
 static json_t *auth_result(char *access, char *refresh, const user_row *u)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "token", json_string(access));
-    json_object_set_new(o, "refresh", json_string(refresh));
-    json_object_set_new(o, "user", user_json(u));
+    json_t *o = json_put(json_object(), "token", json_string(access));
+    o = json_put(o, "refresh", json_string(refresh));
+    o = json_put(o, "user", user_json(u));
     free(access);
     free(refresh);
     return o;
@@ -176,8 +176,13 @@ void h_logout(http_req *r)
     const char *rt = refresh_field(body);
     tok_claims rc;
     int64_t now = time_now_us();
+    tok_rc v = rt ? token_verify(rt, now / 1000000, &rc) : TOK_INVALID;
+    if (v == TOK_NO_MEMORY) {
+        resp_no_memory(r);
+        goto out;
+    }
     if (json_object_get(body, "refresh") && !json_is_null(json_object_get(body, "refresh")) &&
-        (!rt || token_verify(rt, now / 1000000, &rc) != TOK_OK || rc.type != TOK_REFRESH ||
+        (!rt || v != TOK_OK || rc.type != TOK_REFRESH ||
          strcmp(rc.user_id, r->user->user.id) != 0)) {
         resp_error(r, 400, "Token is invalid or expired");
         goto out;
@@ -219,7 +224,12 @@ void h_refresh(http_req *r)
         resp_error(r, 400, "Refresh token required");
         goto out;
     }
-    if (token_verify(rt, time_now_us() / 1000000, &old) != TOK_OK || old.type != TOK_REFRESH) {
+    tok_rc v = token_verify(rt, time_now_us() / 1000000, &old);
+    if (v == TOK_NO_MEMORY) {
+        resp_no_memory(r);
+        goto out;
+    }
+    if (v != TOK_OK || old.type != TOK_REFRESH) {
         resp_error(r, 401, "Invalid or expired refresh token");
         goto out;
     }

@@ -14,6 +14,7 @@
 #include "llm/provider.h"
 #include "store/integrations.h"
 #include "util/isotime.h"
+#include "util/oom.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,7 @@ char *chat_reply_metadata(const llm_reply *rep, llm_provider p, int64_t t0, bool
         json_decref(meta);
         meta = NULL;
     }
-    char *text = meta ? json_dumps(meta, JSON_COMPACT) : NULL;
+    char *text = meta ? json_dumps_whole(meta, JSON_COMPACT) : NULL;
     json_decref(meta);
     return text;
 }

@@ -22,6 +22,7 @@
 #include "net/outbound.h"
 #include "util/buf.h"
 #include "util/isotime.h"
+#include "util/oom.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -193,7 +194,7 @@ static st_rc cs_store(cstream *cs, const char *text, const llm_stream *dec, bool
 static void cs_queue_error(cstream *cs, const char *msg)
 {
     json_t *s = json_string(msg);
-    char *text = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+    char *text = s ? json_dumps_whole(s, JSON_ENCODE_ANY) : NULL;
     pthread_mutex_lock(&cs->mu);
     cs_event(cs, "error", text ? text : "\"AI call failed\"");
     cs->final_queued = true;
@@ -207,7 +208,7 @@ static void cs_queue_done(cstream *cs, const message_row *a)
 {
     json_t *d = json_pack("{s:o,s:o}", "userMessage", message_json(&cs->user),
                           "assistantMessage", message_json(a));
-    char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    char *text = d ? json_dumps_whole(d, JSON_COMPACT) : NULL;
     json_decref(d);
     if (!text) {
         cs_queue_error(cs, "AI call failed: out of memory");

@@ -12,6 +12,8 @@
 #include "http/response.h"
 #include "util/buf.h"
 #include "util/isotime.h"
+#include "util/jsonx.h"
+#include "util/oom.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -39,17 +41,20 @@ static json_t *summary_tags(const char *content)
     for (size_t k = 0; lower && k < sizeof KEYWORDS / sizeof KEYWORDS[0]; k++) {
         for (size_t w = 0; KEYWORDS[k].words[w]; w++) {
             if (strstr(lower, KEYWORDS[k].words[w])) {
-                json_array_append_new(tags, json_string(KEYWORDS[k].tag));
+                tags = json_push(tags, json_string(KEYWORDS[k].tag));
                 break;
             }
         }
     }
     free(lower);
+    if (!lower) {                   /* the keyword tags could not be chosen */
+        json_decref(tags);
+        return NULL;
+    }
     if (json_array_size(tags) == 0)
-        json_array_append_new(tags, json_string("general"));
-    json_array_append_new(tags, json_string("conversation-summary"));
-    json_array_append_new(tags, json_string("auto-generated"));
-    return tags;
+        tags = json_push(tags, json_string("general"));
+    tags = json_push(tags, json_string("conversation-summary"));
+    return json_push(tags, json_string("auto-generated"));
 }
 
 static char *transcript(const conv_row *c)
@@ -105,7 +110,7 @@ static void close_embedded(http_req *r, void *ctx, embedded_vec *ev, size_t n)
     if (n) {
         tags = summary_tags(j->content);
         meta = summary_metadata(c);
-        tags_text = json_dumps(tags, JSON_COMPACT);
+        tags_text = json_dumps_whole(tags, JSON_COMPACT);
         tag_list = json_string_list(tags);
         in.title = c->title;
         in.content = j->content;
@@ -114,7 +119,7 @@ static void close_embedded(http_req *r, void *ctx, embedded_vec *ev, size_t n)
         in.ntags = json_array_size(tags);
         api_embed_apply(&ev[0], &meta, &meta_text, &in);
         if (!meta_text)
-            meta_text = json_dumps(meta, JSON_COMPACT);
+            meta_text = json_dumps_whole(meta, JSON_COMPACT);
         in.metadata = meta_text;
     }
     st_rc st = conv_close(c->id, n ? &in : NULL, &mem);

@@ -10,6 +10,7 @@
 #include "store/export.h"
 #include "util/buf.h"
 #include "util/isotime.h"
+#include "util/oom.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@ typedef struct export_state {
 /* Appends v dumped with 2-space indent, re-indented to depth levels. */
 static int put_json(buf *b, json_t *v, int depth)
 {
-    char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *s = json_dumps_whole(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(v);
     if (!s)
         return -1;
@@ -42,6 +43,16 @@ static int put_json(buf *b, json_t *v, int depth)
     }
     free(s);
     return rc;
+}
+
+/* text, then v (taken, whatever happens: a failed write must not leak it). */
+static int put_after(buf *b, const char *text, json_t *v, int depth)
+{
+    if (buf_puts(b, text) != 0) {
+        json_decref(v);
+        return -1;
+    }
+    return put_json(b, v, depth);
 }
 
 static json_t *workspace_export(const ws_row *w, const char *user_id)
@@ -66,22 +77,22 @@ static int produce(export_state *s, const user_row *u)
         s->stage = 1;
         json_t *user = json_pack("{s:s,s:s,s:s,s:o}", "id", u->id, "name", u->name,
                                  "email", u->email, "createdAt", json_ts_offset(u->created_at));
-        return buf_puts(b, "{\n  \"user\": ") || put_json(b, user, 1) ||
-               buf_puts(b, ",\n  \"settings\": ") || put_json(b, settings_json(u), 1) ||
+        return put_after(b, "{\n  \"user\": ", user, 1) ||
+               put_after(b, ",\n  \"settings\": ", settings_json(u), 1) ||
                buf_puts(b, ",\n  \"workspaces\": [");
     }
     if (s->stage == 1 && s->next < s->ws.n) {
         json_t *w = workspace_export(&s->ws.items[s->next], s->user_id);
         const char *sep = s->next++ ? ",\n    " : "\n    ";
-        return !w || buf_puts(b, sep) || put_json(b, w, 2);
+        return !w || put_after(b, sep, w, 2);
     }
     if (s->stage == 1) {
         s->stage = 2;
         json_t *ints = NULL;
         if (export_integrations(s->user_id, &ints) != ST_OK)
             return -1;
-        return buf_puts(b, s->ws.n ? "\n  ],\n  \"integrations\": " : "],\n  \"integrations\": ") ||
-               put_json(b, ints, 1) || buf_puts(b, "\n}\n");
+        return put_after(b, s->ws.n ? "\n  ],\n  \"integrations\": " : "],\n  \"integrations\": ",
+                         ints, 1) || buf_puts(b, "\n}\n");
     }
     s->stage = 3;
     return 0;

@@ -5,6 +5,7 @@
 #include "http/response.h"
 #include "store/store.h"
 #include "util/isotime.h"
+#include "util/jsonx.h"
 
 #include <stdio.h>
 
@@ -19,10 +20,8 @@ void h_health(http_req *r)
         snprintf(db, sizeof db, "connected");
     else
         snprintf(db, sizeof db, "error: %s", why);
-    json_t *o = json_object();
-    json_object_set_new(o, "status", json_string("healthy"));
-    json_object_set_new(o, "timestamp", json_ts_offset(time_now_us()));
-    json_object_set_new(o, "database", json_string(db));
-    json_object_set_new(o, "version", json_string(CHIMERA_VERSION));
-    resp_data(r, 200, o);
+    json_t *o = json_put(json_object(), "status", json_string("healthy"));
+    o = json_put(o, "timestamp", json_ts_offset(time_now_us()));
+    o = json_put(o, "database", json_string(db));
+    resp_data(r, 200, json_put(o, "version", json_string(CHIMERA_VERSION)));
 }

@@ -22,6 +22,8 @@
 #include "imports/summary.h"
 #include "imports/text.h"
 #include "util/isotime.h"
+#include "util/jsonx.h"
+#include "util/oom.h"
 
 #include <microhttpd.h>
 #include <stdio.h>
@@ -77,17 +79,19 @@ static void import_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
 {
     import_job *j = ctx;
     memory_row m;
-    char *meta_text = NULL, *tags_text = json_dumps(j->tags, JSON_COMPACT);
+    char *meta_text = NULL, *tags_text = json_dumps_whole(j->tags, JSON_COMPACT);
     size_t ntags = json_array_size(j->tags);
     const char **list = json_string_list(j->tags);
     (void)n;
     memory_input in = { .title = j->title, .content = j->content, .tags = tags_text,
                         .tag_list = list, .ntags = ntags };
-    api_embed_apply(&v[0], &j->metadata, &meta_text, &in);
-    if (!meta_text)
-        in.metadata = meta_text = json_dumps(j->metadata, JSON_COMPACT);
-    st_rc st = list && tags_text && meta_text ? memory_create(j->wid, &in, &m) : ST_DB_ERROR;
-    if (st != ST_OK) {
+    int applied = api_embed_apply(&v[0], &j->metadata, &meta_text, &in);
+    if (applied == 0 && !meta_text)
+        in.metadata = meta_text = json_dumps_whole(j->metadata, JSON_COMPACT);
+    st_rc st = ST_DB_ERROR;
+    if (applied != 0 || !list || !tags_text || !meta_text)
+        resp_no_memory(r);
+    else if ((st = memory_create(j->wid, &in, &m)) != ST_OK) {
         api_store_error(r, st, NULL);
     } else {
         jsonw w;
@@ -269,7 +273,7 @@ static void url_fetched(http_req *r, const net_result *res, void *ctx)
     };
     for (size_t i = 0; j->tags && i < sizeof EXTRA / sizeof EXTRA[0]; i++)
         if (strcmp(j->source_type, EXTRA[i].type) == 0)
-            json_array_append_new(j->tags, json_string(EXTRA[i].tag));
+            j->tags = json_push(j->tags, json_string(EXTRA[i].tag));
     j->metadata = json_pack("{s:s,s:s,s:s}", "source_url", j->url, "source_type",
                             j->source_type, "scrape_mode", "basic");
     if (!j->title) {
@@ -348,7 +352,7 @@ out:
 
 /* The multipart form while it is parsed (libmicrohttpd's post processor). */
 typedef struct upload {
-    bool have_file, too_large;
+    bool have_file, too_large, out_of_memory;
     char *filename;
     buf data;
     char summarize[8];
@@ -366,13 +370,16 @@ static enum MHD_Result upload_part(void *cls, enum MHD_ValueKind kind, const cha
     if (strcmp(key, "file") == 0 && filename) {
         if (!u->have_file) {
             u->have_file = true;
-            if (!(u->filename = strdup(filename)))
+            if (!(u->filename = strdup(filename))) {
+                u->out_of_memory = true;
                 return MHD_NO;
+            }
         } else if (off == 0 || strcmp(filename, u->filename) != 0) {
             return MHD_YES;         /* a second file: the first one counts */
         }
         if (size && buf_append(&u->data, data, size) != 0) {
             u->too_large = u->data.len + size > HTTP_UPLOAD_MAX;
+            u->out_of_memory = !u->too_large;
             return MHD_NO;
         }
     } else if (strcmp(key, "summarize") == 0 && off + size < sizeof u->summarize) {
@@ -391,6 +398,10 @@ static int read_upload(http_req *r, upload *u)
         if (MHD_destroy_post_processor(pp) != MHD_YES)
             ok = MHD_NO;
     }
+    if (u->out_of_memory) {
+        resp_error(r, 500, "Import failed: out of memory");
+        return -1;
+    }
     if (u->too_large) {
         resp_error(r, 400, "File too large. Maximum size is 10MB");
         return -1;
@@ -399,11 +410,8 @@ static int read_upload(http_req *r, upload *u)
         resp_error(r, 400, "No file uploaded");
         return -1;
     }
-    if (ok != MHD_YES) {        /* a name we could not copy, or a broken body */
-        if (!u->filename)
-            resp_error(r, 500, "Import failed: out of memory");
-        else
-            resp_error(r, 400, "Malformed multipart body");
+    if (ok != MHD_YES) {
+        resp_error(r, 400, "Malformed multipart body");
         return -1;
     }
     return 0;

@@ -16,6 +16,8 @@
 #include "http/response.h"
 #include "llm/provider.h"
 #include "store/conversations.h"
+#include "util/jsonx.h"
+#include "util/oom.h"
 #include "util/utf8.h"
 
 #include <stdio.h>
@@ -30,7 +32,7 @@ void h_models_legacy(http_req *r)
     const char *name;
     llm_provider p;
     for (size_t i = 0; llm_route_at(i, &name, &p) == 0; i++)
-        json_object_set_new(models, name, json_string(llm_provider_name(p)));
+        models = json_put(models, name, json_string(llm_provider_name(p)));
     resp_data(r, 200, json_pack("{s:o,s:I}", "models", models, "total",
                                 (json_int_t)json_object_size(models)));
 }
@@ -92,12 +94,12 @@ static st_rc remember_store(const char *wid, json_t *item, const char *title,
                 json_array_append(clean, t);
     const char **list = json_string_list(clean);
     json_t *m = json_is_object(meta) ? json_deep_copy(meta) : json_object();
-    char *tags_text = json_dumps(clean, JSON_COMPACT), *meta_text = NULL;
+    char *tags_text = json_dumps_whole(clean, JSON_COMPACT), *meta_text = NULL;
     memory_input in = { .title = title, .content = text, .tags = tags_text, .tag_list = list,
                         .ntags = json_array_size(clean) };
     api_embed_apply(ev, &m, &meta_text, &in);
     if (!meta_text)
-        in.metadata = meta_text = json_dumps(m, JSON_COMPACT);
+        in.metadata = meta_text = json_dumps_whole(m, JSON_COMPACT);
     st_rc st = list && tags_text ? memory_create(wid, &in, out) : ST_DB_ERROR;
     free(tags_text);
     free(meta_text);
@@ -144,7 +146,7 @@ static void remember_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
         if ((st = remember_store(j->wid, json_array_get(j->items, i), j->titles[i], &v[i],
                                  &m)) != ST_OK)
             continue;
-        json_array_append_new(created, j->batch
+        created = json_push(created, j->batch
             ? json_pack("{s:s,s:s,s:s}", "id", m.id, "title", m.title, "status", "saved")
             : json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", m.id, "title", m.title, "status", "saved",
                         "workspace_id", m.workspace_id, "created_at", json_ts(m.created_at)));
@@ -252,23 +254,35 @@ void h_mcp_search(http_req *r)
     json_t *wid = json_object_get(body, "workspace_id"), *k = json_object_get(body, "top_k");
     json_t *mode = json_object_get(body, "mode");
     if (json_is_string(wid))
-        json_object_set(mapped, "workspaceId", wid);
+        mapped = json_put(mapped, "workspaceId", json_incref(wid));
     if (k)
-        json_object_set(mapped, "top_k", k);
+        mapped = json_put(mapped, "top_k", json_incref(k));
     if (mode)
-        json_object_set(mapped, "mode", mode);
-    char *text = json_dumps(mapped, JSON_COMPACT);
+        mapped = json_put(mapped, "mode", json_incref(mode));
+    char *text = json_dumps_whole(mapped, JSON_COMPACT);
+    if (!text) {        /* never a search that lost its workspace or mode */
+        json_decref(mapped);
+        json_decref(body);
+        resp_no_memory(r);
+        return;
+    }
     buf_reset(&r->body);
-    buf_puts(&r->body, text ? text : "{}");
+    int rc = buf_puts(&r->body, text);
     free(text);
     json_decref(mapped);
     json_decref(body);
-    h_memories_search(r);
+    if (rc != 0)
+        resp_no_memory(r);
+    else
+        h_memories_search(r);
 }
 
 static json_t *tags_of(const memory_row *m)
 {
-    json_t *t = json_loads(m->tags, 0, NULL);
+    unsigned long oom = oom_failures();
+    json_t *t = json_parse(m->tags, strlen(m->tags), 0, NULL);
+    if (!t && oom_failures() != oom)
+        return NULL;        /* the answer fails rather than show no tags */
     if (!json_is_array(t)) {
         json_decref(t);
         t = json_array();
@@ -298,8 +312,9 @@ void h_mcp_inject(http_req *r)
     buf ctx = BUF_INIT(0);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        buf_printf(&ctx, "%s- %s: %s", i ? "\n" : "", rows[i].title, rows[i].content);
-        json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", rows[i].id,
+        if (buf_printf(&ctx, "%s- %s: %s", i ? "\n" : "", rows[i].title, rows[i].content) != 0)
+            items = json_push(items, NULL);     /* the context would be short */
+        items = json_push(items, json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", rows[i].id,
                               "title", rows[i].title, "content", rows[i].content,
                               "tags", tags_of(&rows[i]),
                               "created_at", json_ts(rows[i].created_at)));
@@ -396,7 +411,7 @@ static void index_report(http_req *r, bool rebuild)
         vectors += (int64_t)idx_count(s);
         pending += idx_pending(s);
         bytes += (int64_t)idx_bytes(s);
-        json_array_append_new(list, json_pack("{s:s,s:I,s:I,s:I,s:I}", "workspace_id", wids[i],
+        list = json_push(list, json_pack("{s:s,s:I,s:I,s:I,s:I}", "workspace_id", wids[i],
                               "vectors", (json_int_t)idx_count(s),
                               "pendingEmbeddings", (json_int_t)idx_pending(s),
                               "generation", (json_int_t)idx_generation(s),
@@ -410,7 +425,7 @@ static void index_report(http_req *r, bool rebuild)
                           "pendingEmbeddings", (json_int_t)pending, "bytes", (json_int_t)bytes,
                           "workspaces", list, "cache", cache_json());
     if (rebuild)
-        json_object_set_new(o, "message", json_string("Index rebuilt successfully"));
+        o = json_put(o, "message", json_string("Index rebuilt successfully"));
     resp_data(r, 200, o);
 }
 

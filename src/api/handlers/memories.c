@@ -11,6 +11,8 @@
 #include "api/validate.h"
 
 #include "http/response.h"
+#include "util/jsonx.h"
+#include "util/oom.h"
 #include "util/utf8.h"
 
 #include <stdio.h>
@@ -48,19 +50,28 @@ static int read_tags(json_t *body, json_t *errs, json_t **out)
     json_array_foreach(v, i, item) {
         json_t *holder = json_pack("{s:O}", "t", item), *one = json_object();
         char *s = NULL;
-        if (val_str(holder, "t", V_REQUIRED, 0, TAG_MAX, one, &s) > 0)
-            json_array_append_new(tags, json_string(s));
-        else {
+        if (!holder || !one) {
+            tags = json_push(tags, NULL);       /* not "required": out of memory */
+        } else if (val_str(holder, "t", V_REQUIRED, 0, TAG_MAX, one, &s) > 0) {
+            tags = json_push(tags, json_string(s));
+        } else {
             char key[24];
             snprintf(key, sizeof key, "%zu", i);
-            json_object_set(item_errs, key, json_object_get(one, "t"));
+            item_errs = json_put(item_errs, key, json_incref(json_object_get(one, "t")));
         }
         free(s);
         json_decref(holder);
         json_decref(one);
     }
+    if (!tags || !item_errs) {
+        json_decref(tags);
+        json_decref(item_errs);
+        json_object_set_new(errs, RESP_NO_MEMORY, json_true());
+        return -1;
+    }
     if (json_object_size(item_errs)) {
-        json_object_set_new(errs, "tags", item_errs);
+        if (json_object_set_new(errs, "tags", item_errs) != 0)
+            json_object_set_new(errs, RESP_NO_MEMORY, json_true());
         json_decref(tags);
         return -1;
     }
@@ -126,11 +137,11 @@ static int read_memory_body(http_req *r, json_t *body, bool create, memory_body 
     }
     json_decref(errs);
     if (b->tags) {
-        b->tags_text = json_dumps(b->tags, JSON_COMPACT);
+        b->tags_text = json_dumps_whole(b->tags, JSON_COMPACT);
         b->tag_list = json_string_list(b->tags);
     }
     if (b->metadata)
-        b->metadata_text = json_dumps(b->metadata, JSON_COMPACT);
+        b->metadata_text = json_dumps_whole(b->metadata, JSON_COMPACT);
     return 0;
 }
 
@@ -223,7 +234,10 @@ static void create_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
     memory_row m;
     (void)n;
     fill_input(&j->b, &in);
-    api_embed_apply(&v[0], &j->b.metadata, &j->b.metadata_text, &in);
+    if (api_embed_apply(&v[0], &j->b.metadata, &j->b.metadata_text, &in) != 0) {
+        resp_no_memory(r);
+        return;
+    }
     reply_memory(r, 201, memory_create(j->wid, &in, &m), &m);
 }
 
@@ -263,7 +277,11 @@ static void update_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
     if (n) {
         if (!j->b.metadata)
             j->b.metadata = json_from_text(j->old.metadata);
-        api_embed_apply(&v[0], &j->b.metadata, &j->b.metadata_text, &in);
+        if (!j->b.metadata ||
+            api_embed_apply(&v[0], &j->b.metadata, &j->b.metadata_text, &in) != 0) {
+            resp_no_memory(r);
+            return;
+        }
     }
     reply_memory(r, 200, memory_update(j->old.id, &in, &m), &m);
 }
@@ -309,7 +327,11 @@ static void reembed_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n)
     (void)n;
     memset(&in, 0, sizeof in);
     j->b.metadata = json_from_text(j->old.metadata);
-    api_embed_apply(&v[0], &j->b.metadata, &j->b.metadata_text, &in);
+    if (!j->b.metadata ||
+        api_embed_apply(&v[0], &j->b.metadata, &j->b.metadata_text, &in) != 0) {
+        resp_no_memory(r);
+        return;
+    }
     reply_memory(r, 200, memory_update(j->old.id, &in, &m), &m);
 }
 

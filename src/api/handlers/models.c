@@ -7,6 +7,7 @@
 #include "config.h"
 #include "http/response.h"
 #include "store/integrations.h"
+#include "util/jsonx.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -78,11 +79,11 @@ void h_models_available(http_req *r)
         size_t k = catalog_index(rows[i].provider);
         const char *name = rows[i].model_id && *rows[i].model_id ? rows[i].model_id
                                                                   : CATALOG[k].name;
-        json_array_append_new(models, model_json(k, name, rows[i].model_name));
+        models = json_push(models, model_json(k, name, rows[i].model_name));
     }
     integration_rows_free(rows, n);
     if (cfg.debug || cfg.echo_model)
-        json_array_append_new(models, model_json(NCATALOG - 1, "echo", "Echo (offline)"));
+        models = json_push(models, model_json(NCATALOG - 1, "echo", "Echo (offline)"));
     resp_data(r, 200, json_pack("{s:o,s:I}", "models", models, "total",
                                 (json_int_t)json_array_size(models)));
 }

@@ -5,6 +5,7 @@
 #include "api/openapi/document.h"
 
 #include "http/response.h"
+#include "util/oom.h"
 
 #include <string.h>
 
@@ -21,7 +22,7 @@ void h_schema(http_req *r)
 void h_openapi(http_req *r)
 {
     json_t *doc = oas_document();
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    char *text = doc ? json_dumps_whole(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!text) {
         resp_error(r, 500, "Internal server error");

@@ -17,6 +17,8 @@
 #include "embed/index.h"
 #include "embed/vec.h"
 #include "http/response.h"
+#include "util/jsonx.h"
+#include "util/oom.h"
 #include "util/utf8.h"
 
 #include <stdio.h>
@@ -134,7 +136,7 @@ static int hit_cmp(const void *a, const void *b)
 json_t *search_result_json(const memory_row *m, double score)
 {
     size_t len = strlen(m->content), cut = utf8_prefix(m->content, len, RESULT_CONTENT_CHARS);
-    json_t *tags = json_loads(m->tags, 0, NULL);
+    json_t *tags = json_parse(m->tags, strlen(m->tags), 0, NULL);
     return json_pack("{s:s,s:s,s:s#,s:s,s:f,s:o,s:s,s:o}", "id", m->id, "title", m->title,
                      "content", m->content, (int)cut, "snippet", m->snippet, "score", score,
                      "tags", json_is_array(tags) ? tags : (json_decref(tags), json_array()),
@@ -150,7 +152,7 @@ static void recent_results(const char (*wids)[40], size_t nw, size_t k, json_t *
         if (memory_recent(wids[w], k, &rows, &n) != ST_OK)
             continue;
         for (size_t i = 0; i < n && json_array_size(results) < k; i++)
-            json_array_append_new(results, search_result_json(&rows[i], 0.0));
+            results = json_push(results, search_result_json(&rows[i], 0.0));
         memory_rows_free(rows, n);
     }
 }
@@ -180,7 +182,7 @@ static int vector_results(const char (*wids)[40], size_t nw, const float *q, siz
         memory_row m;
         if (memory_get(hits[i].id, &m) != ST_OK)
             continue;   /* deleted since the index was read */
-        json_array_append_new(results, search_result_json(&m, hits[i].score));
+        results = json_push(results, search_result_json(&m, hits[i].score));
         memory_row_free(&m);
     }
     free(hits);

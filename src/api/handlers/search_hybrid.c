@@ -10,6 +10,8 @@
 #include "api/handlers/search.h"
 
 #include "api/services/keyword.h"
+#include "util/jsonx.h"
+#include "util/oom.h"
 #include "util/ranking.h"
 #include "util/terms.h"
 
@@ -75,7 +77,7 @@ int search_keyword(const char (*wids)[40], size_t nw, const char *query, size_t 
         memory_row m;
         if (memory_get(hits[i].h.id, &m) != ST_OK)
             continue;   /* deleted since the postings were read */
-        json_array_append_new(results, search_result_json(&m, hits[i].h.score));
+        results = json_push(results, search_result_json(&m, hits[i].h.score));
         memory_row_free(&m);
     }
     free(hits);
@@ -117,7 +119,7 @@ static void place(fused *f, size_t *n, const char *id, int l, size_t rank)
  * is its own source. */
 static int source_of(const memory_row *m, char *key, size_t keysz)
 {
-    json_t *md = json_loads(m->metadata, 0, NULL);
+    json_t *md = json_parse(m->metadata, strlen(m->metadata), 0, NULL);
     const char *url = json_string_value(json_object_get(md, "source_url"));
     const char *type = json_string_value(json_object_get(md, "source_type"));
     const char *file = json_string_value(json_object_get(md, "original_filename"));
@@ -153,7 +155,7 @@ static void capped_results(const fused *f, size_t n, size_t k, json_t *results)
             memory_row_free(&m);
             continue;
         }
-        json_array_append_new(results, search_result_json(&m, f[i].score));
+        results = json_push(results, search_result_json(&m, f[i].score));
         memory_row_free(&m);
     }
     free(seen);

@@ -11,6 +11,7 @@
 #include "store/activity.h"
 #include "store/load.h"
 #include "util/isotime.h"
+#include "util/jsonx.h"
 
 #include <stdlib.h>
 
@@ -151,8 +152,8 @@ static json_t *neural_series(const char *wid, int64_t now, int current, st_rc *s
         if (n == 0)
             value = current;
         prev = value;
-        json_array_append_new(series, json_pack("{s:o,s:i}", "timestamp", json_ts_offset(t),
-                                                "value", value));
+        series = json_push(series, json_pack("{s:o,s:i}", "timestamp", json_ts_offset(t),
+                                             "value", value));
     }
     free(snaps);
     return series;
@@ -177,7 +178,7 @@ void h_workspace_dashboard(http_req *r)
     }
     json_t *recent = json_array();
     for (size_t i = 0; i < nacts; i++)
-        json_array_append_new(recent, activity_json(&acts[i]));
+        recent = json_push(recent, activity_json(&acts[i]));
     activity_rows_free(acts, nacts);
     resp_data(r, 200, json_pack("{s:o,s:o,s:o}", "stats", service_stats_json(&s),
                                 "neuralLoad", series, "recentActivity", recent));

@@ -3,7 +3,8 @@
  * envelope around every JSON answer, and the error answers each route can
  * give. Which errors: 400 with a request body (or a listed reason), 401 and
  * 429 unless public, 403 in a workspace, 404 with a path id, 413 for a body
- * past the limit (any method; uploads answer 400), 500 always, 304 on every
+ * past the limit (any method; uploads answer 400), 500 and 503 (out of
+ * memory) always, 304 on every
  * GET but the streamed export, plus the ones operations.def lists. */
 #include "api/openapi/document.h"
 #include "api/access.h"
@@ -116,6 +117,7 @@ static const char *reason(int status)
     case 429: return "Too many requests; Retry-After says when to try again";
     case 500: return "Internal server error";
     case 502: return "An upstream provider (model or embedder) failed";
+    case 503: return "The server is out of memory; Retry-After says when to try again";
     default: return "Error";
     }
 }
@@ -136,7 +138,7 @@ static json_t *error_response(const route *rt, int status)
                           : ref("schemas", "Error");
     json_t *r = json_pack("{s:s,s:o}", "description", reason(status), "content",
                           json_content(schema));
-    if (status == 429)
+    if (status == 429 || status == 503)
         json_object_set_new(r, "headers", json_pack("{s:o}", "Retry-After",
                                                     ref("headers", "Retry-After")));
     return r;
@@ -189,10 +191,10 @@ static json_t *responses(const route *rt, const op_note *n)
         json_object_set_new(out, "304", ref("responses", "NotModified"));
     if (strcmp(rt->response, "SendResult") == 0)
         json_object_set_new(out, "200", stream_response());
-    static const int errs[] = { 400, 401, 403, 404, 413, 429, 500, 502 };
+    static const int errs[] = { 400, 401, 403, 404, 413, 429, 500, 502, 503 };
     for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
         int s = errs[i];
-        bool on = lists_status(n->errors, s) || s == 500 ||
+        bool on = lists_status(n->errors, s) || s == 500 || s == 503 ||
                   (s == 400 && (body || (query_names(rt->pattern) && strstr(query_names(rt->pattern), "limit")))) ||
                   ((s == 401 || s == 429) && !pub) ||
                   (s == 403 && rt->scope != RS_NONE) ||

@@ -4,6 +4,7 @@
 #include "api/services/outcall.h"
 
 #include "http/response.h"
+#include "util/oom.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -188,7 +189,7 @@ void api_embed_then(http_req *r, const char *const *texts, size_t n, api_embed_c
     embed_finish(r, j);
 }
 
-void api_embed_apply(const embedded_vec *ev, json_t **meta, char **meta_text, memory_input *in)
+int api_embed_apply(const embedded_vec *ev, json_t **meta, char **meta_text, memory_input *in)
 {
     in->vec = ev->vec;
     in->dim = ev->dim;
@@ -196,16 +197,19 @@ void api_embed_apply(const embedded_vec *ev, json_t **meta, char **meta_text, me
     in->clear_vec = ev->vec == NULL;
     bool had_error = *meta && json_object_get(*meta, "embeddingError");
     if (ev->vec && !had_error)
-        return;
-    if (!*meta)
-        *meta = json_object();
+        return 0;
+    free(*meta_text);
+    *meta_text = NULL;
+    in->metadata = NULL;
+    if (!*meta && !(*meta = json_object()))
+        return -1;
     if (ev->vec)
         json_object_del(*meta, "embeddingError");
-    else
-        json_object_set_new(*meta, "embeddingError", json_string(ev->err));
-    free(*meta_text);
-    *meta_text = json_dumps(*meta, JSON_COMPACT);
+    else if (json_object_set_new(*meta, "embeddingError", json_string(ev->err)) != 0)
+        return -1;      /* never a memory without its vector and without the reason */
+    *meta_text = json_dumps_whole(*meta, JSON_COMPACT);
     in->metadata = *meta_text;
+    return *meta_text ? 0 : -1;
 }
 
 void embedded_vec_free(embedded_vec *ev)

@@ -42,8 +42,9 @@ void api_embed_then(http_req *r, const char *const *texts, size_t n, api_embed_c
 
 /* Points in at the vector (or marks it cleared) and records or clears
  * metadata.embeddingError in *meta (created when needed), refreshing
- * *meta_text and in->metadata. */
-void api_embed_apply(const embedded_vec *ev, json_t **meta, char **meta_text, memory_input *in);
+ * *meta_text and in->metadata. -1 when out of memory: in must not be
+ * stored then. */
+int api_embed_apply(const embedded_vec *ev, json_t **meta, char **meta_text, memory_input *in);
 
 void embedded_vec_free(embedded_vec *ev);
 

@@ -2,6 +2,7 @@
 #include "api/shapes/conv_json.h"
 
 #include "api/shapes/serialize.h"
+#include "util/jsonx.h"
 
 json_t *message_json(const message_row *m)
 {
@@ -15,8 +16,8 @@ static json_t *injections_json(const conv_row *c)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < c->ninjections; i++)
-        json_array_append_new(a, json_pack("{s:s,s:b}", "id", c->injections[i].memory_id,
-                                           "isActive", c->injections[i].active));
+        a = json_push(a, json_pack("{s:s,s:b}", "id", c->injections[i].memory_id,
+                                   "isActive", c->injections[i].active));
     return a;
 }
 
@@ -24,7 +25,7 @@ json_t *conversation_json(const conv_row *c)
 {
     json_t *msgs = json_array();
     for (size_t i = 0; i < c->nmessages; i++)
-        json_array_append_new(msgs, message_json(&c->messages[i]));
+        msgs = json_push(msgs, message_json(&c->messages[i]));
     return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o}", "id", c->id,
                      "workspaceId", c->workspace_id, "title", c->title, "modelId", c->model_id,
                      "messages", msgs, "injectedMemories", injections_json(c),

@@ -5,13 +5,14 @@
 
 #include "api/shapes/serialize.h"
 #include "http/response.h"
+#include "util/oom.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The stored metadata is jansson's compact text of an object (every write
- * path stores json_dumps(…, JSON_COMPACT), and jansson keeps key order),
+ * path stores json_dumps_whole(…, JSON_COMPACT), and jansson keeps key order),
  * so the two keys are appended as text: the same bytes as parsing,
  * setting and dumping it again, without the parse. 0 when the text does
  * not allow it (already holds one of the keys, or is not an object). */
@@ -46,10 +47,13 @@ static void write_metadata(jsonw *w, const memory_row *m)
     if (append_model(w, m->metadata, tag))
         return;
     json_t *meta = json_from_text(m->metadata);
-    json_object_set_new(meta, "embeddingModel", json_string(tag));
-    json_object_set_new(meta, "embedding_model", json_string(tag));
-    char *text = json_dumps(meta, JSON_COMPACT);
-    jw_raw(w, text ? text : "{}");
+    char *text = meta && !json_object_set_new(meta, "embeddingModel", json_string(tag)) &&
+                         !json_object_set_new(meta, "embedding_model", json_string(tag))
+                     ? json_dumps_whole(meta, JSON_COMPACT) : NULL;
+    if (text)
+        jw_raw(w, text);
+    else
+        jw_fail(w);
     free(text);
     json_decref(meta);
 }

@@ -4,6 +4,10 @@
 #include "api/api.h"
 #include "http/response.h"
 #include "util/isotime.h"
+#include "util/jsonx.h"
+#include "util/oom.h"
+
+#include <string.h>
 
 json_t *json_ts(int64_t us)
 {
@@ -21,13 +25,11 @@ json_t *json_ts_offset(int64_t us)
 
 json_t *user_json(const user_row *u)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_string(u->id));
-    json_object_set_new(o, "name", json_string(u->name));
-    json_object_set_new(o, "email", json_string(u->email));
-    json_object_set_new(o, "avatar", u->avatar ? json_string(u->avatar) : json_null());
-    json_object_set_new(o, "createdAt", json_ts(u->created_at));
-    return o;
+    json_t *o = json_put(json_object(), "id", json_string(u->id));
+    o = json_put(o, "name", json_string(u->name));
+    o = json_put(o, "email", json_string(u->email));
+    o = json_put(o, "avatar", u->avatar ? json_string(u->avatar) : json_null());
+    return json_put(o, "createdAt", json_ts(u->created_at));
 }
 
 void jw_ts(jsonw *w, int64_t us)
@@ -114,7 +116,10 @@ const char **json_string_list(const json_t *arr)
 
 json_t *json_from_text(const char *text)
 {
-    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+    unsigned long oom = oom_failures();
+    json_t *v = text ? json_parse(text, strlen(text), 0, NULL) : NULL;
+    if (!v && oom_failures() != oom)
+        return NULL;        /* not "no metadata": that would be stored back */
     if (!json_is_object(v)) {
         json_decref(v);
         v = json_object();
@@ -145,6 +150,6 @@ void api_reply_list(http_req *r, st_rc st, const char *key, const void *rows, si
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, item((const char *)rows + i * size));
+        items = json_push(items, item((const char *)rows + i * size));
     resp_data(r, 200, json_pack("{s:o,s:I}", key, items, "total", (json_int_t)total));
 }

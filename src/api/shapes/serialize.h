@@ -44,7 +44,8 @@ json_t *activity_json(const activity_row *a);
 /* Settings: {profile{name,email}, memoryRetention{autoStore,retentionPeriod}} */
 json_t *settings_json(const user_row *u);
 
-/* Parses stored JSON text; an empty object when it is not valid JSON. */
+/* Parses stored JSON text; an empty object when it is not valid JSON, NULL
+ * when out of memory. */
 json_t *json_from_text(const char *text);
 
 /* The answer of a list route: 200 {key: [item(row) for the n rows], "total":
