@@ -9,6 +9,7 @@
  * checkpoint has copied all of it. */
 #include "db/engine.h"
 
+#include "util/fault.h"
 #include "util/log.h"
 
 #include <pthread.h>
@@ -40,6 +41,7 @@ static void checkpoint_once(sqlite3 *h)
 
 static void *checkpointer(void *arg)
 {
+    fault_exempt_thread();
     sqlite3 *h = NULL;
     (void)arg;
     if (sqlite3_open_v2(ck.path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=

@@ -52,6 +52,8 @@ int db_commit(db *d);
 void db_rollback(db *d);
 
 db *db_sqlite_open(const char *path);
+/* The test build's failing disk (db/sqlite_faults.c); nothing otherwise. */
+void db_sqlite_faults_install(void);
 /* The configured SQLite file, NULL when the engine is PostgreSQL. */
 const char *db_sqlite_path(void);
 

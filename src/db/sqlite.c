@@ -208,6 +208,7 @@ db *db_sqlite_open(const char *path)
     ld->base.ops = &lite_ops;
     ld->base.engine = DB_SQLITE;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    db_sqlite_faults_install();
     if (sqlite3_open_v2(path, &ld->h, flags, NULL) != SQLITE_OK) {
         log_error("cannot open SQLite database %s: %s", path,
                   ld->h ? sqlite3_errmsg(ld->h) : "out of memory");

@@ -7,6 +7,7 @@
  * ct_headers_done. */
 #include "http/conntrack.h"
 
+#include "util/fault.h"
 #include "util/isotime.h"
 #include "util/log.h"
 
@@ -300,6 +301,7 @@ static void report(ct_stats *last)
 
 static void *reaper_main(void *arg)
 {
+    fault_exempt_thread();
     (void)arg;
     ct_stats last = { 0 };
     int64_t next_report = ct_now_ms() + CT_REPORT_MS;

@@ -6,18 +6,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const NAMES[FAULT_KINDS] = { "db_step", "db_commit", "xfer", "alloc" };
+static const char *const NAMES[FAULT_KINDS] = { "db_step", "db_commit", "xfer", "alloc",
+                                                 "file_write" };
 static _Atomic long countdown[FAULT_KINDS];
 static atomic_bool fired;
+static _Thread_local bool exempt;
+static _Thread_local int paused;
 
-void fault_arm(const char *spec)
+void fault_exempt_thread(void)
+{
+    exempt = true;
+}
+
+void fault_pause(void)
+{
+    paused++;
+}
+
+void fault_resume(void)
+{
+    paused--;
+}
+
+static _Atomic unsigned long armings;
+
+unsigned long fault_arm(const char *spec)
 {
     for (int k = 0; k < FAULT_KINDS; k++)
         atomic_store(&countdown[k], 0);
     atomic_store(&fired, false);
+    unsigned long armed = atomic_fetch_add(&armings, 1) + 1;
     const char *colon = spec ? strchr(spec, ':') : NULL;
     if (!colon)
-        return;
+        return armed;
     for (int k = 0; k < FAULT_KINDS; k++) {
         size_t len = strlen(NAMES[k]);
         if ((size_t)(colon - spec) == len && strncmp(spec, NAMES[k], len) == 0) {
@@ -27,11 +48,26 @@ void fault_arm(const char *spec)
                 atomic_store(&countdown[k], n);
         }
     }
+    return armed;
+}
+
+void fault_arm_env(void)
+{
+    const char *spec = getenv("CHIMERA_FAULT");
+    if (spec)
+        fault_arm(spec);
+}
+
+void fault_disarm(unsigned long armed)
+{
+    if (atomic_load(&armings) == armed)
+        for (int k = 0; k < FAULT_KINDS; k++)
+            atomic_store(&countdown[k], 0);
 }
 
 bool fault_fail(fault_kind kind)
 {
-    if (atomic_load(&countdown[kind]) <= 0)
+    if (exempt || paused || atomic_load(&countdown[kind]) <= 0)
         return false;
     if (atomic_fetch_sub(&countdown[kind], 1) != 1)
         return false;

@@ -1,12 +1,14 @@
-"""Fault injection (issue 16), against the test build of `make faults`
+"""Fault injection, against the test build of `make faults`
 (-DCHIMERA_FAULTS, ASan + UBSan; src/util/fault.h). Each step of the API
 journeys — register, workspace, memory create/update/delete, file import,
 chat with the echo model and with a fake provider, export, account deletion —
 is sent once per N with `X-Chimera-Fault: KIND:N` (the Nth database step,
-COMMIT, outbound transfer or allocation of that request fails) until a run
-in which the fault no longer fires, which must then succeed. Every injected
+COMMIT, outbound transfer, allocation or — on SQLite — disk write of that
+request fails) until a run in which the fault no longer fires, which must
+then succeed; `chimerad backup` likewise under CHIMERA_FAULT. Every injected
 fault must give a clean answer (the envelope, with a 5xx or the step's
-success; a streamed export may be cut off instead), leave the server up, and
+success, and what the OpenAPI document says; a streamed export may be cut
+off instead), leave the server up, and
 leave the database consistent: workspace and conversation counters match
 their rows, every memory has its vector or `metadata.embeddingError`, a user
 message lacks its reply only when the server answered that send with a
@@ -17,19 +19,23 @@ In any other build the header does nothing (checked below), and the journeys
 are skipped."""
 import itertools
 import os
+import sqlite3
+import subprocess
 
 import pytest
 import requests
 
 import chimera_api as ca
+import openapi_check
 from chat_helpers import FakeLLM
 from chimera_api import Api, Server, User, ok_data
 
-# alloc (chimerad's own malloc/calloc/realloc/strdup failing) is opt-in, with
-# FAULT_KINDS="alloc": it still finds out-of-memory paths that answer wrongly
-# or crash (rows read by the store keep NULL fields when a copy fails).
-KINDS = os.environ.get("FAULT_KINDS", "db_step db_commit xfer").split()
-FAULT_BUILD = "/faults/" in os.path.abspath(ca.BIN)
+# FAULT_KINDS="alloc" runs one kind. file_write fails SQLite's own writes:
+# PostgreSQL writes in its own server, where the kind has nothing to fail.
+KINDS = os.environ.get("FAULT_KINDS", "db_step db_commit xfer alloc file_write").split()
+ON_SQLITE = os.environ.get("CHIMERA_TEST_DATABASE_URL", "") in ("", "sqlite")
+# Set by `make faults` and `make coverage`, whose binaries are test builds.
+FAULT_BUILD = os.environ.get("CHIMERA_FAULT_BUILD") == "1"
 MAX_N = 5000                # a request with more events than this is a finding too
 
 
@@ -172,11 +178,14 @@ def gone(db, uid):
         assert db.scalar("SELECT COUNT(*) FROM %s WHERE %s = '%s'" % (table, col, uid)) == 0, table
 
 
-def clean_answer(name, r, fired):
+def clean_answer(server, name, r, fired):
     """The envelope; a fired fault gives a 5xx, or the step's own success when
-    the fault hit something the step could do without."""
+    the fault hit something the step could do without. Every answer (but a
+    streamed export's body) must also be what the OpenAPI document says: a
+    success is never sent with a field or an item missing."""
     if name == "export" and r.status_code == 200:
         return
+    openapi_check.check(server.base, r.request.method, r.request.path_url, r)
     body = r.json()
     assert isinstance(body, dict) and set(body) == ca.ENVELOPE_KEYS, body
     if r.status_code < 300:
@@ -196,7 +205,7 @@ def drive(j, db, name, prepare, act, kind):
         try:
             r = act(j, arg, "%s:%d" % (kind, n))
             fired = r.headers.get("X-Chimera-Fault-Fired") == "1"
-            clean_answer(name, r, fired)
+            clean_answer(j.server, name, r, fired)
             if name == "export" and r.status_code == 200:
                 r.json()                    # complete, or cut off (below)
         except (requests.exceptions.ChunkedEncodingError, ValueError):
@@ -238,12 +247,61 @@ def journey():
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name,prepare,act", STEPS, ids=[s[0] for s in STEPS])
 def test_every_fault_answers_cleanly(journey, name, prepare, act, kind):
+    if kind == "file_write" and not ON_SQLITE:
+        pytest.skip("the PostgreSQL server writes its own files")
     db = journey.server.db()
     fired = drive(journey, db, name, prepare, act, kind)
     # the faults were really there: every step reads the database, all but the
     # export write to it, and the provider chat makes an outbound call
     must = {"db_step": True, "db_commit": name != "export", "xfer": name == "chat_provider",
-            "alloc": True}
+            "alloc": True, "file_write": name != "export"}
     if must[kind]:
         assert fired > 0, "%s: no %s fault ever fired" % (name, kind)
     print("%s %s: %d faults injected" % (name, kind, fired))
+
+
+def test_backup_under_every_disk_fault(tmp_path):
+    """`chimerad backup` with its Nth disk write failing: each run fails
+    with a message and exit status 1, leaves neither the copy nor a
+    temporary behind, until the run the fault no longer reaches, whose copy
+    is whole."""
+    if not FAULT_BUILD:
+        pytest.skip("fault injection needs the test build (make faults)")
+    if not ON_SQLITE:
+        pytest.skip("a PostgreSQL database is copied by pg_dump")
+    with Server(name="faults-backup") as server:
+        api = Api(server)
+        user = User(api)
+        wid = ca.create_workspace(api, user)["id"]
+        for i in range(20):
+            ok_data(api.post("/workspaces/%s/memories" % wid,
+                             {"title": "m%d" % i, "content": "kept in every copy %d" % i},
+                             token=user.token), 201)
+        failed = 0
+        for n in itertools.count(1):
+            assert n <= MAX_N, "backup still failing at file_write:%d" % n
+            target = tmp_path / ("copy-%d.db" % n)
+            env = dict(os.environ)
+            env.update(ca.DEFAULT_ENV)
+            env.update({"DATABASE_URL": server.database_url(), "CHIMERA_FAULT": "file_write:%d" % n,
+                        "CHIMERA_DATA_DIR": str(tmp_path / ("data-%d" % n))})
+            p = subprocess.run([ca.BIN, "backup", str(target)], env=env, capture_output=True,
+                               text=True, timeout=120)
+            for marker in ca.SANITIZER_MARKERS:
+                assert marker not in p.stderr, p.stderr[-3000:]
+            assert sorted(f.name for f in tmp_path.iterdir()
+                          if f.name.startswith("copy-%d.db" % n) and f.name != target.name) == [], \
+                "a temporary left behind"
+            if p.returncode == 0:
+                break
+            failed += 1
+            assert p.returncode == 1 and p.stderr.strip(), (p.returncode, p.stderr)
+            assert not target.exists(), "a failed backup left %s" % target
+        con = sqlite3.connect("file:%s?immutable=1" % target, uri=True)
+        try:
+            assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert con.execute("SELECT COUNT(*) FROM memories").fetchone()[0] == 20
+        finally:
+            con.close()
+        assert failed > 0, "no file_write fault ever fired"
+        print("backup file_write: %d faults injected" % failed)
