@@ -72,26 +72,34 @@ static void store_reply(http_req *r, const conv_row *c, const message_row *user,
     message_row_free(&a);
 }
 
-bool chat_echo_send(http_req *r, const conv_row *c, const char *content)
+int chat_echo_pair(http_req *r, const conv_row *c, const char *content, llm_reply *rep,
+                   message_row *user, message_row *a)
 {
     char name[128], requested[128];
     int64_t t0 = time_mono_us();
     if (llm_resolve(c->model_id, name, sizeof name, requested, sizeof requested) != LLM_ECHO)
-        return false;
+        return -1;
+    llm_echo(content, name, rep);
+    char *meta_text = rep->text ? chat_reply_metadata(rep, LLM_ECHO, t0, false) : NULL;
+    st_rc st = meta_text ? msg_add_pair(c, content, rep->text, meta_text, user, a)
+                         : ST_DB_ERROR;
+    free(meta_text);
+    if (st != ST_OK)
+        api_store_error(r, st, MSG_CONV_NOT_FOUND);
+    return (int)st;
+}
+
+bool chat_echo_send(http_req *r, const conv_row *c, const char *content)
+{
     llm_reply rep = { 0 };
     message_row user = { 0 }, a = { 0 };
-    llm_echo(content, name, &rep);
-    char *meta_text = rep.text ? chat_reply_metadata(&rep, LLM_ECHO, t0, false) : NULL;
-    st_rc st = meta_text ? msg_add_pair(c, content, rep.text, meta_text, &user, &a)
-                         : ST_DB_ERROR;
-    if (st != ST_OK) {
-        api_store_error(r, st, MSG_CONV_NOT_FOUND);
-    } else {
+    int st = chat_echo_pair(r, c, content, &rep, &user, &a);
+    if (st < 0)
+        return false;
+    if (st == ST_OK)
         reply_pair(r, &user, &a);
-        message_row_free(&user);
-        message_row_free(&a);
-    }
-    free(meta_text);
+    message_row_free(&user);
+    message_row_free(&a);
     llm_reply_free(&rep);
     return true;
 }

@@ -40,6 +40,12 @@ char *chat_reply_metadata(const llm_reply *rep, llm_provider p, int64_t t0, bool
  * conversation (D3), streamed or not. 0 or -1. */
 int chat_build_request(const conv_row *c, const message_row *user, llm_provider p,
                        const char *key, const char *requested, bool stream, net_request *req);
+/* The echo model's reply to content, stored with the user message in one
+ * write: ST_OK with both rows in *user and *a and the reply in *rep (free
+ * all three), else the store's status with r answered. -1 (nothing done)
+ * when c's model is not the echo. */
+int chat_echo_pair(http_req *r, const conv_row *c, const char *content, llm_reply *rep,
+                   message_row *user, message_row *a);
 /* Deep copies of what a reply outliving the handler needs. 0 or -1 (then
  * free what was copied). */
 int chat_copy_rows(conv_row *dc, message_row *du, const conv_row *c, const message_row *user);

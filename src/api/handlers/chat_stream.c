@@ -393,20 +393,14 @@ static int cs_echo_pieces(cstream *cs, const char *text)
 
 bool chat_stream_echo(http_req *r, const conv_row *c, const char *content)
 {
-    char name[128], requested[128];
-    int64_t t0 = time_mono_us();
-    if (llm_resolve(c->model_id, name, sizeof name, requested, sizeof requested) != LLM_ECHO)
-        return false;
     llm_reply rep = { 0 };
     message_row user = { 0 }, a = { 0 };
     cstream *cs = NULL;
-    llm_echo(content, name, &rep);
-    char *meta = rep.text ? chat_reply_metadata(&rep, LLM_ECHO, t0, false) : NULL;
-    st_rc st = meta ? msg_add_pair(c, content, rep.text, meta, &user, &a) : ST_DB_ERROR;
-    if (st != ST_OK) {          /* before the stream: the usual envelope */
-        api_store_error(r, st, MSG_CONV_NOT_FOUND);
+    int st = chat_echo_pair(r, c, content, &rep, &user, &a);
+    if (st < 0)
+        return false;
+    if (st != ST_OK)            /* before the stream: the usual envelope */
         goto out;
-    }
     if (!(cs = cs_new()) || cs_echo_pieces(cs, rep.text) != 0 ||
         chat_copy_rows(&cs->conv, &cs->user, c, &user) != 0) {
         if (cs)
@@ -421,7 +415,6 @@ bool chat_stream_echo(http_req *r, const conv_row *c, const char *content)
 out:
     message_row_free(&user);
     message_row_free(&a);
-    free(meta);
     llm_reply_free(&rep);
     return true;
 }
