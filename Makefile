@@ -131,7 +131,10 @@ fuzz-smoke:
 # (FAULT_KINDS="alloc" for one kind).
 FAULTS_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined -DCHIMERA_FAULTS
-FAULTS_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+# -u: the wrappers (util/fault.c) are linked even where nothing else of fault.c is used
+# (unit tests; libgcov's own allocations are wrapped too).
+FAULTS_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup \
+               -Wl,-u,__wrap_malloc
 FAULTS_BIN ?= build/faults/chimerad
 faults: test-deps
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/faults OPT='$(FAULTS_OPT)' \
