@@ -38,7 +38,7 @@ FUZZ_SECONDS ?= 60
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all build deps test-deps run test unit api cluster deploy-check asan coverage bench clean \
-        api-doc fuzz fuzz-bins fuzz-smoke soak faults faults-run
+        api-doc fuzz fuzz-bins fuzz-smoke fuzz-replay soak faults faults-run
 all: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) build
 
@@ -126,6 +126,19 @@ fuzz-bins: $(FUZZ_BIN)
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
+# Every fuzz target replayed over its committed seeds by tests/fuzz/fuzz_main.c in this
+# build (no libFuzzer): how `make coverage` counts what the seeds reach.
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/replay/%)
+$(BUILD)/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_main.c $(BUILD)/libchimera.a
+	@mkdir -p $(dir $@)
+	@echo '  REPLAY $@'
+	@$(CC) $(CFLAGS) -Wno-missing-prototypes $< tests/fuzz/fuzz_main.c $(BUILD)/libchimera.a \
+	  $(LDFLAGS) $(LDLIBS) -o $@
+
+fuzz-replay: all
+	@$(MAKE) --no-print-directory -j$(JOBS) $(REPLAY_BIN)
+	@for b in $(REPLAY_BIN); do $$b tests/fuzz/corpus/$${b##*/fuzz_} || exit 1; done
+
 # Fault injection: a separate build (build/faults: -DCHIMERA_FAULTS, ASan + UBSan; the
 # release binary has none of it) and the driver tests/api/test_faults.py on both engines
 # (FAULT_KINDS="alloc" for one kind).
@@ -155,14 +168,14 @@ asan:
 
 # Line and branch coverage of src/ over the whole suite: the test build (fault injection
 # compiled in, as `make faults` has it) at -O0 runs what `make test` runs, the fault
-# driver included (not the fuzz targets: a separate clang build). The per-file table is
+# driver included, and the fuzz targets replayed over their seeds. The per-file table is
 # build/cov/coverage.txt; the files below the bar (90 % lines, 85 % branches) are listed
 # at the end.
 coverage:
 	rm -rf build/cov
 	$(MAKE) BUILD=build/cov OPT='-O0 -g --coverage -fprofile-update=atomic -DCHIMERA_FAULTS' \
 	  LDFLAGS='--coverage $(FAULTS_WRAP)' FAULTS_BIN=build/cov/chimerad \
-	  unit api cluster deploy-check faults-run
+	  unit api cluster deploy-check faults-run fuzz-replay
 	gcovr --root . --object-directory build/cov --filter src/ --exclude-unreachable-branches \
 	  --gcov-ignore-parse-errors --sort-uncovered \
 	  --print-summary --txt build/cov/coverage.txt --html-details build/cov/index.html \
