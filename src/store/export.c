@@ -25,13 +25,16 @@ static json_t *text_col(db_stmt *st, int col)
     return s ? json_string(s) : json_null();
 }
 
-/* A stored JSON column, or dflt when it is not valid JSON. */
+/* A stored JSON column, or dflt when it is not valid JSON or not of dflt's
+ * type (metadata is an object, tags an array: what the export declares). */
 static json_t *json_col(db_stmt *st, int col, json_t *dflt)
 {
     const char *s = db_col_text(st, col);
     json_t *v = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
-    if (!v)
+    if (!v || !dflt || json_typeof(v) != json_typeof(dflt)) {
+        json_decref(v);
         return dflt;
+    }
     json_decref(dflt);
     return v;
 }
