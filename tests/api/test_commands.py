@@ -356,3 +356,91 @@ def test_backup_of_a_file_that_is_not_a_database(tmp_path):
     assert p.stderr == "chimerad backup: copy failed: file is not a database\n", p.stderr
     assert sorted(os.listdir(tmp_path)) == ["data", "garbage.db"], "no copy, no temporary left"
     assert src.read_bytes() == b"not a database at all " * 500
+
+
+# ------------------------------------------------------------------ serve: listening
+
+def serve_until_healthy(tmp_path, host, preexec_fn=None, **env_extra):
+    """chimerad serve with these settings, healthy on host (or pytest.fail);
+    returns (process, port, stderr path). The caller stops it."""
+    import requests
+    import time
+    env = dict(os.environ)
+    env.update(ca.DEFAULT_ENV)
+    port = ca.free_port()
+    env.update({"CHIMERA_DATA_DIR": str(tmp_path / "data"), "CHIMERA_PORT": str(port),
+                "DATABASE_URL": "sqlite://" + str(tmp_path / "chimera.db")})
+    env.update(env_extra)
+    err_path = tmp_path / "stderr.log"
+    with open(err_path, "wb") as err:
+        proc = subprocess.Popen([ca.BIN, "serve"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=err, stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)
+    deadline = time.monotonic() + 30          # a hang guard, far above a normal start
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("serve exited %s: %s" % (proc.returncode, err_path.read_text()[-2000:]))
+        try:
+            if requests.get("http://%s:%d/api/health" % (host, port), timeout=1).status_code == 200:
+                return proc, port, err_path
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    pytest.fail("serve never became healthy: %s" % err_path.read_text()[-2000:])
+
+
+def stop_cleanly(proc):
+    import signal
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+
+
+def test_serve_on_the_ipv6_loopback(tmp_path):
+    proc, port, err_path = serve_until_healthy(tmp_path, "[::1]", CHIMERA_LISTEN="::1")
+    try:
+        log = err_path.read_text()
+        assert "listening on ::1:%d (sqlite, development mode" % port in log, log
+        with pytest.raises(OSError):            # not on IPv4
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        stop_cleanly(proc)
+
+
+def _nofile(soft, hard):
+    def set_limit():
+        import resource
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return set_limit
+
+
+def open_files_limit(pid):
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return int(line.split()[3])
+    raise AssertionError("no open-files line")
+
+
+def test_serve_raises_a_low_open_file_limit(tmp_path):
+    """The soft limit below what CHIMERA_MAX_CONNECTIONS needs is raised to
+    the hard one, silently when that is enough."""
+    proc, port, err_path = serve_until_healthy(tmp_path, "127.0.0.1", _nofile(256, 4096),
+                                               CHIMERA_MAX_CONNECTIONS="1000")
+    try:
+        assert open_files_limit(proc.pid) == 4096
+        assert "open-file limit" not in err_path.read_text()
+    finally:
+        stop_cleanly(proc)
+
+
+def test_serve_warns_when_the_hard_open_file_limit_is_too_low(tmp_path):
+    proc, port, err_path = serve_until_healthy(tmp_path, "127.0.0.1", _nofile(256, 512),
+                                               CHIMERA_MAX_CONNECTIONS="100000")
+    try:
+        log = err_path.read_text()
+        assert re.search(r'"level":"warn","msg":"open-file limit 512 is below the \d+ that '
+                         r'CHIMERA_MAX_CONNECTIONS needs"', log), log
+        assert open_files_limit(proc.pid) == 512
+    finally:
+        stop_cleanly(proc)
