@@ -169,8 +169,10 @@ static int bk_step(bk_job *j, sqlite3_backup *b, int pages, int *busy)
         bk_pause(BK_BUSY_MS);
         return SQLITE_BUSY;
     }
+    /* backup_step leaves no message on either connection (it is set on the
+     * destination only by backup_finish): the code says what went wrong. */
     if (rc != SQLITE_OK && rc != SQLITE_DONE)
-        return bk_fail(j, "copy failed: %s", sqlite3_errmsg(j->to));
+        return bk_fail(j, "copy failed: %s", sqlite3_errstr(rc));
     *busy = 0;
     return rc;
 }

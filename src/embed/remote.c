@@ -77,6 +77,17 @@ static int remote_request(const embedder *e, const char *const *texts, size_t n,
     return net_req_json(out, body);
 }
 
+/* How much of s (len bytes) goes into an error text: at most
+ * REMOTE_ERR_CHARS bytes, never half a UTF-8 character (the text is stored
+ * in a memory's metadata, which must stay valid UTF-8). */
+static int err_cut(const char *s, size_t len)
+{
+    size_t n = len < REMOTE_ERR_CHARS ? len : REMOTE_ERR_CHARS;
+    while (n > 0 && n < len && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return (int)n;
+}
+
 /* The error text of a non-2xx answer: error.message, error, or the body. */
 static void http_error(long status, const json_t *root, const char *body, size_t len,
                        char *err, size_t errsz)
@@ -85,10 +96,11 @@ static void http_error(long status, const json_t *root, const char *body, size_t
     const char *msg = json_is_string(e) ? json_string_value(e)
                     : json_string_value(json_object_get(e, "message"));
     if (msg)
-        snprintf(err, errsz, "embedding service answered %ld: %.*s", status, REMOTE_ERR_CHARS, msg);
+        snprintf(err, errsz, "embedding service answered %ld: %.*s", status,
+                 err_cut(msg, strlen(msg)), msg);
     else if (len)
         snprintf(err, errsz, "embedding service answered %ld: %.*s", status,
-                 (int)(len < REMOTE_ERR_CHARS ? len : REMOTE_ERR_CHARS), body);
+                 err_cut(body, len), body);
     else
         snprintf(err, errsz, "embedding service answered %ld", status);
 }

@@ -26,13 +26,22 @@ static json_t *text_col(db_stmt *st, int col)
     return s ? json_string(s) : json_null();
 }
 
-/* A stored JSON column, or dflt when it is not valid JSON. */
+/* A stored JSON column, or dflt when it is not valid JSON or not of dflt's
+ * type (metadata is an object, tags an array: what the export declares);
+ * NULL when out of memory. */
 static json_t *json_col(db_stmt *st, int col, json_t *dflt)
 {
     const char *s = db_col_text(st, col);
+    unsigned long oom = oom_failures();
     json_t *v = s ? json_parse(s, strlen(s), JSON_DECODE_ANY, NULL) : NULL;
-    if (!v)
+    if (!v && oom_failures() != oom) {
+        json_decref(dflt);
+        return NULL;            /* the row fails: never exported without its value */
+    }
+    if (!v || !dflt || json_typeof(v) != json_typeof(dflt)) {
+        json_decref(v);
         return dflt;
+    }
     json_decref(dflt);
     return v;
 }

@@ -126,12 +126,13 @@ class FakeLLM:
         assert requests.post(self.base + "/_reset", timeout=10).status_code == 200
 
     def config(self, mode="ok", delay_ms=0, reply=None, status=None, dim=None,
-               stream_delay_ms=0, stream_pause_ms=0):
+               stream_delay_ms=0, stream_pause_ms=0, body=None):
         r = requests.post(self.base + "/_config", json={"mode": mode, "delay_ms": delay_ms,
                                                         "reply": reply, "status": status,
                                                         "dim": dim,
                                                         "stream_delay_ms": stream_delay_ms,
-                                                        "stream_pause_ms": stream_pause_ms},
+                                                        "stream_pause_ms": stream_pause_ms,
+                                                        "body": body},
                           timeout=10)
         assert r.status_code == 200, r.text
 

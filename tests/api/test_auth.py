@@ -441,3 +441,34 @@ def test_profile_update_not_object(api):
     r = api.put("/auth/profile/update", data=b"[1]", token=a["token"],
                 headers={"Content-Type": "application/json"})
     assert error_of(r, 400) == {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}
+
+
+def test_usernames_take_the_smallest_free_suffix(api, db):
+    """The stored username (API.md §3.1, not in any answer): the email's
+    local part, then local1, local2 …; names that only start like it
+    (local0, local07, local5x, one past the scanned range) take no suffix."""
+    from chimera_api import register
+
+    stem = "un" + uuid.uuid4().hex[:10]
+
+    def username_of(email):
+        rows = db.query("SELECT username FROM users WHERE email = %s" % db.lit(email))
+        assert len(rows) == 1, rows
+        return rows[0][0]
+
+    got = []
+    for domain in ("a.example", "b.example", "c.example"):
+        email = "%s@%s" % (stem, domain)
+        register(api, email=email)
+        got.append(username_of(email))
+    assert got == [stem, stem + "1", stem + "2"]
+    # look-alikes registered directly: none of them is "stem<n>" for 0 < n < 4096
+    for i, odd in enumerate(("0", "07", "5x", "99999")):
+        uid = str(uuid.uuid4())
+        db.execute("INSERT INTO users (id, email, username, name, password, date_joined,"
+                   " updated_at) VALUES (%s, %s, %s, 'Look-alike', 'x', 1, 1)"
+                   % (db.lit(uid), db.lit("odd%d-%s@x.example" % (i, stem)),
+                      db.lit(stem + odd)))
+    email = "%s@d.example" % stem
+    register(api, email=email)
+    assert username_of(email) == stem + "3"

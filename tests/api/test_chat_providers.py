@@ -307,6 +307,89 @@ def test_provider_failures(chat, api, fake, keyed, provider):
     assert [m["role"] for m in conv["messages"]].count("assistant") == 1
 
 
+NO_ANSWER = {"anthropic": "Unexpected provider response: no content[0].text",
+             "google": "No response generated"}
+EMPTY_ANSWER = {"anthropic": '{"content": [{"type": "tool_use", "id": "t"}], "usage": {}}',
+                "google": '{"candidates": [{"content": {"parts": []}}]}'}
+GOOGLE_RATE = "Rate limit exceeded. Try Groq instead (free)."
+
+
+def garbage_cases(provider):
+    """(status, body) the provider answers -> (our status, the error after
+    "AI response failed: ")."""
+    no_answer = NO_ANSWER.get(provider,
+                              "Unexpected provider response: no choices[0].message.content")
+    google = provider == "google"
+    long_text = "é" * 300
+    envelope = '{"error": {"message": ""}, "detail": "see the logs"}'
+    return [
+        # 2xx that is no reply
+        ((200, "[]"), 502, "Invalid JSON in provider response"),
+        ((200, '"a string"'), 502, "Invalid JSON in provider response"),
+        ((200, ""), 502, "Invalid JSON in provider response"),
+        ((200, "{}"), 502, no_answer),
+        ((200, EMPTY_ANSWER.get(provider, '{"choices": [{"message": {"content": null}}]}')),
+         502, no_answer),
+        # errors in other shapes than the provider's own
+        ((503, "upstream connect error or disconnect/reset before headers"), 502,
+         "upstream connect error or disconnect/reset before headers"),
+        ((500, ""), 502, "API returned status 500"),
+        ((400, '{"error": "model not found"}'), 502, "model not found"),
+        ((502, envelope), 502, envelope),
+        ((500, long_text), 502, "é" * 200),                 # cut at 200 characters
+        ((400, '{"error": {"message": "generateContent is not supported"}}'), 502,
+         "generateContent is not supported"),
+        # rate limits told by the text, whatever the status
+        ((500, '{"error": {"message": "upstream said HTTP 429"}}'), 429,
+         "upstream said HTTP 429"),
+        ((503, '{"error": {"message": "You exceeded your current quota"}}'),
+         429 if google else 502, GOOGLE_RATE if google else "You exceeded your current quota"),
+    ]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_provider_answers_that_are_no_reply(chat, api, fake, keyed, provider):
+    """Each provider kind answering with garbage or an error in a foreign
+    format: the send fails with a clear message (502, or 429 for a rate
+    limit), the user's message is kept, no assistant message is stored."""
+    c = create_conversation(api, keyed, keyed.wid, MODEL_FOR[provider][0])
+    texts = []
+    for (status, raw), code, error in garbage_cases(provider):
+        fake.config("raw", status=status, body=raw)
+        text = "%s %d %s" % (provider, status, raw[:20] or "(empty)")
+        texts.append(text)
+        body = send_failure(send(api, keyed, c["id"], text), code, c["id"])
+        assert body["error"] == "AI response failed: " + error, (status, raw, body)
+        assert body["data"]["userMessage"]["content"] == text
+    conv = get_conversation(api, keyed, c["id"])
+    check_consistent(conv, texts)
+    assert all(m["role"] == "user" for m in conv["messages"]), "no assistant on failure"
+
+
+RAW_REPLIES = {
+    # (body, tokens): token counts given as reals are counted, a missing model
+    # is the requested one
+    "anthropic": ('{"content": [{"type": "text", "text": "raw reply"}],'
+                  ' "usage": {"input_tokens": 3, "output_tokens": 4.0}}', 7),
+    "google": ('{"candidates": [{"content": {"parts": [{"text": "raw reply"}]}}]}', 0),
+}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_minimal_reply_is_stored(chat, api, fake, keyed, provider):
+    c = create_conversation(api, keyed, keyed.wid, MODEL_FOR[provider][0])
+    raw, tokens = RAW_REPLIES.get(provider, (
+        '{"choices": [{"message": {"content": "raw reply"}}], "usage": {"total_tokens": 12.0}}',
+        12))
+    fake.config("raw", body=raw)
+    d = send_ok(api, keyed, c["id"], "minimal please")
+    a = d["assistantMessage"]
+    assert a["content"] == "raw reply"
+    assert a["metadata"]["tokens"] == tokens, a["metadata"]
+    assert a["metadata"]["model_version"] == MODEL_FOR[provider][1], a["metadata"]
+    assert a["metadata"]["provider"] == provider
+
+
 def test_endless_body_is_capped(chat, fake):
     s = chat.start_server(name="capped", CHIMERA_OUTBOUND_MAX_BODY="65536")
     try:

@@ -472,3 +472,43 @@ def test_hang_up_during_silence_cancels_at_once(chat, fake):
     messages = get_conversation(a, u, cid)["messages"]
     assert [m["role"] for m in messages] == ["user"], messages     # nothing had arrived
     s.stop()
+
+
+# ------------------------------------------------------------------ answers that are no stream
+
+NO_REPLY = "AI response failed: Unexpected provider response: no reply in the stream"
+STREAM_GARBAGE = [
+    # (status, body) a provider answers a streamed call with, not as events ->
+    # the error event, as the same answer to an unstreamed call words it
+    ((503, "upstream connect error or disconnect/reset before headers"),
+     "AI response failed: upstream connect error or disconnect/reset before headers"),
+    ((500, ""), "AI response failed: API returned status 500"),
+    ((400, '{"error": "model not found"}'), "AI response failed: model not found"),
+    ((500, '{"error": {"message": "upstream said HTTP 429"}}'),
+     "AI response failed: upstream said HTTP 429"),
+    # a 2xx that holds no event: no reply (it stored an empty one)
+    ((200, '{"choices": [{"message": {"content": "not streamed"}}]}'), NO_REPLY),
+    ((200, "[]"), NO_REPLY),
+    ((200, ""), NO_REPLY),
+]
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "google", "deepseek"])
+def test_answer_that_is_no_event_stream(api, chat, keyed, fake, provider):
+    model_id, _ = MODEL_FOR[provider]
+    cid = create_conversation(api, keyed, keyed.wid, model_id=model_id)["id"]
+    for (status, raw), want in STREAM_GARBAGE:
+        fake.config("raw", status=status, body=raw)
+        s, events, _ = stream_all(api, keyed, cid, "stream %d %s" % (status, raw[:10] or "-"))
+        assert s.status == 200
+        pieces, last, err = check_events(events)
+        assert (pieces, last, err) == ([], "error", want), (status, raw, events)
+    assert assistant_messages(api, keyed, cid) == []
+    users = [m for m in get_conversation(api, keyed, cid)["messages"] if m["role"] == "user"]
+    assert len(users) == len(STREAM_GARBAGE)
+    # an empty reply the provider completes properly is a reply
+    fake.config(reply="")
+    s, events, _ = stream_all(api, keyed, cid, "say nothing")
+    pieces, last, done = check_events(events)
+    assert last == "done" and "".join(pieces) == "", events
+    assert done["assistantMessage"]["content"] == ""

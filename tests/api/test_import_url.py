@@ -32,7 +32,8 @@ class Pages(BaseHTTPRequestHandler):
         data = body if isinstance(body, bytes) else body.encode()
         try:
             self.send_response(status)
-            self.send_header("Content-Type", ctype)
+            if ctype is not None:
+                self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
             for k, v in extra:
                 self.send_header(k, v)
@@ -58,6 +59,11 @@ class Pages(BaseHTTPRequestHandler):
             body = ("<html><title>Caf\xe9</title><body><p>%s caf\xe9 cr\xe8me</p></body></html>"
                     % ARTICLE_TEXT).encode("latin-1")
             return self.send(200, body, "text/html; charset=iso-8859-1")
+        if path.startswith("/typed/"):          # /typed/<n>: TYPED[n], latin-1
+            ctype, _ = TYPED[int(path.rsplit("/", 1)[1])]
+            body = ("<html><title>Typ\xe9</title><body><p>%s caf\xe9</p></body></html>"
+                    % ARTICLE_TEXT).encode("latin-1")
+            return self.send(200, body, ctype)
         if path == "/text":
             return self.send(200, ARTICLE_TEXT, "text/plain")
         if path == "/image":
@@ -166,6 +172,39 @@ def test_redirects_titles_charsets_and_text(env):
     assert d["memory"]["content"].endswith("caf\u00e9 cr\u00e8me")
     d = ok_data(import_r(api, user, wid, {"url": base + "/text"}), 201)
     assert d["memory"]["content"] == ARTICLE_TEXT
+
+
+# (Content-Type of a latin-1 page, the title stored or the error): the charset
+# parameter quoted or not, in any case; no type at all is read as HTML
+TYPED = [
+    ('text/html; charset="iso-8859-1"', "[Imported] Typ\u00e9"),
+    ("TEXT/HTML;charset=ISO-8859-1", "[Imported] Typ\u00e9"),
+    ("application/xhtml+xml; charset=latin1", "[Imported] Typ\u00e9"),
+    ("text/html; charset=iso-8859-1; format=x", "[Imported] Typ\u00e9"),
+    (None, None),
+    ("text/html; charset=", None),
+    ("text/htmlx", "Request failed: not an HTML page (text/htmlx)"),
+    ("application/json; charset=utf-8",
+     "Request failed: not an HTML page (application/json; charset=utf-8)"),
+]
+
+
+@pytest.mark.parametrize("n", range(len(TYPED)))
+def test_content_types_and_charsets(env, n):
+    api, user, wid, base = env
+    ctype, want = TYPED[n]
+    r = import_r(api, user, wid, {"url": "%s/typed/%d" % (base, n), "summarize": False})
+    if want is not None and want.startswith("Request failed"):
+        ca.assert_error(r, 400, want)
+        return
+    d = ok_data(r, 201)
+    if want is None:
+        # no charset: read as UTF-8, the latin-1 byte replaced, the text kept
+        assert d["memory"]["title"].startswith("[Imported] Typ"), d["memory"]["title"]
+        assert ARTICLE_TEXT in d["memory"]["content"]
+    else:
+        assert d["memory"]["title"] == want
+        assert d["memory"]["content"].endswith("caf\u00e9")
 
 
 @pytest.mark.parametrize("body,message", [

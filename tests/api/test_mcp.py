@@ -163,6 +163,22 @@ def test_remember_errors(api, users, team_ws):
     assert memory_count(api, outsider, foreign) == 0
 
 
+def test_remember_keeps_only_usable_tags_and_object_metadata(api, users, team_ws):
+    """Tags that are not non-empty strings are dropped; metadata that is not
+    an object is not stored."""
+    owner = users[0]
+    d = remember(api, owner, {"text": "tag cleaning", "workspace_id": team_ws,
+                              "tags": ["kept", "", 5, None, ["x"], {"a": 1}, "also kept"],
+                              "metadata": ["not", "an", "object"]})
+    m = get_memory(api, owner, d["id"])
+    assert m["tags"] == ["kept", "also kept"], m["tags"]
+    assert user_metadata(m) == {}
+    d = remember(api, owner, {"text": "tags not a list", "workspace_id": team_ws,
+                              "tags": "kept?", "metadata": "text"})
+    m = get_memory(api, owner, d["id"])
+    assert m["tags"] == [] and user_metadata(m) == {}
+
+
 @pytest.mark.parametrize("body", [{"text": "body text", "title": "T" * 256},
                                   {"text": "body text", "title": "   "},
                                   {"text": " \t\n "}],
@@ -390,6 +406,14 @@ def test_list_memories_of_conversation(api, users, team_ws):
     d = ok_data(api.get("/mcp/listMemories", token=owner.token,
                         params={"conversation_id": c2["id"]}))
     assert d["memories"] == [] and d["total"] == 0
+    # out-of-range paging falls back to the defaults and bounds
+    for params, want in (({"limit": 0}, (20, 0)), ({"limit": -3}, (20, 0)),
+                         ({"limit": "abc"}, (20, 0)), ({"limit": 5000}, (1000, 0)),
+                         ({"offset": -2}, (20, 0)), ({"limit": 1, "offset": 2}, (1, 2))):
+        d = listing(owner, **params)
+        assert (d["limit"], d["offset"]) == want, (params, d)
+        assert [m["id"] for m in d["memories"]] == [
+            m["id"] for m in ([order[0], order[2], order[3]][want[1]:want[1] + want[0]])]
     # errors
     for params in ({}, {"conversation_id": ""}):
         assert_error(api.get("/mcp/listMemories", token=owner.token, params=params), 400,

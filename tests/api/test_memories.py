@@ -662,6 +662,38 @@ def test_list_relevance(api, users):
         [m["id"] for m in reversed(mems)]
 
 
+def test_list_relevance_ties_and_memories_without_vectors(api, users, db):
+    """Equal scores are in the order /memories/search gives them (oldest
+    first; the list gave them newest first); matches that have no vector
+    (their embedding failed) come after every scored one, in that order too."""
+    owner = users[0]
+    wid = workspace(api, owner)
+    same = [create_memory(api, owner, wid, "Twin", "identical energy text") for _ in range(3)]
+    other = create_memory(api, owner, wid, "Other", "energy of another kind entirely")
+    t = ca.now_us() - 10_000_000
+    bare = []
+    for i in range(2):
+        mid, sql = db.memory_sql(wid, embedded=False, title="No vector %d" % i,
+                                 content="energy without a vector", ts=t + i)
+        db.execute(sql)
+        bare.append(mid)
+    ranked = search_ids(api, owner, "identical energy text", wid)
+    assert set(ranked) == {m["id"] for m in same + [other]}, ranked
+    assert ranked[:3] == [m["id"] for m in same]          # the twins tie, oldest first
+
+    def listing(search):
+        # not list_memories: its check wants a vector on every memory
+        d = ok_data(api.get("/workspaces/%s/memories" % wid, token=owner.token,
+                            params={"search": search, "sortBy": "relevance"}))
+        return [m["id"] for m in d["memories"]], d["total"]
+
+    assert listing("identical energy text") == ([m["id"] for m in same], 3)
+    ids, total = listing("energy")
+    assert total == 6 and len(ids) == 6
+    assert ids[-2:] == bare
+    assert ids[:4] == [i for i in search_ids(api, owner, "energy", wid) if i in ids[:4]]
+
+
 def test_list_paging(api, users):
     owner = users[0]
     wid = workspace(api, owner)

@@ -207,6 +207,28 @@ def test_integration_in_error_state_does_not_count(chat, api, fake):
     assert fake.chat_calls() == []
 
 
+@pytest.mark.parametrize("accept", ["application/json", "text/event-stream"])
+def test_key_that_cannot_be_decrypted_is_500_with_user_message(chat, api, fake, accept):
+    """A stored key the server cannot decrypt (written under another
+    ENCRYPTION_KEY, or damaged): the send fails before any provider call,
+    streamed or not, and the user's message is kept."""
+    u = chat.user()
+    wid = workspace(api, u)
+    assert create_integration(api, u, "anthropic")["status"] == "connected"
+    chat.db.execute("UPDATE integrations SET api_key = %s WHERE user_id = %s"
+                    % (chat.db.lit("gAAAAABnot-a-token-" + "A" * 60), chat.db.lit(u.id)))
+    fake.reset()
+    c = create_conversation(api, u, wid, "model-claude-3.5-sonnet")
+    r = api.post("/conversations/%s/messages" % c["id"],
+                 {"content": "locked out", "getAiResponse": True}, token=u.token,
+                 headers={"Accept": accept})
+    body = send_failure(r, 500, c["id"])
+    assert body["error"] == "AI call failed: Failed to decrypt API key"
+    assert body["data"]["userMessage"]["content"] == "locked out"
+    assert messages(api, u, c["id"]) == [body["data"]["userMessage"]]
+    assert fake.chat_calls() == []
+
+
 def test_reply_uses_the_senders_own_integration(chat, api, fake):
     owner, member = chat.user(), chat.user()
     wid = workspace(api, owner)

@@ -10,6 +10,8 @@ import math
 import threading
 import time
 
+import subprocess
+
 import pytest
 import requests
 
@@ -135,6 +137,20 @@ def test_bad_answers_become_embedding_errors(env, fake, mode, delay, error):
     assert m["embedding"] is None and m["metadata"]["embeddingError"] == error, m["metadata"]
 
 
+def test_long_error_text_is_stored_whole_characters(env, fake):
+    """The service's error text is cut to 120 bytes before it is stored in
+    the memory's metadata: never inside a character (the cut made the
+    stored metadata invalid UTF-8)."""
+    _, api, user, wid = env
+    fake.config(mode="raw", status=500, body="b" + "é" * 100)
+    m = create(api, user, wid, "Zeta", "cut error")
+    assert m["embedding"] is None
+    want = "embedding service answered 500: b" + "é" * 59
+    assert m["metadata"]["embeddingError"] == want, m["metadata"]
+    got = ok_data(api.get("/memories/" + m["id"], token=user.token))
+    assert got["metadata"]["embeddingError"] == want
+
+
 def test_unreachable_service(env, fake):
     _, api, user, wid = env
     fake.config(mode="drop")
@@ -255,10 +271,9 @@ def test_bad_settings_stop_the_start(tmp_path, env_extra, message):
     assert message in p.stderr, p.stderr
 
 
-def run_embed(fake, texts, **extra):
-    """`chimerad embed` (the blocking path of the remote embedder) against the fake."""
+def embed_env(fake, **extra):
+    """The environment of `chimerad embed` with the remote embedder on the fake."""
     import os
-    import subprocess
     import tempfile
     env = dict(os.environ)
     env.update(ca.DEFAULT_ENV)
@@ -268,8 +283,13 @@ def run_embed(fake, texts, **extra):
                 "CHIMERA_DATA_DIR": tempfile.mkdtemp(prefix="embed-cli-", dir=ca.base_tmp())})
     env.pop("CHIMERA_EMBED_API_KEY", None)
     env.update(extra)
-    return subprocess.run([ca.BIN, "embed"] + texts, env=env, capture_output=True, text=True,
-                          timeout=30)
+    return env
+
+
+def run_embed(fake, texts, **extra):
+    """`chimerad embed` (the blocking path of the remote embedder) against the fake."""
+    return subprocess.run([ca.BIN, "embed"] + texts, env=embed_env(fake, **extra),
+                          capture_output=True, text=True, timeout=30)
 
 
 def test_embed_command_uses_the_service_in_batches(env, fake):
@@ -298,3 +318,70 @@ def test_embed_command_reports_failures(env, fake, mode, delay, message):
     p = run_embed(fake, ["some text"])
     assert p.returncode == 1
     assert "chimerad: embedding failed: " + message in p.stderr, p.stderr
+
+
+def vec_json(values):
+    return "[" + ", ".join(str(v) for v in values) + "]"
+
+
+ROW = vec_json([1] * DIM)
+RAW_ANSWERS = [
+    # (status, body) of the service -> the reason `chimerad embed` prints
+    (500, '{"error": "overloaded"}', "embedding service answered 500: overloaded"),
+    (503, "Service Unavailable", "embedding service answered 503: Service Unavailable"),
+    (502, "", "embedding service answered 502"),
+    (401, '{"error": {"message": "bad key", "type": "auth"}}',
+     "embedding service answered 401: bad key"),
+    # a long message is cut to 120 bytes, on a character boundary
+    (429, '{"error": {"message": "a%s"}}' % ("é" * 100),
+     "embedding service answered 429: a" + "é" * 59),
+    (500, "b" + "é" * 100, "embedding service answered 500: b" + "é" * 59),
+    (200, "[]", "embedding service returned 0 vectors for 1 texts"),
+    (200, '{"data": {}}', "embedding service returned 0 vectors for 1 texts"),
+    (200, '{"data": [%s, %s]}' % ('{"embedding": %s}' % ROW, '{"embedding": %s}' % ROW),
+     "embedding service returned 2 vectors for 1 texts"),
+    (200, '{"data": [{"index": 1, "embedding": %s}]}' % ROW,
+     "embedding service returned a bad or repeated index"),
+    (200, '{"data": [{"index": "0", "embedding": %s}]}' % ROW,
+     "embedding service returned a bad or repeated index"),
+    (200, '{"data": [{"index": 0, "embedding": "%s"}]}' % ROW,
+     "embedding service returned 0 numbers, expected 16"),
+    (200, '{"data": [{"index": 0, "embedding": %s}]}' % vec_json([1] * (DIM - 1) + ['"x"']),
+     "embedding service returned a value that is not a number"),
+    (200, '{"data": [{"index": 0, "embedding": %s}]}' % vec_json([1] * (DIM - 1) + [1e31]),
+     "embedding service returned a value that is not a number"),
+]
+
+
+@pytest.mark.parametrize("status,body,message", RAW_ANSWERS)
+def test_embed_command_reports_answers_that_are_no_vectors(env, fake, status, body, message):
+    fake.config(mode="raw", status=status, body=body)
+    p = subprocess.run([ca.BIN, "embed", "some text"], env=embed_env(fake), capture_output=True,
+                       timeout=30)
+    assert p.returncode == 1
+    assert p.stdout == b""
+    err = p.stderr.decode("utf-8")          # valid UTF-8 whatever the service sent
+    assert err == "chimerad: embedding failed: %s\n" % message, err
+
+
+def test_embed_command_two_texts_with_one_index_twice(env, fake):
+    fake.config(mode="raw", body='{"data": [%s, %s]}' % (
+        '{"index": 0, "embedding": %s}' % ROW, '{"index": 0, "embedding": %s}' % ROW))
+    p = subprocess.run([ca.BIN, "embed", "one", "two"], env=embed_env(fake), capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 1
+    assert "embedding service returned a bad or repeated index" in p.stderr, p.stderr
+
+
+def test_embed_command_rows_without_index_in_order_and_zero_vector(env, fake):
+    """Without "index" the rows are in input order; a zero vector stays zero
+    (nothing to normalise), the others have length 1."""
+    zero, twos = vec_json([0] * DIM), vec_json([2] * DIM)
+    fake.config(mode="raw", body='{"data": [{"embedding": %s}, {"embedding": %s}]}' % (zero, twos))
+    p = subprocess.run([ca.BIN, "embed", "one", "two"], env=embed_env(fake), capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    import json
+    first, second = [json.loads(line) for line in p.stdout.splitlines()]
+    assert first == [0] * DIM
+    assert all(abs(v - 0.25) < 1e-6 for v in second), second

@@ -330,6 +330,54 @@ def test_export_owned_and_member_of(api, db):
     assert i_other not in text
 
 
+def test_export_tolerates_odd_stored_json(api, db):
+    """Rows written by older versions or by hand: a metadata or tags column
+    that is not JSON, or JSON of another type than declared (metadata an
+    object, tags an array), is exported as its empty default, never as a
+    failed export or a document off its schema. A tested integration
+    carries its lastTested time."""
+    u = User(api)
+    w = create_workspace(api, u, "Odd rows")
+    t = now_us() - 60 * 1_000_000
+    sql = []
+    cid, s = db.conversation_sql(w["id"], ts=t)
+    sql.append(s)
+    metas = ["not json", "{\"tokens\": 5}", "[1, 2]", "{truncated"]
+    for i, meta in enumerate(metas):
+        sql.append(db.message_sql(w["id"], cid, ts=t + i, content="m%d" % i, metadata=meta)[1])
+    mid, s = db.memory_sql(w["id"], title="Broken tags", ts=t)
+    sql.append(s)
+    mid2, s = db.memory_sql(w["id"], title="Tags of another type", ts=t + 1)
+    sql.append(s)
+    tested, s = db.integration_sql(u.id, "openai", ts=t)
+    sql.append(s)
+    untested, s = db.integration_sql(u.id, "google", ts=t + 1)
+    sql.append(s)
+    sql.append("UPDATE memories SET tags = 'tag-a, tag-b', metadata = '{\"k\": ' WHERE id = %s"
+               % db.lit(mid))
+    sql.append("UPDATE memories SET tags = '\"one\"', metadata = '[\"k\"]' WHERE id = %s"
+               % db.lit(mid2))
+    sql.append("UPDATE integrations SET status = 'connected', last_tested = %d WHERE id = %s"
+               % (t + 30 * 1_000_000, db.lit(tested)))
+    db.execute(";\n".join(sql))
+
+    doc, _ = get_export(api, u)
+    [ws] = doc["workspaces"]
+    [conv] = ws["conversations"]
+    assert [m["content"] for m in conv["messages"]] == ["m0", "m1", "m2", "m3"]
+    assert [m["metadata"] for m in conv["messages"]] == [{}, {"tokens": 5}, {}, {}]
+    mems = {m["id"]: m for m in ws["memories"]}
+    assert set(mems) == {mid, mid2}
+    assert mems[mid]["tags"] == [] and mems[mid]["metadata"] == {}
+    assert mems[mid2]["tags"] == [] and mems[mid2]["metadata"] == {}
+    ints = {i["id"]: i for i in doc["integrations"]}
+    assert set(ints) == {tested, untested}
+    assert ints[untested]["lastTested"] is None
+    assert ints[tested]["status"] == "connected"
+    assert ts_us(ints[tested]["lastTested"]) == t + 30 * 1_000_000
+    assert ints[tested]["lastTested"].endswith("+00:00")
+
+
 def test_export_needs_a_token(api):
     r = api.get("/export")
     assert_error(r, 401, "Authentication credentials were not provided.")

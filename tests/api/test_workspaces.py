@@ -373,6 +373,20 @@ def test_activity_limit(api, busy_workspace, query, n):
         check_activity(a)
 
 
+@pytest.mark.parametrize("query,start,n", [
+    ("?offset=5", 5, 10), ("?offset=0&limit=3", 0, 3), ("?offset=-4", 0, 10),
+    ("?offset=x", 0, 10), ("?offset=118&limit=10", 118, 3), ("?offset=121", 121, 0),
+    ("?offset=99999999999999999999", 121, 0),
+])
+def test_activity_offset(api, busy_workspace, query, start, n):
+    """offset skips the newest; negative or not a number is 0; past the end
+    is an empty page."""
+    owner, w, ids = busy_workspace
+    got = ok_data(api.get("/workspaces/%s/activity%s" % (w["id"], query), token=owner.token))
+    assert got["total"] == len(got["activities"]) == n
+    assert [a["id"] for a in got["activities"]] == ids[start:start + n]
+
+
 # ------------------------------------------------------------------ paging (D13)
 
 LIMIT_ERRORS = [

@@ -24,7 +24,7 @@ Control endpoints (not recorded):
     GET  /_requests   recorded calls: [{method, path, query, headers, body}]
     POST /_reset      forget the calls, back to mode "ok"
     POST /_config     {"mode": ..., "delay_ms": int, "reply": "text", "status": int,
-                       "dim": int}
+                       "dim": int, "body": "text"}
 
 Modes: ok (answer "fake reply: <last user message>", or "reply" if set),
 slow (ok after delay_ms; delay_ms also delays every other mode), error500,
@@ -32,6 +32,9 @@ ratelimit (429), unauthorized (401; Gemini answers 400 as the real one
 does), malformed (200, not JSON), endless (200, bytes until the client hangs
 up, at most 60 s), drop (close without answering). "status" overrides the
 HTTP status of error500/ratelimit/unauthorized (e.g. 402 for deepseek).
+Mode raw answers every provider call with "body" exactly as given (UTF-8,
+Content-Type application/json, not streamed) under "status" (default 200):
+answers of the wrong shape, error bodies in any format.
 
 Streaming: a chat call asking for it ("stream": true; Gemini's
 streamGenerateContent) is answered with server-sent events in each
@@ -59,7 +62,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 DEFAULTS = {"mode": "ok", "delay_ms": 0, "reply": None, "status": None, "dim": None,
-            "stream_delay_ms": 0, "stream_pause_ms": 0}
+            "stream_delay_ms": 0, "stream_pause_ms": 0, "body": None}
 MAX_RECORDED = 10000
 ENDLESS_CAP_S = 60
 
@@ -337,9 +340,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if mode == "endless":
             return self.endless()
-        if mode == "malformed":
-            data = b"this is not json {"
-            self.send_response(200)
+        if mode in ("malformed", "raw"):
+            data = (cfg["body"] or "").encode() if mode == "raw" else b"this is not json {"
+            self.send_response((cfg["status"] or 200) if mode == "raw" else 200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -266,6 +266,16 @@ static void cs_finish(cstream *cs)
         cs_queue_error(cs, msg);
         return;
     }
+    /* A 2xx answer that was no event stream (a JSON body, nothing at all)
+     * holds no reply: an error, as the same answer to an unstreamed call. */
+    pthread_mutex_lock(&cs->mu);
+    bool empty = !cs->dec.finished && cs->text.len == 0;
+    pthread_mutex_unlock(&cs->mu);
+    if (empty) {
+        cs_queue_error(cs, "AI response failed: Unexpected provider response: "
+                           "no reply in the stream");
+        return;
+    }
     pthread_mutex_lock(&cs->mu);
     bool store = !cs->stored;
     cs->stored = true;

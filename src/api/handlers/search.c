@@ -305,14 +305,19 @@ out:
 typedef struct scored {
     float score;
     size_t i;
+    const memory_row *m;
 } scored;
 
+/* Score descending; ties in (created_at, id) order, as /memories/search
+ * orders them (hit_cmp). */
 static int scored_cmp(const void *a, const void *b)
 {
     const scored *x = a, *y = b;
     if (x->score != y->score)
         return x->score < y->score ? 1 : -1;
-    return x->i < y->i ? -1 : x->i > y->i;
+    if (x->m->created_at != y->m->created_at)
+        return x->m->created_at < y->m->created_at ? -1 : 1;
+    return strcmp(x->m->id, y->m->id);
 }
 
 /* What a relevance-ordered list keeps while the search text's vector is
@@ -346,6 +351,7 @@ static void relevance_embedded(http_req *r, void *ctx, embedded_vec *v, size_t n
     scored *order = calloc(n + 1, sizeof *order);
     for (size_t i = 0; order && i < n; i++) {
         order[i].i = i;
+        order[i].m = &rows[i];
         order[i].score = ev->vec && rows[i].embedding && rows[i].dim == ev->dim
                        ? vec_dot(ev->vec, rows[i].embedding, ev->dim) : -2.0f;
     }
