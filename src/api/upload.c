@@ -42,6 +42,10 @@ static enum MHD_Result upload_part(void *cls, enum MHD_ValueKind kind, const cha
     (void)kind;
     (void)content_type;
     (void)transfer_encoding;
+    if (!key) {                 /* a part without a Content-Disposition name */
+        u->file_closed = u->have_file;
+        return MHD_YES;
+    }
     if (strcmp(key, "file") == 0 && filename) {
         if (!u->have_file) {
             u->have_file = true;

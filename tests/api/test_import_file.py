@@ -143,6 +143,23 @@ def test_second_file_part_of_the_same_name_is_not_appended(api, ws):
     assert d["memory"]["metadata"]["file_size"] == len(b"the first file's own text")
 
 
+def test_part_without_a_name(api, ws):
+    """A part whose Content-Disposition is missing has no name: it is
+    skipped (the parser hands it over with a NULL name, which once crashed
+    the server)."""
+    user, wid = ws
+    path = "/workspaces/%s/memories/import-file" % wid
+    nameless = b"--XyZ\r\nContent-Type: text/plain\r\n\r\nno name here\r\n"
+    file_part = (b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"n.txt\"\r\n"
+                 b"\r\nthe file that has a name\r\n")
+    headers = {"Content-Type": "multipart/form-data; boundary=XyZ"}
+    ca.assert_error(api.post(path, token=user.token, data=nameless + b"--XyZ--\r\n",
+                             headers=headers), 400, "No file uploaded")
+    d = ok_data(api.post(path, token=user.token, data=nameless + file_part + b"--XyZ--\r\n",
+                         headers=headers), 201)
+    assert d["memory"]["content"] == "the file that has a name"
+
+
 @pytest.mark.parametrize("name,data,message", [
     ("virus.exe", b"MZ" + b"\0" * 100, UNSUPPORTED),
     ("noext", b"plain text here", UNSUPPORTED),
