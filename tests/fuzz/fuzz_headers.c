@@ -6,7 +6,8 @@
  * against a model of RFC 9110's grammar written here: every listed tag
  * matches, weak or not; "*" matches all; nothing else matches, and a
  * malformed value matches nothing), and src/http/headers.c: the bearer
- * token of Authorization, Accept's event stream, X-Request-Id. Input: the
+ * token of Authorization, Accept's event stream, X-Request-Id; and Origin
+ * against the allowed origins (src/config.c). Input: the
  * header text; '\n' separates X-Forwarded-For lines. The text is a copy of
  * exactly the input's length, so ASan sees any read past it. Built and run
  * by tests/fuzz/run.sh. */
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config.h"
 #include "http/etag.h"
 #include "http/forwarded.h"
 #include "http/gzip.h"
@@ -172,6 +174,24 @@ static void fuzz_small_headers(const char *text)
     }
 }
 
+/* ---- Origin --------------------------------------------------------------- */
+
+static char *origins[] = { "https://app.example.com", "http://localhost:5173", NULL };
+
+/* config_origin_allowed: the origin, trailing slashes dropped, is the
+ * frontend's URL (with or without its one trailing slash) or a listed one. */
+static void fuzz_origin(const char *text)
+{
+    size_t n = strlen(text);
+    while (n && text[n - 1] == '/')
+        n--;
+    static const char frontend[] = "https://chimera.test";     /* cfg.frontend_url less its '/' */
+    int want = n == sizeof frontend - 1 && strncmp(text, frontend, n) == 0;
+    for (size_t i = 0; origins[i]; i++)
+        want |= strlen(origins[i]) == n && strncmp(text, origins[i], n) == 0;
+    assert(config_origin_allowed(text) == want);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static cidr_list trusted;
@@ -182,6 +202,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         assert(cidr_list_parse("127.0.0.0/8, 10.0.0.0/8, fd00::/8", &trusted, why,
                                sizeof why) == 0);
         assert(ip_parse("127.0.0.1", 9, &peer));
+        cfg.debug = false;              /* debug allows every origin */
+        cfg.frontend_url = "https://chimera.test/";
+        cfg.cors_origins = origins;
         ready = 1;
     }
     char *text = malloc(size + 1);
@@ -220,6 +243,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)gzip_accepted(text);
     fuzz_if_none_match(text, strlen(text));
     fuzz_small_headers(text);
+    fuzz_origin(text);
     free(text);
     return 0;
 }
