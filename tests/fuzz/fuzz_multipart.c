@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -58,8 +59,10 @@ static void answer(http_req *r)
     assert(u.data.len <= FILE_MAX);
     assert(u.data.len == 0 || memmem(r->body.p, r->body.len, u.data.p, u.data.len));
     assert(memchr(u.summarize, '\0', sizeof u.summarize));
-    resp_data(r, 200, json_pack("{s:s,s:I,s:s}", "filename", u.filename, "size",
-                                (json_int_t)u.data.len, "summarize", u.summarize));
+    /* summarize as the handler reads it: its bytes need not be UTF-8 */
+    resp_data(r, 200, json_pack("{s:s,s:I,s:b}", "filename", u.filename, "size",
+                                (json_int_t)u.data.len, "summarize",
+                                strcasecmp(u.summarize, "true") == 0));
     upload_free(&u);
 }
 
