@@ -4,6 +4,7 @@
 #include "api/api.h"
 
 #include "api/limits.h"
+#include "http/headers.h"
 #include "http/response.h"
 #include "store/probe.h"
 #include "util/isotime.h"
@@ -11,25 +12,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define TOKEN_INVALID_MSG "Given token not valid for any token type"
 
 /* Splits "Bearer <token>"; answers 401 and returns NULL when malformed. */
 static const char *bearer_token(http_req *r)
 {
-    const char *h = req_header(r, "Authorization");
-    size_t n = h ? strcspn(h, " ") : 0;
-    if (!h || n != 6 || strncasecmp(h, "Bearer", 6) != 0) {
+    const char *tok;
+    switch (hdr_bearer(req_header(r, "Authorization"), &tok)) {
+    case HDR_BEARER_OK:
+        return tok;
+    case HDR_BEARER_MISSING:
         resp_error(r, 401, "Authentication credentials were not provided.");
         return NULL;
+    case HDR_BEARER_MALFORMED:
+        break;
     }
-    const char *tok = h + 7;
-    if (h[6] != ' ' || *tok == '\0' || strchr(tok, ' ')) {
-        resp_error(r, 401, "Authorization header must contain two space-delimited values");
-        return NULL;
-    }
-    return tok;
+    resp_error(r, 401, "Authorization header must contain two space-delimited values");
+    return NULL;
 }
 
 int api_verify_token(http_req *r)

@@ -15,6 +15,7 @@
 #include "http/forwarded.h"
 #include "http/bodycache.h"
 #include "http/gzip.h"
+#include "http/headers.h"
 #include "http/live.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -70,14 +71,6 @@ static struct MHD_Response *oom_response_new(void)
 static enum MHD_Result send_oom(struct MHD_Connection *conn)
 {
     return MHD_queue_response(conn, 503, oom_response);
-}
-
-static bool rid_acceptable(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n >= REQ_ID_MAX)
-        return false;
-    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
 typedef struct fwd_lines {
@@ -154,7 +147,7 @@ static http_req *req_new(struct MHD_Connection *conn, const char *url, const cha
         r->path[n - 1] = '\0';          /* tolerate one trailing slash */
     r->body.max = cfg.max_body;
     const char *rid = req_header(r, "X-Request-Id");
-    if (rid_acceptable(rid))
+    if (hdr_request_id_ok(rid, REQ_ID_MAX))
         snprintf(r->rid, sizeof r->rid, "%s", rid);
     else
         request_id(r->rid);

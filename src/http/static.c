@@ -20,6 +20,7 @@
 #include "http/static.h"
 
 #include "http/cors.h"
+#include "http/etag.h"
 #include "http/gzip.h"
 #include "http/response.h"
 #include "util/log.h"
@@ -159,28 +160,6 @@ bool static_is_hashed(const char *path)
     }
     return stem > STATIC_HASH_MIN + 1 && base[stem - STATIC_HASH_MIN - 1] == '-' &&
            hash_like(base + stem - STATIC_HASH_MIN, STATIC_HASH_MIN, true);
-}
-
-bool static_etag_matches(const char *inm, const char *etag)
-{
-    size_t elen = strlen(etag);
-    const char *p = inm;
-    while (p) {
-        p += strspn(p, " \t,");
-        if (*p == '*')
-            return true;
-        if (strncmp(p, "W/", 2) == 0)
-            p += 2;
-        if (*p != '"')
-            return false;
-        const char *end = strchr(p + 1, '"');
-        if (!end)
-            return false;
-        if ((size_t)(end + 1 - p) == elen && memcmp(p, etag, elen) == 0)
-            return true;
-        p = end + 1;
-    }
-    return false;
 }
 
 /* ---- the folder -------------------------------------------------------- */
@@ -362,7 +341,7 @@ static struct MHD_Response *sf_answer(http_req *r, sfile *f, const char *path)
         f->st.st_size >= GZIP_MIN_SIZE && f->st.st_size <= STATIC_GZIP_MAX)
         zip_now = f->gz = true;
     sf_etag(f, etag);
-    bool fresh = static_etag_matches(req_header(r, "If-None-Match"), etag);
+    bool fresh = etag_matches(req_header(r, "If-None-Match"), etag);
     struct MHD_Response *resp = sf_body(f, fresh, zip_now);
     if (!resp)
         return NULL;

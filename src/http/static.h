@@ -46,8 +46,4 @@ bool static_is_hashed(const char *path);
  * unknown); *compressible says whether gzip is worth it. */
 const char *static_content_type(const char *name, bool *compressible);
 
-/* True if an If-None-Match value matches etag (a quoted strong tag);
- * weak comparison, as RFC 9110 asks for If-None-Match. */
-bool static_etag_matches(const char *if_none_match, const char *etag);
-
 #endif

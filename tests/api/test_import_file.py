@@ -114,6 +114,52 @@ def test_long_file_names_are_cut_in_the_title(api, ws):
     assert d["original_filename"] == name
 
 
+def test_file_name_in_another_encoding(api, ws):
+    """A Latin-1 name: its ill-formed bytes become U+FFFD (as Django's
+    multipart parser does), not an "out of memory" 500."""
+    user, wid = ws
+    body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"caf\xe9 notes.txt\""
+            b"\r\nContent-Type: text/plain\r\n\r\nsome file content\r\n--XyZ--\r\n")
+    d = ok_data(api.post("/workspaces/%s/memories/import-file" % wid, token=user.token, data=body,
+                         headers={"Content-Type": "multipart/form-data; boundary=XyZ"}), 201)
+    assert d["original_filename"] == "caf\ufffd notes.txt"
+    assert d["memory"]["title"] == "[File] caf\ufffd notes"
+    assert d["memory"]["metadata"]["original_filename"] == "caf\ufffd notes.txt"
+
+
+def test_second_file_part_of_the_same_name_is_not_appended(api, ws):
+    """Only the first file part counts, however the second one is cut into
+    pieces while parsed (past the parser's 64 KiB buffer, a part is handed
+    over in more than one piece)."""
+    user, wid = ws
+    second = b"SECOND part text " * 8000
+    body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n"
+            b"the first file's own text\r\n"
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n" +
+            second + b"\r\n--XyZ--\r\n")
+    d = ok_data(api.post("/workspaces/%s/memories/import-file" % wid, token=user.token, data=body,
+                         headers={"Content-Type": "multipart/form-data; boundary=XyZ"}), 201)
+    assert d["memory"]["content"] == "the first file's own text"
+    assert d["memory"]["metadata"]["file_size"] == len(b"the first file's own text")
+
+
+def test_part_without_a_name(api, ws):
+    """A part whose Content-Disposition is missing has no name: it is
+    skipped (the parser hands it over with a NULL name, which once crashed
+    the server)."""
+    user, wid = ws
+    path = "/workspaces/%s/memories/import-file" % wid
+    nameless = b"--XyZ\r\nContent-Type: text/plain\r\n\r\nno name here\r\n"
+    file_part = (b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"n.txt\"\r\n"
+                 b"\r\nthe file that has a name\r\n")
+    headers = {"Content-Type": "multipart/form-data; boundary=XyZ"}
+    ca.assert_error(api.post(path, token=user.token, data=nameless + b"--XyZ--\r\n",
+                             headers=headers), 400, "No file uploaded")
+    d = ok_data(api.post(path, token=user.token, data=nameless + file_part + b"--XyZ--\r\n",
+                         headers=headers), 201)
+    assert d["memory"]["content"] == "the file that has a name"
+
+
 @pytest.mark.parametrize("name,data,message", [
     ("virus.exe", b"MZ" + b"\0" * 100, UNSUPPORTED),
     ("noext", b"plain text here", UNSUPPORTED),

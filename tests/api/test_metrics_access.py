@@ -34,6 +34,10 @@ def test_remote_client_needs_the_token(behind_proxy):
         REMOTE, Authorization="Bearer scrape-me-0123456789x")), 401, "Invalid metrics token")
     s = scrape(api, headers=dict(REMOTE, Authorization="Bearer scrape-me-0123456789"))
     assert value(s, "chimera_uptime_seconds") > 0
+    # the scheme is case-insensitive; the token must be the rest, with no space in it
+    scrape(api, headers=dict(REMOTE, Authorization="bearer scrape-me-0123456789"))
+    assert_error(api.get("/metrics", headers=dict(
+        REMOTE, Authorization="Bearer scrape-me-0123456789 x")), 401, "Invalid metrics token")
     # from loopback itself no token is needed
     scrape(api)
 

@@ -209,6 +209,9 @@ def test_etag_and_304(web):
         for inm in ('"other", ' + tag, "W/" + tag, "*"):
             assert get(web, path, gz=gz, **{"If-None-Match": inm}).status_code == 304, inm
         assert get(web, path, gz=gz, **{"If-None-Match": '"nope"'}).status_code == 200
+        # a value that is not a list of tags names nothing, even with the right tag in it
+        for bad in (tag + " junk", tag + ' "other"', '"other", *'):
+            assert get(web, path, gz=gz, **{"If-None-Match": bad}).status_code == 200, bad
     plain = get(web, "/assets/index-AbC123xy.js").headers["ETag"]
     zipped = get(web, "/assets/index-AbC123xy.js", gz=True).headers["ETag"]
     assert plain != zipped

@@ -16,6 +16,7 @@
 #include "api/shapes/conv_json.h"
 #include "api/services/secrets.h"
 #include "config.h"
+#include "http/headers.h"
 #include "http/live.h"
 #include "http/response.h"
 #include "llm/stream.h"
@@ -29,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Bytes of SSE per byte of text at worst: JSON escapes ("\u001f") and the
  * event framing. */
@@ -61,11 +61,7 @@ typedef struct cstream {
 
 bool chat_wants_stream(const http_req *r)
 {
-    const char *accept = req_header(r, "Accept");
-    for (const char *p = accept; p && *p; p++)
-        if (strncasecmp(p, "text/event-stream", 17) == 0)
-            return true;
-    return false;
+    return hdr_accepts_event_stream(req_header(r, "Accept"));
 }
 
 /* ---- the stream object --------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include "api/shapes/memory_json.h"
 #include "api/services/outcall.h"
 #include "api/shapes/serialize.h"
+#include "api/upload.h"
 #include "api/validate.h"
 
 #include "config.h"
@@ -25,7 +26,6 @@
 #include "util/jsonx.h"
 #include "util/oom.h"
 
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,73 +350,6 @@ out:
 
 /* ---- import-file ----------------------------------------------------------- */
 
-/* The multipart form while it is parsed (libmicrohttpd's post processor). */
-typedef struct upload {
-    bool have_file, too_large, out_of_memory;
-    char *filename;
-    buf data;
-    char summarize[8];
-} upload;
-
-static enum MHD_Result upload_part(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *filename, const char *content_type,
-                                   const char *transfer_encoding, const char *data,
-                                   uint64_t off, size_t size)
-{
-    upload *u = cls;
-    (void)kind;
-    (void)content_type;
-    (void)transfer_encoding;
-    if (strcmp(key, "file") == 0 && filename) {
-        if (!u->have_file) {
-            u->have_file = true;
-            if (!(u->filename = strdup(filename))) {
-                u->out_of_memory = true;
-                return MHD_NO;
-            }
-        } else if (off == 0 || strcmp(filename, u->filename) != 0) {
-            return MHD_YES;         /* a second file: the first one counts */
-        }
-        if (size && buf_append(&u->data, data, size) != 0) {
-            u->too_large = u->data.len + size > HTTP_UPLOAD_MAX;
-            u->out_of_memory = !u->too_large;
-            return MHD_NO;
-        }
-    } else if (strcmp(key, "summarize") == 0 && off + size < sizeof u->summarize) {
-        memcpy(u->summarize + off, data, size);
-    }
-    return MHD_YES;
-}
-
-/* Parses the buffered body; 0, or -1 answered. */
-static int read_upload(http_req *r, upload *u)
-{
-    struct MHD_PostProcessor *pp = MHD_create_post_processor(r->conn, 64 * 1024, upload_part, u);
-    enum MHD_Result ok = MHD_NO;
-    if (pp) {
-        ok = MHD_post_process(pp, r->body.p ? r->body.p : "", r->body.len);
-        if (MHD_destroy_post_processor(pp) != MHD_YES)
-            ok = MHD_NO;
-    }
-    if (u->out_of_memory) {
-        resp_error(r, 500, "Import failed: out of memory");
-        return -1;
-    }
-    if (u->too_large) {
-        resp_error(r, 400, "File too large. Maximum size is 10MB");
-        return -1;
-    }
-    if (!u->have_file) {
-        resp_error(r, 400, "No file uploaded");
-        return -1;
-    }
-    if (ok != MHD_YES) {
-        resp_error(r, 400, "Malformed multipart body");
-        return -1;
-    }
-    return 0;
-}
-
 /* The file's name without its last extension. */
 static char *file_stem(const char *name)
 {
@@ -427,11 +360,12 @@ static char *file_stem(const char *name)
 void h_memories_import_file(http_req *r)
 {
     const char *wid = req_param(r, 0);
-    upload u = { .data = BUF_INIT(HTTP_UPLOAD_MAX) };
+    upload u;
     import_job *j = NULL;
     imp_file_result fr = { 0 };
     char err[300], *stem = NULL;
-    if (read_upload(r, &u) != 0)
+    upload_init(&u, HTTP_UPLOAD_MAX);
+    if (upload_read(r, &u) != 0)
         goto out;
     imp_status st = imp_extract_file(u.filename, u.data.p ? u.data.p : "", u.data.len, &fr,
                                      err, sizeof err);
@@ -468,6 +402,5 @@ out:
     import_job_free(j);
     imp_file_result_free(&fr);
     free(stem);
-    free(u.filename);
-    buf_free(&u.data);
+    upload_free(&u);
 }

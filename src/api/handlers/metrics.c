@@ -13,6 +13,7 @@
 #include "config.h"
 #include "db/db.h"
 #include "embed/index.h"
+#include "http/headers.h"
 #include "http/response.h"
 #include "http/stats.h"
 #include "net/outbound.h"
@@ -54,8 +55,9 @@ static int metrics_access(http_req *r)
         resp_error(r, 404, "Not found");
         return -1;
     }
-    const char *h = req_header(r, "Authorization");
-    if (!h || strncmp(h, "Bearer ", 7) != 0 || !token_matches(h + 7, cfg.metrics_token)) {
+    const char *tok;
+    if (hdr_bearer(req_header(r, "Authorization"), &tok) != HDR_BEARER_OK ||
+        !token_matches(tok, cfg.metrics_token)) {
         resp_error(r, 401, "Invalid metrics token");
         return -1;
     }

@@ -115,24 +115,6 @@ static void test_content_types(void **state)
     }
 }
 
-static void test_if_none_match(void **state)
-{
-    (void)state;
-    const char *tag = "\"1f-65a.0-9\"";
-    assert_true(static_etag_matches("\"1f-65a.0-9\"", tag));
-    assert_true(static_etag_matches("W/\"1f-65a.0-9\"", tag));
-    assert_true(static_etag_matches("\"x\", \"1f-65a.0-9\"", tag));
-    assert_true(static_etag_matches("\"x\",W/\"1f-65a.0-9\"", tag));
-    assert_true(static_etag_matches("*", tag));
-    assert_false(static_etag_matches(NULL, tag));
-    assert_false(static_etag_matches("", tag));
-    assert_false(static_etag_matches("\"1f-65a.0-9-gz\"", tag));
-    assert_false(static_etag_matches("\"1f-65a.0-\"", tag));
-    assert_false(static_etag_matches("1f-65a.0-9", tag));
-    assert_false(static_etag_matches("\"1f-65a.0-9", tag));
-    assert_false(static_etag_matches("\"x\" junk \"1f-65a.0-9\"", tag));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,7 +123,6 @@ int main(void)
         cmocka_unit_test(test_path_bounds),
         cmocka_unit_test(test_hashed_assets),
         cmocka_unit_test(test_content_types),
-        cmocka_unit_test(test_if_none_match),
     };
     return cmocka_run_group_tests_name("http/static", tests, NULL, NULL);
 }
