@@ -122,7 +122,7 @@ static void inm_check(const char *text, const span *tags, size_t ntags, int kind
 
 static void fuzz_if_none_match(const char *text, size_t len)
 {
-    span *tags = malloc((len / 2 + 1) * sizeof *tags);
+    span *tags = calloc(len / 2 + 1, sizeof *tags);
     if (!tags)
         return;
     size_t ntags;
