@@ -403,6 +403,106 @@ static void test_bad_folders(void **state)
     expect_error(dir, "do_lower_case");
 }
 
+/* Every other rejection of a model folder: config.json's keys (one
+ * patched at a time), the tokenizer's, sentence-transformers' and the
+ * pooling modules' settings. key NULL: file is written with text. */
+static const struct bad_case {
+    const char *key, *value;        /* config.json patch */
+    const char *file, *text;        /* or a whole file */
+    const char *needle;
+} BAD[] = {
+    { "hidden_size", "null", NULL, NULL, "config.json: hidden_size is missing" },
+    { "hidden_size", "2.5", NULL, NULL, "hidden_size must be an integer from 1 to 8192" },
+    { "num_hidden_layers", "0", NULL, NULL, "num_hidden_layers must be an integer" },
+    { "intermediate_size", "70000", NULL, NULL, "intermediate_size must be an integer" },
+    { "max_position_embeddings", "1", NULL, NULL, "max_position_embeddings must be" },
+    { "type_vocab_size", "0", NULL, NULL, "type_vocab_size must be an integer from 1 to 64" },
+    { "position_embedding_type", "\"relative_key\"", NULL, NULL,
+      "position_embedding_type must be \"absolute\"" },
+    { "hidden_act", "1", NULL, NULL, "hidden_act must be \"gelu\"" },
+    { "layer_norm_eps", "\"small\"", NULL, NULL, "layer_norm_eps must be a number in (0, 1)" },
+    { "layer_norm_eps", "2", NULL, NULL, "layer_norm_eps must be a number in (0, 1)" },
+    { "layer_norm_eps", "0", NULL, NULL, "layer_norm_eps must be a number in (0, 1)" },
+    { NULL, NULL, "config.json", "[1, 2]", "config.json is not an object" },
+    { NULL, NULL, "config.json", "\"text\"", "config.json: not JSON" },
+    { NULL, NULL, "tokenizer_config.json", "{\"strip_accents\": \"yes\"}",
+      "strip_accents must be null, true or false" },
+    { NULL, NULL, "tokenizer_config.json", "{\"tokenize_chinese_chars\": 1}",
+      "tokenize_chinese_chars must be true or false" },
+    { NULL, NULL, "tokenizer_config.json", "{\"cls_token\": 5}",
+      "cls_token must be a short string" },
+    { NULL, NULL, "tokenizer_config.json", "{\"unk_token\": {\"content\": 7}}",
+      "unk_token must be a short string" },
+    { NULL, NULL, "tokenizer_config.json",
+      "{\"sep_token\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
+      "sep_token must be a short string" },
+    { NULL, NULL, "tokenizer_config.json", "[]", "tokenizer_config.json is not an object" },
+    { NULL, NULL, "sentence_bert_config.json", "{\"max_seq_length\": 1}",
+      "max_seq_length must be an integer from 2" },
+    { NULL, NULL, "sentence_bert_config.json", "{\"do_lower_case\": \"no\"}",
+      "do_lower_case must be true or false" },
+    { NULL, NULL, "modules.json", "{}", "modules.json is not a list" },
+    { NULL, NULL, "modules.json", "[{\"type\": \"sentence_transformers.models.Pooling\"}]",
+      "every module needs a type and a relative path" },
+    { NULL, NULL, "modules.json",
+      "[{\"path\": \"../up\", \"type\": \"sentence_transformers.models.Pooling\"}]",
+      "every module needs a type and a relative path" },
+    { NULL, NULL, "modules.json",
+      "[{\"path\": \"\", \"type\": \"sentence_transformers.models.Pooling\"}]",
+      "only mean pooling" },
+    { NULL, NULL, "1_Pooling/config.json", "{\"pooling_mode_mean_tokens\": 1}",
+      "pooling_mode_mean_tokens must be true or false" },
+    { NULL, NULL, "1_Pooling/config.json",
+      "{\"pooling_mode_mean_tokens\": true, \"pooling_mode_max_tokens\": \"no\"}",
+      "pooling_mode_max_tokens must be true or false" },
+};
+
+static void test_more_bad_folders(void **state)
+{
+    char dir[128], name[16];
+    (void)state;
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        snprintf(name, sizeof name, "c%zu", i);
+        fresh(name, dir, sizeof dir);
+        if (BAD[i].key) {
+            patch_config(dir, BAD[i].key, BAD[i].value);
+        } else {
+            if (strcmp(BAD[i].file, "1_Pooling/config.json") == 0)
+                remove_file(dir, "modules.json");   /* the pooling file is read alone */
+            write_file(dir, BAD[i].file, BAD[i].text);
+        }
+        expect_error(dir, BAD[i].needle);
+    }
+    /* past 1 MiB: not read at all */
+    fresh("big", dir, sizeof dir);
+    char *huge = malloc((2u << 20) + 1);
+    assert_non_null(huge);
+    memset(huge, ' ', 2u << 20);
+    huge[2u << 20] = '\0';
+    huge[0] = '{';
+    huge[(2u << 20) - 1] = '}';
+    write_file(dir, "config.json", huge);
+    free(huge);
+    expect_error(dir, "config.json is unreadable or larger than 1 MiB");
+}
+
+/* Settings that load: a token written as {"content": …}, a tiny
+ * layer_norm_eps, sentence-transformers lower-casing. */
+static void test_settings_that_load(void **state)
+{
+    char dir[128];
+    (void)state;
+    fresh("ok1", dir, sizeof dir);
+    patch_config(dir, "layer_norm_eps", "1e-5");
+    write_file(dir, "tokenizer_config.json",
+               "{\"cls_token\": {\"content\": \"[CLS]\"}, \"strip_accents\": false,"
+               " \"mask_token\": null}");
+    write_file(dir, "sentence_bert_config.json", "{\"do_lower_case\": true}");
+    embedder *e = load(dir);
+    assert_non_null(e);
+    emb_free(e);
+}
+
 /* A huge model_max_length ("no limit") is ignored; max_seq_length wins. */
 static void test_max_len_settings(void **state)
 {
@@ -459,6 +559,8 @@ int main(void)
         cmocka_unit_test(test_huge_text),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_bad_folders),
+        cmocka_unit_test(test_more_bad_folders),
+        cmocka_unit_test(test_settings_that_load),
         cmocka_unit_test(test_max_len_settings),
         cmocka_unit_test(test_select),
     };
