@@ -2,19 +2,26 @@
 """The soak of `make bench` (issue 16): a mixed load for BENCH_SOAK_MINUTES
 (30) against one chimerad on SQLite, sampling its resident memory, open file
 descriptors and threads every BENCH_SOAK_SAMPLE seconds (60), and counting
-errors (any non-2xx answer or failed connection). The data set stays the same
-size (memories and conversations are deleted as fast as they are made), so
-after the warm-up every curve should be flat.
+errors (any non-2xx answer or failed connection). Each sample also reads the
+bounded pools from GET /api/metrics (answer cache, vector and keyword
+indexes, SQLite's heap, malloc's free bytes) and the size of the SQLite WAL,
+so the table shows what the resident memory is made of. The data set stays
+the same size (memories and conversations are deleted as fast as they are
+made), so after the warm-up every curve should be flat: the pools up to
+their bounds, the rest of RSS, the WAL.
 
   bench/soak.py PATH-TO-CHIMERAD [MINUTES [SAMPLE_SECONDS]]   (a short smoke:
   bench/soak.py build/chimerad 1 10)
 
 Writes the "Soak" section of bench/RESULTS.md (a run shorter than 30 minutes
-only prints it); exits 1 when an error happened
-or file descriptors or threads grew after the warm-up. The load is paced
+only prints it); exits 1 when an error happened, or file descriptors,
+threads, RSS less the pools, or the WAL grew after the warm-up. The load is paced
 (each client waits PACE_S between requests), so the run is bounded in time
 and leaves the machine to others."""
+import http.client
 import os
+import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -37,6 +44,33 @@ def proc_status(pid):
             k, _, v = line.partition(":")
             out[k] = v.split()[0] if v.split() else ""
     return int(out["VmRSS"]), int(out["Threads"]), len(os.listdir("/proc/%d/fd" % pid))
+
+
+POOLS = ("chimera_body_cache_bytes", "chimera_index_bytes", "chimera_keyword_index_bytes",
+         "chimera_db_sqlite_heap_bytes")
+GAUGES = POOLS + ("chimera_malloc_free_bytes",)
+
+
+def gauges(port):
+    """The GAUGES from GET /api/metrics (loopback needs no token), bytes."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/api/metrics")
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    out = {}
+    for name in GAUGES:
+        m = re.search(r"^%s (\S+)$" % name, text, re.M)
+        out[name] = float(m.group(1)) if m else 0.0
+    return out
+
+
+def file_kib(path):
+    try:
+        return os.path.getsize(path) / 1024
+    except OSError:
+        return 0.0
 
 
 class Load(threading.Thread):
@@ -115,11 +149,19 @@ def soak(bench, minutes, sample_s):
         for ld in loads:
             ld.start()
         end = t0 + minutes * 60
-        while True:
+        while proc.poll() is None:
             rss, threads, fds = proc_status(proc.pid)
-            samples.append((time.monotonic() - t0, rss, fds, threads,
-                            sum(ld.requests for ld in loads), sum(ld.errors for ld in loads)))
-            if time.monotonic() >= end or proc.poll() is not None:
+            g = gauges(port)
+            samples.append({
+                "t": time.monotonic() - t0, "rss": rss, "fds": fds, "threads": threads,
+                "requests": sum(ld.requests for ld in loads),
+                "errors": sum(ld.errors for ld in loads),
+                "pools": {k: g[k] / 1024 for k in POOLS},
+                "free": g["chimera_malloc_free_bytes"] / 1024,
+                "rest": rss - sum(g[k] for k in POOLS) / 1024,
+                "wal": file_kib(os.path.join(tmp, "bench.db-wal")),
+            })
+            if time.monotonic() >= end:
                 break
             time.sleep(min(sample_s, max(0.0, end - time.monotonic())))
         stop.set()
@@ -130,12 +172,15 @@ def soak(bench, minutes, sample_s):
         alive = proc.poll() is None
         proc.terminate()
         proc.wait(timeout=90)
+        shutil.rmtree(tmp, ignore_errors=True)
     return samples, loads, alive
 
 
 def verdict(samples, loads, alive):
     """Problems: errors, a dead server, fds or threads above their warm level,
-    RSS more than 10% above it (warm = the sample a third of the way in)."""
+    RSS less the pools more than 10% above it, the WAL more than 8 MiB above
+    it (warm = the sample a third of the way in). The pools are bounded by
+    their settings; RSS itself is reported, not judged: it follows them."""
     warm = samples[len(samples) // 3]
     last = samples[-1]
     problems = []
@@ -145,12 +190,16 @@ def verdict(samples, loads, alive):
     if errors:
         problems.append("%d errors, first: %s" % (errors, next(
             ld.first_error for ld in loads if ld.first_error)))
-    if last[2] > warm[2] + 2:
-        problems.append("open fds grew from %d to %d" % (warm[2], last[2]))
-    if last[3] > warm[3]:
-        problems.append("threads grew from %d to %d" % (warm[3], last[3]))
-    if last[1] > warm[1] * 1.10:
-        problems.append("RSS grew from %.1f to %.1f MiB" % (warm[1] / 1024, last[1] / 1024))
+    if last["fds"] > warm["fds"] + 2:
+        problems.append("open fds grew from %d to %d" % (warm["fds"], last["fds"]))
+    if last["threads"] > warm["threads"]:
+        problems.append("threads grew from %d to %d" % (warm["threads"], last["threads"]))
+    if last["rest"] > warm["rest"] * 1.10:
+        problems.append("RSS less the pools grew from %.1f to %.1f MiB"
+                        % (warm["rest"] / 1024, last["rest"] / 1024))
+    if last["wal"] > warm["wal"] + 8 * 1024:
+        problems.append("the WAL grew from %.1f to %.1f MiB"
+                        % (warm["wal"] / 1024, last["wal"] / 1024))
     return problems
 
 
@@ -164,15 +213,26 @@ def report(minutes, sample_s, samples, problems):
         % (CLIENTS, PACE_S * 1000, minutes, sample_s,
            time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())),
         "",
-        "| minute | RSS MiB | open fds | threads | requests | errors |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "Columns in MiB: RSS; the pools `GET /api/metrics` reports (answer cache "
+        "`chimera_body_cache_bytes`, vector indexes `chimera_index_bytes`, keyword indexes "
+        "`chimera_keyword_index_bytes`, SQLite's heap `chimera_db_sqlite_heap_bytes`); RSS "
+        "less those four; what malloc holds freed (`chimera_malloc_free_bytes`, part of the "
+        "rest); the SQLite WAL file.",
+        "",
+        "| minute | RSS | answer cache | vector idx | keyword idx | SQLite heap | RSS − pools "
+        "| malloc free | WAL | open fds | threads | requests | errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for t, rss, fds, threads, reqs, errs in samples:
-        lines.append("| %.1f | %.1f | %d | %d | %d | %d |" % (t / 60, rss / 1024, fds, threads,
-                                                               reqs, errs))
+    for s in samples:
+        p = [s["pools"][k] / 1024 for k in POOLS]
+        lines.append("| %.1f | %.1f | %.1f | %.2f | %.2f | %.1f | %.1f | %.1f | %.1f | %d | %d "
+                     "| %d | %d |" % (s["t"] / 60, s["rss"] / 1024, p[0], p[1], p[2], p[3],
+                                      s["rest"] / 1024, s["free"] / 1024, s["wal"] / 1024,
+                                      s["fds"], s["threads"], s["requests"], s["errors"]))
     lines += ["", "- verdict: " + ("; ".join(problems) if problems else
-                                   "flat once warm (fds and threads unchanged, RSS within 10% "
-                                   "of its level a third of the way in), zero errors"), ""]
+                                   "flat once warm (fds and threads unchanged, RSS less the "
+                                   "pools within 10% and the WAL within 8 MiB of their levels "
+                                   "a third of the way in), zero errors"), ""]
     if minutes >= 30:
         write_section("Soak", "\n".join(lines))
     else:

@@ -51,6 +51,11 @@ static void *checkpointer(void *arg)
         return NULL;
     }
     sqlite3_busy_timeout(h, 1000);
+    /* A connection learns the database is in WAL mode, and opens the WAL,
+     * only when it first reads; until then sqlite3_wal_checkpoint_v2 on it
+     * is a no-op that reports success. So read once first. */
+    if (sqlite3_exec(h, "PRAGMA schema_version", NULL, NULL, NULL) != SQLITE_OK)
+        log_warn("WAL checkpointer cannot read the database: %s", sqlite3_errmsg(h));
     pthread_mutex_lock(&ck.mu);
     while (!ck.stopping) {
         if (!ck.wanted) {

@@ -87,6 +87,8 @@ typedef struct db_stats {
     uint64_t writer_wait_us;    /* SQLite: waiting for the process's writer lock */
     uint64_t batches, batched;  /* SQLite group commit: transactions, writes in them */
     uint64_t connects, connect_us, connect_failures;
+    int64_t sqlite_heap;        /* SQLite's own allocations now, page caches included */
+    int64_t sqlite_heap_peak;   /* and their highest since start */
 } db_stats;
 void db_stats_get(db_stats *out);
 

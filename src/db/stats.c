@@ -3,6 +3,7 @@
 
 #include "db/db.h"
 
+#include <sqlite3.h>
 #include <stdatomic.h>
 
 static atomic_uint_fast64_t counters[DBS_COUNT];
@@ -43,4 +44,6 @@ void db_stats_get(db_stats *out)
     out->connects = get(DBS_CONNECTS);
     out->connect_us = get(DBS_CONNECT_US);
     out->connect_failures = get(DBS_CONNECT_FAILURES);
+    out->sqlite_heap = sqlite3_memory_used();
+    out->sqlite_heap_peak = sqlite3_memory_highwater(0);
 }

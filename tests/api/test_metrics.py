@@ -1,6 +1,8 @@
 """GET /api/metrics: the Prometheus text format (0.0.4), counted by route
 pattern (never the raw path), method and status; latency histograms; the
-database, the vector index, outbound calls, the embedder, the process.
+database, the vector index, outbound calls, the embedder, the process, and
+the bytes each bounded pool holds (answer cache, keyword indexes, SQLite's
+heap, malloc's arenas).
 Open to loopback; from elsewhere (the client a trusted proxy forwards) only
 with CHIMERA_METRICS_TOKEN: 404 without a token set, 401 for a wrong one."""
 import re
@@ -122,6 +124,62 @@ def test_database_index_embedder_and_process_figures(node):
     assert value(after, "chimera_http_requests_in_flight") >= 1
     assert value(after, "chimera_http_connections") >= 1
     assert [k for k in after if k[0] == "chimera_build_info"]
+
+
+def engine_of(samples):
+    return next(dict(k[1])["engine"] for k in samples if k[0] == "chimera_build_info")
+
+
+def test_bounded_pools_are_measured(node):
+    user = User(node)
+    wid = create_workspace(node, user)["id"]
+    for i in range(6):
+        ok_data(node.post("/workspaces/%s/memories" % wid,
+                          {"title": "Pelican %d" % i, "content": "pools and pelicans %d " % i * 20},
+                          token=user.token), 201)
+    before = scrape(node)
+    listing = node.get("/workspaces/%s/memories" % wid, token=user.token)
+    assert listing.status_code == 200
+    ok_data(node.post("/memories/search", {"query": "pelican", "workspaceId": wid,
+                                           "mode": "keyword"}, token=user.token))
+    after = scrape(node)
+
+    def grew(name):
+        return value(after, name) - value(before, name)
+
+    # the listing's answer is kept under its ETag, at least its own size
+    assert grew("chimera_body_cache_entries") >= 1
+    assert grew("chimera_body_cache_bytes") >= len(listing.content)
+    assert value(after, "chimera_body_cache_budget_bytes") == 64 << 20
+    # the keyword search built this workspace's index
+    assert grew("chimera_keyword_index_workspaces") == 1
+    assert grew("chimera_keyword_index_bytes") > 0
+    assert value(after, "chimera_keyword_index_budget_bytes") == 512 << 20
+    # every pool is malloc'd: the allocator has handed out at least their sum
+    pools = sum(value(after, n) for n in ("chimera_body_cache_bytes", "chimera_index_bytes",
+                                          "chimera_keyword_index_bytes"))
+    assert value(after, "chimera_malloc_in_use_bytes") > pools
+    assert ("chimera_malloc_free_bytes", frozenset()) in after
+    heap = value(after, "chimera_db_sqlite_heap_bytes")
+    if engine_of(after) == "sqlite":    # page caches of the open connections
+        assert heap > 100 << 10
+    assert value(after, "chimera_db_sqlite_heap_peak_bytes") >= heap
+
+
+def test_answer_cache_off_holds_nothing():
+    s = Server({"CHIMERA_BODY_CACHE": "0"}, name="metrics-nocache").start()
+    try:
+        api = Api(s)
+        user = User(api)
+        wid = create_workspace(api, user)["id"]
+        for _ in range(2):
+            assert api.get("/workspaces/%s" % wid, token=user.token).status_code == 200
+        after = scrape(api)
+        assert value(after, "chimera_body_cache_entries") == 0
+        assert value(after, "chimera_body_cache_bytes") == 0
+        assert value(after, "chimera_body_cache_budget_bytes") == 0
+    finally:
+        s.stop()
 
 
 def test_outbound_calls_by_provider_and_outcome(chat, fake):  # noqa: F811

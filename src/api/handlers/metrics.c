@@ -8,11 +8,13 @@
  * proxy, so a proxy on the same host does not open it to the world. */
 #include "api/api.h"
 #include "api/services/embedding.h"
+#include "api/services/keyword.h"
 #include "api/handlers.h"
 
 #include "config.h"
 #include "db/db.h"
 #include "embed/index.h"
+#include "http/bodycache.h"
 #include "http/headers.h"
 #include "http/response.h"
 #include "http/stats.h"
@@ -22,6 +24,7 @@
 #include "util/isotime.h"
 
 #include <dirent.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -158,6 +161,11 @@ static void db_metrics(buf *b)
         { C, "chimera_db_connect_seconds_total",
           "Time spent opening database connections (threads wait for these).",
           s.connect_us / 1e6 },
+        { G, "chimera_db_sqlite_heap_bytes",
+          "SQLite's heap now: its connections' page caches, schemas and statements.",
+          (double)s.sqlite_heap },
+        { G, "chimera_db_sqlite_heap_peak_bytes", "SQLite's heap at its highest since start.",
+          (double)s.sqlite_heap_peak },
     };
     samples(b, rows, sizeof rows / sizeof rows[0]);
 }
@@ -187,6 +195,30 @@ static void index_metrics(buf *b)
           "Index refreshes that read only the changed rows.", (double)s.delta_loads },
         { C, "chimera_index_evictions_total",
           "Indexes dropped to stay within CHIMERA_INDEX_MEMORY.", (double)s.evictions },
+    };
+    samples(b, rows, sizeof rows / sizeof rows[0]);
+}
+
+/* The other bounded pools: the answer cache and the keyword indexes. */
+static void cache_metrics(buf *b)
+{
+    size_t entries, bytes, kw_ws, kw_bytes;
+    bc_usage(&entries, &bytes);
+    kw_totals(&kw_ws, &kw_bytes);
+    const sample rows[] = {
+        { G, "chimera_body_cache_bytes",
+          "Memory held by the answer cache (bodies, their gzip forms, entry overhead).",
+          (double)bytes },
+        { G, "chimera_body_cache_entries", "Answers in the answer cache.", (double)entries },
+        { G, "chimera_body_cache_budget_bytes", "CHIMERA_BODY_CACHE: the answer cache's bound.",
+          (double)cfg.body_cache },
+        { G, "chimera_keyword_index_bytes", "Memory held by cached keyword indexes.",
+          (double)kw_bytes },
+        { G, "chimera_keyword_index_workspaces", "Workspaces whose keyword index is cached.",
+          (double)kw_ws },
+        { G, "chimera_keyword_index_budget_bytes",
+          "CHIMERA_KEYWORD_INDEX_MEMORY: the keyword cache's bound.",
+          (double)cfg.keyword_index_memory },
     };
     samples(b, rows, sizeof rows / sizeof rows[0]);
 }
@@ -257,6 +289,18 @@ static void process_metrics(buf *b)
           (double)http_stats_connections() },
     };
     samples(b, rows, sizeof rows / sizeof rows[0]);
+    /* What the allocator holds, over every arena: handed out (the pools
+     * above are part of it) and free but not returned to the system. */
+    struct mallinfo2 mi = mallinfo2();
+    const sample heap[] = {
+        { G, "chimera_malloc_in_use_bytes",
+          "Heap handed out by malloc and not yet freed (every arena, large blocks included).",
+          (double)(mi.uordblks + mi.hblkhd) },
+        { G, "chimera_malloc_free_bytes",
+          "Heap freed but kept by malloc's arenas (reuse room and fragmentation).",
+          (double)mi.fordblks },
+    };
+    samples(b, heap, sizeof heap / sizeof heap[0]);
 }
 
 void h_metrics(http_req *r)
@@ -271,6 +315,7 @@ void h_metrics(http_req *r)
     http_durations(&b, table, n);
     db_metrics(&b);
     index_metrics(&b);
+    cache_metrics(&b);
     outbound_metrics(&b);
     if (!b.p) {
         buf_free(&b);

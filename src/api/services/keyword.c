@@ -212,3 +212,15 @@ int kw_search(const char *wid, const term_bag *q, size_t k, kw_hit *out, size_t 
     release(e, bytes);
     return rc;
 }
+
+void kw_totals(size_t *workspaces, size_t *bytes)
+{
+    *workspaces = *bytes = 0;
+    pthread_mutex_lock(&cache_lock);
+    for (size_t i = 0; i < KW_CACHE_SLOTS; i++)
+        if (cache[i].x) {
+            ++*workspaces;
+            *bytes += cache[i].bytes;
+        }
+    pthread_mutex_unlock(&cache_lock);
+}

@@ -22,4 +22,8 @@
  * empty bag or an unknown workspace finds nothing. 0, or -1 on failure. */
 int kw_search(const char *wid, const term_bag *q, size_t k, kw_hit *out, size_t *n);
 
+/* Workspaces whose keyword index is cached, and the bytes those indexes
+ * held when last released (metrics). */
+void kw_totals(size_t *workspaces, size_t *bytes);
+
 #endif
