@@ -24,10 +24,27 @@ static const char *env(const char *name)
     return v && *v ? v : NULL;
 }
 
+/* Set when a setting could not be copied: config_load then fails rather
+ * than run with a setting missing. */
+static bool copy_failed;
+
+static char *checked_dup(const char *s)
+{
+    char *copy = s ? strdup(s) : NULL;
+    copy_failed |= s && !copy;
+    return copy;
+}
+
+static int settings_lost(void)
+{
+    fprintf(stderr, "chimerad: out of memory reading the settings\n");
+    return -1;
+}
+
 static char *env_dup(const char *name, const char *dflt)
 {
     const char *v = env(name);
-    return v ? strdup(v) : dflt ? strdup(dflt) : NULL;
+    return checked_dup(v ? v : dflt);
 }
 
 static bool env_bool(const char *name, bool dflt)
@@ -65,8 +82,10 @@ static char **split_list(const char *s)
     for (const char *p = s; *p; p++)
         n += *p == ',';
     char **out = calloc(n + 1, sizeof *out);
-    if (!out)
+    if (!out) {
+        copy_failed = true;
         return NULL;
+    }
     size_t k = 0;
     const char *p = s;
     while (*p) {
@@ -76,8 +95,8 @@ static char **split_list(const char *s)
             p++, len--;
         while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '/'))
             len--;
-        if (len)
-            out[k++] = strndup(p, len);
+        if (len && !(out[k++] = strndup(p, len)))
+            copy_failed = true;
         p += len;
         while (*p && *p != ',')
             p++;
@@ -119,8 +138,9 @@ static char *secrets_get(const char *path, const char *name)
     size_t nl = strlen(name);
     while (!val && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
-        if (strncmp(line, name, nl) == 0 && line[nl] == '=' && line[nl + 1])
-            val = strdup(line + nl + 1);
+        if (strncmp(line, name, nl) == 0 && line[nl] == '=' && line[nl + 1] &&
+            !(val = checked_dup(line + nl + 1)))
+            break;
     }
     fclose(f);
     return val;
@@ -144,6 +164,10 @@ static char *dev_secret(const char *name, bool fernet)
     char *v = secrets_get(path, name);
     if (v)
         return v;
+    if (copy_failed) {          /* never a second key because the first could not be read */
+        settings_lost();
+        return NULL;
+    }
     if (fernet)
         fernet_key_generate(fresh);
     else
@@ -153,13 +177,15 @@ static char *dev_secret(const char *name, bool fernet)
         return NULL;
     }
     log_warn("development mode: generated %s and stored it in %s", name, path);
-    return strdup(fresh);
+    return checked_dup(fresh);
 }
 
 static int load_secrets(void)
 {
     cfg.secret_key = env_dup("SECRET_KEY", NULL);
     cfg.encryption_key = env_dup("ENCRYPTION_KEY", NULL);
+    if (copy_failed)
+        return settings_lost();
     if (!cfg.debug && (!cfg.secret_key || !cfg.encryption_key)) {
         fprintf(stderr, "chimerad: production mode (DEBUG=false) needs SECRET_KEY and "
                         "ENCRYPTION_KEY; `chimerad gen-keys` prints fresh ones\n");
@@ -175,7 +201,7 @@ static int load_secrets(void)
         return -1;
     }
     cfg.jwt_secret = env_dup("JWT_SECRET_KEY", cfg.secret_key);
-    return cfg.jwt_secret ? 0 : -1;
+    return cfg.jwt_secret ? 0 : settings_lost();
 }
 
 static int load_numbers(void)
@@ -234,6 +260,7 @@ static int load_trusted_proxies(void)
 int config_load(bool secrets)
 {
     memset(&cfg, 0, sizeof cfg);
+    copy_failed = false;
     cfg.debug = env_bool("DEBUG", true);
     cfg.data_dir = env_dup("CHIMERA_DATA_DIR", "./data");
     cfg.listen = env_dup("CHIMERA_LISTEN", "127.0.0.1");
@@ -254,6 +281,8 @@ int config_load(bool secrets)
     cfg.metrics_token = env_dup("CHIMERA_METRICS_TOKEN", NULL);
     cfg.import_allow_private = env_bool("CHIMERA_IMPORT_ALLOW_PRIVATE", false);
     cfg.static_dir = env_dup("CHIMERA_STATIC_DIR", NULL);
+    if (copy_failed)
+        return settings_lost();
     if (load_numbers() != 0 || load_trusted_proxies() != 0)
         return -1;
     if (mkdir_p(cfg.data_dir) != 0) {
@@ -262,11 +291,11 @@ int config_load(bool secrets)
     }
     const char *url = env("DATABASE_URL");
     if (url) {
-        cfg.database_url = strdup(url);
+        cfg.database_url = checked_dup(url);
     } else {
         char tmp[PATH_MAX + 16];
         snprintf(tmp, sizeof tmp, "sqlite://%s/chimera.db", cfg.data_dir);
-        cfg.database_url = strdup(tmp);
+        cfg.database_url = checked_dup(tmp);
     }
     cfg.frontend_url = env_dup("FRONTEND_URL", NULL);
     const char *origins = env("CORS_ALLOWED_ORIGINS");
@@ -275,6 +304,8 @@ int config_load(bool secrets)
     cfg.import_allow_addrs = split_list(allow ? allow : "");
     const char *hosts = env("ALLOWED_HOSTS");
     cfg.allowed_hosts = split_list(hosts ? hosts : "*");
+    if (copy_failed)
+        return settings_lost();
     return secrets ? load_secrets() : 0;
 }
 
