@@ -179,29 +179,39 @@ static void req_free(http_req *r, bool complete)
     free(r);
 }
 
+/* The request's log line into b; 0, or -1 when it does not fit. */
+static int request_line(buf *b, const http_req *r, const char *method, unsigned sql)
+{
+    char ts[ISOTIME_MAX];
+    time_iso_z(time_now_us(), ts);
+    int rc = buf_printf(b, "{\"ts\":\"%s\",\"level\":\"info\",\"rid\":\"%s\",\"client\":\"%s\","
+                           "\"method\":\"", ts, r->rid, r->client);
+    rc |= buf_json_str(b, method);
+    rc |= buf_puts(b, "\",\"route\":");
+    rc |= r->pattern ? buf_printf(b, "\"%s\"", r->pattern) : buf_puts(b, "null");
+    rc |= buf_printf(b, ",\"status\":%d,\"us\":%lld", r->status,
+                     (long long)(time_mono_us() - r->t0));
+    if (cfg.log_debug)
+        rc |= buf_printf(b, ",\"sql\":%u", sql);
+    return rc | buf_putc(b, '}');
+}
+
 static void log_request(const http_req *r, unsigned sql)
 {
     if (!cfg.log_requests)
         return;
-    char ts[ISOTIME_MAX];
-    time_iso_z(time_now_us(), ts);
-    buf b = BUF_INIT(0);
-    buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"info\",\"rid\":\"%s\",\"client\":\"%s\","
-               "\"method\":\"", ts, r->rid, r->client);
-    buf_json_str(&b, r->method);
-    buf_puts(&b, "\",\"route\":");
-    if (r->pattern)
-        buf_printf(&b, "\"%s\"", r->pattern);
-    else
-        buf_puts(&b, "null");
-    buf_printf(&b, ",\"status\":%d,\"us\":%lld", r->status,
-               (long long)(time_mono_us() - r->t0));
-    if (cfg.log_debug)
-        buf_printf(&b, ",\"sql\":%u", sql);
-    buf_putc(&b, '}');
-    if (b.p)
-        log_raw_line(b.p, b.len);
-    buf_free(&b);
+    /* On the stack and never grown (see log_msg): a line is whole or not
+     * written; a method too long for it is logged by its first 64 bytes. */
+    char line[4096], cut[65];
+    buf b = { line, 0, sizeof line, sizeof line - 1 };
+    line[0] = '\0';
+    if (request_line(&b, r, r->method, sql) != 0) {
+        snprintf(cut, sizeof cut, "%s", r->method);
+        b.len = 0;
+        if (request_line(&b, r, cut, sql) != 0)
+            return;
+    }
+    log_raw_line(b.p, b.len);
 }
 
 /* Builds the MHD response for what the handler left in r. */
