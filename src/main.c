@@ -130,15 +130,21 @@ static int cmd_serve(void)
     idx_set_budget(cfg.index_memory);
     for (int p = LLM_OPENAI; p <= LLM_GROQ; p++)
         llm_set_base_url((llm_provider)p, cfg.provider_base[p]);
-    if (secrets_init(cfg.encryption_key) != 0 || outbound_start(cfg.outbound_max_body) != 0 ||
-        token_set_key(cfg.jwt_secret, strlen(cfg.jwt_secret)) != 0 || limits_start() != 0 ||
-        server_start() != 0) {
+    const char *failed = secrets_init(cfg.encryption_key) != 0 ? "the key store"
+        : outbound_start(cfg.outbound_max_body) != 0 ? "outbound requests"
+        : token_set_key(cfg.jwt_secret, strlen(cfg.jwt_secret)) != 0 ? "the token signer"
+        : limits_start() != 0 ? "the request limits"
+        : server_start() != 0 ? "the server" : NULL;
+    if (failed) {
+        fprintf(stderr, "chimerad: cannot start %s\n", failed);
         limits_stop();
         outbound_stop(0);
         emb_free(emb);
         static_free();
         return 1;
     }
+    if (fault_fired())          /* the test build's driver reads it (tests/api/test_faults.py) */
+        log_warn("start-up went on past the fault the test build injected");
     log_info("chimerad %s listening on %s:%d (%s, %s mode, %d threads)", CHIMERA_VERSION,
              cfg.listen, cfg.port, db_configured_engine() == DB_SQLITE ? "sqlite" : "postgres",
              cfg.debug ? "development" : "production", cfg.threads);

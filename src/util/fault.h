@@ -47,6 +47,7 @@ void fault_resume(void);
 void fault_exempt_thread(void);
 #else
 #define fault_fail(kind) false
+#define fault_fired() false
 #define fault_exempt_thread() ((void)0)
 #define fault_arm_env() ((void)0)
 #define fault_pause() ((void)0)

@@ -19,8 +19,10 @@ In any other build the header does nothing (checked below), and the journeys
 are skipped."""
 import itertools
 import os
+import signal
 import sqlite3
 import subprocess
+import time
 
 import pytest
 import requests
@@ -305,3 +307,65 @@ def test_backup_under_every_disk_fault(tmp_path):
             con.close()
         assert failed > 0, "no file_write fault ever fired"
         print("backup file_write: %d faults injected" % failed)
+
+
+@pytest.mark.parametrize("kind", ["alloc", "file_write"])
+def test_startup_under_every_fault(tmp_path, kind):
+    """`chimerad serve` with the Nth event of kind failing during start-up
+    (CHIMERA_FAULT; the first request disarms it), on one SQLite database
+    for every N: each run either stops with status 1 and a message, or
+    starts — and the run the fault no longer reaches starts and serves, its
+    migrations whole, however many earlier starts stopped half-way."""
+    if not FAULT_BUILD:
+        pytest.skip("fault injection needs the test build (make faults)")
+    if not ON_SQLITE:
+        pytest.skip("start-up faults are driven on SQLite")
+    url = "sqlite:///" + str(tmp_path / "start.db")
+    stopped = 0
+    for n in itertools.count(1):
+        assert n <= MAX_N, "start-up still failing at %s:%d" % (kind, n)
+        env = dict(os.environ)
+        env.update(ca.DEFAULT_ENV)
+        port = ca.free_port()
+        env.update({"DATABASE_URL": url, "CHIMERA_FAULT": "%s:%d" % (kind, n),
+                    "CHIMERA_PORT": str(port), "CHIMERA_DATA_DIR": str(tmp_path / "data")})
+        err = open(tmp_path / "stderr.log", "w+b")
+        proc = subprocess.Popen([ca.BIN, "serve"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=err, stdin=subprocess.DEVNULL)
+        up = False
+        try:
+            for _ in range(600):        # 60 s: a hang guard, start-up takes well under 1 s
+                if proc.poll() is not None:
+                    break
+                try:
+                    up = requests.get("http://127.0.0.1:%d/api/health" % port,
+                                      timeout=5).status_code == 200
+                except requests.exceptions.ConnectionError:
+                    pass
+                if up:
+                    break
+                time.sleep(0.1)
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=30)
+            err.seek(0)
+            log = err.read().decode("utf-8", "replace")
+            err.close()
+        for marker in ca.SANITIZER_MARKERS:
+            assert marker not in log, log[-3000:]
+        if up:
+            assert proc.returncode == 0, log[-2000:]
+            if "went on past the fault" not in log:
+                break
+            continue
+        stopped += 1
+        assert proc.returncode == 1, (kind, n, proc.returncode, log[-2000:])
+        assert log.strip(), "%s:%d stopped start-up without a word" % (kind, n)
+    db = ca.Database(url)
+    steps = {f.split("_")[0] for f in os.listdir(os.path.join(
+        os.path.dirname(__file__), "..", "..", "src", "db", "migrations")) if f.endswith(".sql")}
+    assert db.scalar("SELECT COUNT(*) FROM schema_version") == len(steps), \
+        "migrations not whole after the interrupted starts"
+    assert stopped > 0, "no %s fault ever stopped start-up" % kind
+    print("start-up %s: %d stops" % (kind, stopped))
