@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define COMMITS 400             /* each its own transaction: WAL frames */
+#define ROUNDS 5
 #define WAIT_S 30               /* hang guard; the checkpointer runs every 2 s */
 
 static int insert_row(db *d, void *ctx)
@@ -69,12 +70,15 @@ static void test_checkpoints_while_open(void **state)
     off_t wal_first = file_size(wal);
     assert_true(wal_first > 0);
 
-    /* everything was copied: the next writes reuse the WAL from its start */
-    write_rows(COMMITS);
-    assert_true(wait_for_db(dbf, 2 * rows_bytes) >= 2 * rows_bytes);
-    write_rows(2 * COMMITS);
-    assert_true(wait_for_db(dbf, 3 * rows_bytes) >= 3 * rows_bytes);
-    assert_true(file_size(wal) <= wal_first + wal_first / 4);
+    /* Everything copied, the next writes reuse the WAL from its start. A
+     * checkpoint that lands in the middle of a round (a busy machine) may
+     * let two rounds share one stretch of the WAL, never more: without
+     * checkpoints the WAL holds all ROUNDS rounds. */
+    for (int64_t round = 1; round < ROUNDS; round++) {
+        write_rows(round * COMMITS);
+        assert_true(wait_for_db(dbf, (round + 1) * rows_bytes) >= (round + 1) * rows_bytes);
+    }
+    assert_true(file_size(wal) <= 2 * wal_first + wal_first / 2);
 
     db_thread_close();
     db_writer_close();
