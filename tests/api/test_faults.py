@@ -174,19 +174,24 @@ STEPS = [
 # ---------------------------------------------------------------- the checks
 
 def consistent(db, j):
+    """The journey's own rows (the database may hold other tests' rows,
+    some written around the server on purpose)."""
     q = db.scalar
-    bad = q("SELECT COUNT(*) FROM workspaces w WHERE memory_count !="
+    mine = "w.owner_id = '%s'" % j.user.id
+    bad = q("SELECT COUNT(*) FROM workspaces w WHERE " + mine + " AND (memory_count !="
             " (SELECT COUNT(*) FROM memories m WHERE m.workspace_id = w.id)"
             " OR embedding_count != (SELECT COUNT(*) FROM memories m WHERE m.workspace_id = w.id"
             " AND m.embedding IS NOT NULL)"
             " OR conversation_count != (SELECT COUNT(*) FROM conversations c"
-            " WHERE c.workspace_id = w.id)")
+            " WHERE c.workspace_id = w.id))")
     assert bad == 0, "workspace counters off"
-    assert q("SELECT COUNT(*) FROM conversations c WHERE message_count !="
+    assert q("SELECT COUNT(*) FROM conversations c JOIN workspaces w ON w.id = c.workspace_id"
+             " WHERE " + mine + " AND message_count !="
              " (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)") == 0, \
         "conversation message_count off"
-    assert q("SELECT COUNT(*) FROM memories WHERE embedding IS NULL"
-             " AND metadata NOT LIKE '%embeddingError%'") == 0, "memory without vector or error"
+    assert q("SELECT COUNT(*) FROM memories m JOIN workspaces w ON w.id = m.workspace_id"
+             " WHERE " + mine + " AND m.embedding IS NULL"
+             " AND m.metadata NOT LIKE '%embeddingError%'") == 0, "memory without vector or error"
     convs = "('%s', '%s')" % (j.echo, j.gpt)
     users = q("SELECT COUNT(*) FROM messages WHERE role = 'user' AND conversation_id IN " + convs)
     replies = q("SELECT COUNT(*) FROM messages WHERE role = 'assistant'"

@@ -30,8 +30,10 @@ def fixture(name):
 
 def upload(api, user, wid, name, data, summarize=None, field="file"):
     form = {"summarize": summarize} if summarize is not None else None
+    # a hang guard only: 10 MiB takes about a second, minutes in a -O0
+    # coverage build on a busy machine
     return api.post("/workspaces/%s/memories/import-file" % wid, token=user.token,
-                    files={field: (name, data)}, data=form)
+                    files={field: (name, data)}, data=form, timeout=300)
 
 
 def count(api, user, wid):
