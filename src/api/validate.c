@@ -91,8 +91,7 @@ json_t *val_body(http_req *r)
     return v;
 }
 
-/* Marks errs as failed for want of memory: resp_fields() answers 500. */
-static void val_no_memory(json_t *errs)
+void val_no_memory(json_t *errs)
 {
     json_object_set_new(errs, RESP_NO_MEMORY, json_true());
 }

@@ -30,6 +30,9 @@ bool val_failed(http_req *r, json_t *errs);
 /* Appends msg to errs[field]. */
 void val_error(json_t *errs, const char *field, const char *msg);
 
+/* Marks errs as failed for want of memory: resp_fields() answers 503. */
+void val_no_memory(json_t *errs);
+
 /* Reads a DRF CharField: numbers become strings, bools/lists/objects are
  * "Not a valid string.", values are trimmed, lengths count code points
  * (max 0 = unlimited). Returns 1 and a malloc'd *out when a value was read,

@@ -81,7 +81,7 @@ void resp_fields(http_req *r, json_t *errors)
 {
     if (json_object_get(errors, RESP_NO_MEMORY)) {
         json_decref(errors);
-        resp_error(r, 500, "Internal server error");
+        resp_no_memory(r);
         return;
     }
     resp_clear(r);

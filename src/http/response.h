@@ -12,14 +12,14 @@ void resp_data(http_req *r, int status, json_t *data);
 /* 503 "Server out of memory, try again" with Retry-After: 1. */
 void resp_no_memory(http_req *r);
 /* As resp_data with the payload already serialised (takes ownership;
- * NULL answers 500). */
+ * NULL is answered like resp_no_memory()). */
 void resp_data_text(http_req *r, int status, char *json);
 void resp_error(http_req *r, int status, const char *msg);
 void resp_errorf(http_req *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A field-error object {"field": ["message", …]} with status 400 (takes
  * errors). One holding the key RESP_NO_MEMORY (which no field can have: it
  * starts with a control character) says the validation ran out of memory,
- * and is answered 500 instead. */
+ * and is answered like resp_no_memory(). */
 #define RESP_NO_MEMORY "\x01out of memory"
 void resp_fields(http_req *r, json_t *errors);
 /* An error that still carries data (send-message failures). */

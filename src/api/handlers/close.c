@@ -147,7 +147,7 @@ void h_conversation_close(http_req *r)
 {
     close_job *j = calloc(1, sizeof *j);
     if (!j) {
-        resp_error(r, 500, "Out of memory");
+        resp_no_memory(r);
         return;
     }
     api_scope_take_conv(r, &j->c);      /* kept by the job while the summary embeds */
@@ -158,7 +158,7 @@ void h_conversation_close(http_req *r)
     }
     char *text = NULL;
     if (!(j->content = transcript(&j->c)) || !(text = api_memory_text(j->c.title, j->content))) {
-        resp_error(r, 500, "Out of memory");
+        resp_no_memory(r);
         close_job_free(j);
         return;
     }

@@ -181,7 +181,7 @@ static void remember_items(http_req *r, const char *wid, json_t *items, bool bat
         texts[i] = owned[i];
     }
     if (bad) {
-        resp_error(r, 500, "Out of memory");
+        resp_no_memory(r);
         if (j)
             remember_job_free(j);
     } else {

@@ -66,12 +66,12 @@ static int read_tags(json_t *body, json_t *errs, json_t **out)
     if (!tags || !item_errs) {
         json_decref(tags);
         json_decref(item_errs);
-        json_object_set_new(errs, RESP_NO_MEMORY, json_true());
+        val_no_memory(errs);
         return -1;
     }
     if (json_object_size(item_errs)) {
         if (json_object_set_new(errs, "tags", item_errs) != 0)
-            json_object_set_new(errs, RESP_NO_MEMORY, json_true());
+            val_no_memory(errs);
         json_decref(tags);
         return -1;
     }
@@ -219,7 +219,7 @@ static void embed_then(http_req *r, memory_job *j, const char *title, const char
 {
     char *text = api_memory_text(title, content);
     if (!text) {
-        resp_error(r, 500, "Out of memory");
+        resp_no_memory(r);
         memory_job_free(j);
         return;
     }
@@ -249,7 +249,7 @@ void h_memories_create(http_req *r)
     if (!(body = val_body(r)))
         goto out;
     if (!(j = memory_job_new())) {
-        resp_error(r, 500, "Out of memory");
+        resp_no_memory(r);
         goto out;
     }
     if (read_memory_body(r, body, true, &j->b) != 0) {
@@ -291,7 +291,7 @@ void h_memory_update(http_req *r)
     json_t *body = NULL;
     memory_job *j = memory_job_new();
     if (!j) {
-        resp_error(r, 500, "Out of memory");
+        resp_no_memory(r);
         return;
     }
     api_scope_take_memory(r, &j->old);
@@ -339,7 +339,7 @@ void h_memory_reembed(http_req *r)
 {
     memory_job *j = memory_job_new();
     if (!j) {
-        resp_error(r, 500, "Out of memory");
+        resp_no_memory(r);
         return;
     }
     api_scope_take_memory(r, &j->old);

@@ -319,7 +319,7 @@ void h_metrics(http_req *r)
     outbound_metrics(&b);
     if (!b.p) {
         buf_free(&b);
-        resp_error(r, 500, "Out of memory");
+        resp_no_memory(r);
         return;
     }
     size_t len = b.len;

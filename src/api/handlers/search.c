@@ -268,7 +268,7 @@ void h_memories_search(http_req *r)
     if (val_failed(r, errs))
         goto out;
     if (!(j = calloc(1, sizeof *j))) {
-        resp_error(r, 500, "Out of memory");
+        resp_no_memory(r);
         goto out;
     }
     j->k = (size_t)k;
@@ -374,7 +374,7 @@ void api_relevance_list(http_req *r, const char *wid, const char *search, page p
 {
     relevance_job *j = calloc(1, sizeof *j);
     if (!j || !(j->search = strdup(search))) {
-        resp_error(r, 500, "Out of memory");
+        resp_no_memory(r);
         free(j);
         return;
     }

@@ -170,7 +170,7 @@ void api_embed_then(http_req *r, const char *const *texts, size_t n, api_embed_c
     for (size_t i = 0; !bad && i < n; i++, j->n = i)
         bad = !(j->texts[i] = strdup(texts[i]));
     if (bad) {
-        resp_error(r, 500, "Out of memory");
+        resp_no_memory(r);
         if (j)
             job_free(j);
         else if (ctx_free)
