@@ -32,7 +32,7 @@
 #define BK_PAGES 256            /* pages per step: 1 MiB of 4 KiB pages */
 #define BK_PAUSE_MS 2           /* between steps: the server's writers go first */
 #define BK_MAX_RESTARTS 3       /* then the rest in one step */
-#define BK_MAX_BUSY 500         /* steps refused as busy before giving up (~5 s) */
+#define BK_MAX_BUSY 500         /* steps refused as busy before giving up (5 s of pauses) */
 #define BK_BUSY_MS 10
 
 static volatile sig_atomic_t bk_cancelled;

@@ -347,6 +347,64 @@ def test_backup_of_a_database_that_is_not_there(tmp_path):
     assert os.listdir(tmp_path) == ["data"], "no copy, no temporary left"
 
 
+def hold_exclusive_lock(db_file):
+    """A connection holding SQLite's exclusive lock on db_file (in WAL mode
+    only exclusive locking mode keeps every other connection out)."""
+    con = sqlite3.connect(str(db_file), isolation_level=None)
+    con.execute("PRAGMA locking_mode=EXCLUSIVE")
+    con.execute("BEGIN EXCLUSIVE")
+    con.execute("CREATE TABLE held_by_the_test (x)")
+    return con
+
+
+@sqlite_only
+def test_backup_gives_up_on_a_database_that_stays_locked(tmp_path):
+    db_file = migrated(tmp_path)
+    con = hold_exclusive_lock(db_file)
+    try:
+        p = run(["backup", str(tmp_path / "copy.db")], tmp_path, timeout=300)
+        assert p.returncode == 1
+        assert p.stderr == "chimerad backup: the database stayed busy: database is locked\n", \
+            p.stderr
+        assert not [f for f in os.listdir(tmp_path) if f.startswith("copy.db")]
+        con.execute("COMMIT")     # the holder's transaction is untouched
+    finally:
+        con.close()
+    check = sqlite3.connect(str(db_file))
+    try:
+        assert check.execute("SELECT count(*) FROM held_by_the_test").fetchone() == (0,)
+    finally:
+        check.close()
+
+
+@sqlite_only
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_backup_interrupted_by_a_signal_leaves_nothing(tmp_path, sig):
+    import signal
+    import time
+    db_file = migrated(tmp_path)
+    con = hold_exclusive_lock(db_file)      # keeps the copy waiting
+    try:
+        env = dict(os.environ)
+        env.update(ca.DEFAULT_ENV)
+        env["CHIMERA_DATA_DIR"] = str(tmp_path / "data")
+        env["DATABASE_URL"] = "sqlite://" + str(db_file)
+        proc = subprocess.Popen([ca.BIN, "backup", str(tmp_path / "copy.db")], env=env,
+                                cwd=str(tmp_path), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not [f for f in os.listdir(tmp_path) if f.startswith("copy.db.tmp-")]:
+            assert proc.poll() is None and time.monotonic() < deadline, "no copy under way"
+            time.sleep(0.02)
+        proc.send_signal(getattr(signal, sig))
+        out, err = proc.communicate(timeout=120)
+    finally:
+        con.close()
+    assert proc.returncode == 1
+    assert (out, err) == ("", "chimerad backup: interrupted\n")
+    assert not [f for f in os.listdir(tmp_path) if f.startswith("copy.db")]
+
+
 @sqlite_only
 def test_backup_of_a_file_that_is_not_a_database(tmp_path):
     src = tmp_path / "garbage.db"

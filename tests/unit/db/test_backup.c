@@ -35,6 +35,10 @@ static void test_password_left_out(void **state)
     expect("postgres://u:p@ss@h/db", "x", "--dbname='postgres://u@h/db'", "p@ss");
     expect("postgres://u:pw@h/db?password=zz", "x", "--dbname='postgres://u@h/db'", "zz");
     expect("postgres://h/db#frag", "x", "--dbname='postgres://h/db'", "frag");
+    /* Empty parameters are dropped; a URL without a scheme keeps its shape. */
+    expect("postgres://h/db?&&password=zz&&sslmode=disable&", "x",
+           "--dbname='postgres://h/db?sslmode=disable'", "zz");
+    expect("u:pw@h/db", "x", "--dbname='u@h/db'", "pw");
 }
 
 static void test_quoting(void **state)
