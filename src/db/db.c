@@ -317,21 +317,3 @@ const void *db_col_blob(db_stmt *st, int col, size_t *len)
 }
 
 int64_t db_col_int(db_stmt *st, int col) { return st->owner->ops->col_int(st, col); }
-
-double db_col_double(db_stmt *st, int col)
-{
-    const char *s = db_col_text(st, col);
-    return s ? strtod(s, NULL) : 0.0;
-}
-
-db_rc db_run(db *d, const char *sql)
-{
-    db_stmt *st = db_prepare(d, sql);
-    if (!st)
-        return DB_ERR;
-    db_rc rc;
-    while ((rc = db_step(st)) == DB_ROW)
-        ;
-    db_reset(st);
-    return rc;
-}

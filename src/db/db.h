@@ -73,7 +73,6 @@ void db_reset(db_stmt *st);
 bool db_col_null(db_stmt *st, int col);
 const char *db_col_text(db_stmt *st, int col);   /* NULL for SQL NULL */
 int64_t db_col_int(db_stmt *st, int col);
-double db_col_double(db_stmt *st, int col);
 const void *db_col_blob(db_stmt *st, int col, size_t *len);
 
 /* Statements executed by this thread since the last call (debug log). */
@@ -91,9 +90,6 @@ typedef struct db_stats {
     int64_t sqlite_heap_peak;   /* and their highest since start */
 } db_stats;
 void db_stats_get(db_stats *out);
-
-/* Helper for the common case: prepare, bind nothing, run to completion. */
-db_rc db_run(db *d, const char *sql);
 
 /* `chimerad backup` (db/backup.c). db_backup copies the configured SQLite
  * database to dest while other processes write to it: a consistent,

@@ -230,15 +230,6 @@ st_rc conv_update(const char *cid, const char *title, const char *status, conv_r
     return res == ST_OK ? get_on(db_thread(), cid, true, out) : res;
 }
 
-st_rc conv_set_status(const char *cid, const char *status)
-{
-    conv_row c;
-    st_rc res = conv_update(cid, NULL, status, &c);
-    if (res == ST_OK)
-        conv_row_free(&c);
-    return res;
-}
-
 static st_rc delete_on(db *d, void *ctx)
 {
     const conv_job *j = ctx;

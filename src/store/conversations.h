@@ -94,6 +94,5 @@ st_rc inject_toggle(const char *cid, const char *memory_id, bool *active);
  * NULL, the summary memory created in the same transaction (no activity).
  * Reopen sets status active. */
 st_rc conv_close(const char *cid, const memory_input *summary, memory_row *memory);
-st_rc conv_set_status(const char *cid, const char *status);
 
 #endif

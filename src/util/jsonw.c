@@ -137,11 +137,6 @@ void jw_raw(jsonw *w, const char *json)
     put(w, json, strlen(json));
 }
 
-bool jw_failed(const jsonw *w)
-{
-    return w->failed;
-}
-
 void jw_fail(jsonw *w)
 {
     w->failed = true;

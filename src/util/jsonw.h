@@ -2,7 +2,7 @@
  * list endpoints: building a jansson tree and dumping it costs an
  * allocation per value, which dominated GET /api/workspaces. Commas are
  * placed automatically; strings are escaped; the caller keeps nesting
- * balanced. Errors (allocation) are sticky: check jw_failed() at the end. */
+ * balanced. Errors (allocation) are sticky: jw_finish() then gives NULL. */
 #ifndef CHIMERA_UTIL_JSONW_H
 #define CHIMERA_UTIL_JSONW_H
 
@@ -37,7 +37,6 @@ void jw_fixed4(jsonw *w, double v);
 /* Inserts an already-serialised JSON value (trusted text). */
 void jw_raw(jsonw *w, const char *json);
 
-bool jw_failed(const jsonw *w);
 /* Marks the text failed (a value the caller could not make). */
 void jw_fail(jsonw *w);
 /* The text (caller frees), NULL if anything failed. */
