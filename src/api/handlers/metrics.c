@@ -290,8 +290,13 @@ static void process_metrics(buf *b)
     };
     samples(b, rows, sizeof rows / sizeof rows[0]);
     /* What the allocator holds, over every arena: handed out (the pools
-     * above are part of it) and free but not returned to the system. */
+     * above are part of it) and free but not returned to the system. When
+     * another allocator stands in for glibc's (a preloaded jemalloc or
+     * tcmalloc, AddressSanitizer), mallinfo2 reports an empty heap: a
+     * figure that measures nothing is left out rather than sent as 0. */
     struct mallinfo2 mi = mallinfo2();
+    if (mi.arena == 0 && mi.hblkhd == 0)
+        return;
     const sample heap[] = {
         { G, "chimera_malloc_in_use_bytes",
           "Heap handed out by malloc and not yet freed (every arena, large blocks included).",
