@@ -170,6 +170,7 @@ static void *flush_loop(void *arg)
     int64_t next_purge = 0;
     while (wait_tick()) {
         int64_t now = time_now_us();
+        db_work_begin();
         ceiling_flush(ceiling_key, now);
         if (now >= next_purge) {
             counter_purge(now);

@@ -58,6 +58,13 @@ const char *db_sqlite_path(void)
     return db_engine_kind == DB_SQLITE ? db_target : NULL;
 }
 
+void db_work_begin(void)
+{
+    db_take_count();
+    if (thread_db && !thread_db->in_tx && thread_db->ops->revive)
+        thread_db->ops->revive(thread_db);
+}
+
 db *db_thread(void)
 {
     if (thread_db)

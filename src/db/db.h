@@ -33,6 +33,12 @@ db_engine db_configured_engine(void);
 /* This thread's connection, opened on first use; NULL if it cannot open. */
 db *db_thread(void);
 
+/* A unit of work (a request, a background flush) starts on this thread:
+ * its statement count (db_take_count) starts again, and an idle PostgreSQL
+ * connection that the server ended is opened anew before its first
+ * statement. */
+void db_work_begin(void);
+
 /* Closes the connection db_write writes through (SQLite) at shutdown and
  * stops the SQLite WAL checkpointer (db/checkpoint.c). */
 void db_writer_close(void);

@@ -23,6 +23,7 @@ typedef struct db_ops {
     const void *(*col_blob)(db_stmt *st, int col, size_t *len);
     const char *(*errmsg)(const db *d);
     void (*close)(db *d);
+    void (*revive)(db *d);      /* idle connection check; NULL: nothing to check */
 } db_ops;
 
 struct db {

@@ -8,6 +8,7 @@
 #include "util/log.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ typedef struct pg_stmt {
     int lens[DB_MAX_PARAMS];
     int fmts[DB_MAX_PARAMS];        /* 0 text, 1 binary (blobs) */
     bool bind_failed;               /* a value could not be copied: never run with NULL */
+    bool prepared;                  /* on the connection as it is now */
     PGresult *res;
     int row, nrows;
     int64_t changes;
@@ -32,6 +34,7 @@ typedef struct pg_db {
     pg_stmt **cache;
     size_t ncache, capcache;
     unsigned next_id;
+    bool ending;                /* the server said FATAL: the connection is going */
 } pg_db;
 
 static const char *pg_errmsg(const db *d)
@@ -39,17 +42,35 @@ static const char *pg_errmsg(const db *d)
     return PQerrorMessage(((const pg_db *)d)->conn);
 }
 
-static void pg_drop_cache(pg_db *pd);
-
-/* After a failure, a dead connection is reset; prepared names die with it. */
+/* After a failure, a dead connection is reset. Its prepared statements die
+ * with it on the server's side; here they stay (a caller may hold one: the
+ * statement whose run found the connection dead) and are prepared again
+ * when they next run. */
 static void pg_check_conn(pg_db *pd)
 {
-    if (PQstatus(pd->conn) == CONNECTION_OK)
+    if (PQstatus(pd->conn) == CONNECTION_OK && !pd->ending)
         return;
+    pd->ending = false;
     log_warn("postgres connection lost, resetting");
-    pg_drop_cache(pd);
+    for (size_t i = 0; i < pd->ncache; i++)
+        pd->cache[i]->prepared = false;
     PQreset(pd->conn);
     pd->base.in_tx = 0;
+}
+
+/* A healthy idle connection has nothing to read. One that the server
+ * ended (a restart, a failover, an administrator's pg_terminate_backend)
+ * has the server's FATAL message waiting in its socket, then the end of
+ * the stream. Reading what has arrived (PQconsumeInput does not block)
+ * and parsing it (PQisBusy) hands the message to pg_notice or marks the
+ * connection bad, and it is reset before a statement can fail on it. */
+static void pg_revive(db *d)
+{
+    pg_db *pd = (pg_db *)d;
+    struct pollfd p = { .fd = PQsocket(pd->conn), .events = POLLIN };
+    if (PQstatus(pd->conn) == CONNECTION_OK && poll(&p, 1, 0) > 0 && PQconsumeInput(pd->conn))
+        PQisBusy(pd->conn);
+    pg_check_conn(pd);
 }
 
 static int pg_exec(db *d, const char *sql)
@@ -102,13 +123,6 @@ static void pg_free_stmt(pg_stmt *ps)
     free(ps);
 }
 
-static void pg_drop_cache(pg_db *pd)
-{
-    for (size_t i = 0; i < pd->ncache; i++)
-        pg_free_stmt(pd->cache[i]);
-    pd->ncache = 0;
-}
-
 static pg_stmt *pg_cached(pg_db *pd, const char *sql)
 {
     for (size_t i = 0; i < pd->ncache; i++)
@@ -134,6 +148,21 @@ static int pg_remember(pg_db *pd, pg_stmt *ps)
     return 0;
 }
 
+/* Prepares ps under its name on the connection. */
+static int pg_prepare_on(pg_db *pd, pg_stmt *ps)
+{
+    PGresult *r = PQprepare(pd->conn, ps->name, ps->base.sql, 0, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        log_error("postgres prepare failed: %s", PQresultErrorMessage(r));
+        PQclear(r);
+        pg_check_conn(pd);
+        return -1;
+    }
+    PQclear(r);
+    ps->prepared = true;
+    return 0;
+}
+
 static db_stmt *pg_prepare(db *d, const char *sql)
 {
     pg_db *pd = (pg_db *)d;
@@ -145,18 +174,9 @@ static db_stmt *pg_prepare(db *d, const char *sql)
         return NULL;
     snprintf(ps->name, sizeof ps->name, "s%u", pd->next_id++);
     ps->nparams = pg_count_params(sql);
-    PGresult *r = PQprepare(pd->conn, ps->name, sql, 0, NULL);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        log_error("postgres prepare failed: %s", PQresultErrorMessage(r));
-        PQclear(r);
-        free(ps);
-        pg_check_conn(pd);
-        return NULL;
-    }
-    PQclear(r);
     ps->base.owner = d;
     ps->base.sql = sql;
-    if (pg_remember(pd, ps) != 0) {
+    if (pg_prepare_on(pd, ps) != 0 || pg_remember(pd, ps) != 0) {
         pg_free_stmt(ps);
         return NULL;
     }
@@ -204,6 +224,8 @@ static db_rc pg_run(pg_stmt *ps)
         log_error("postgres statement not run: a parameter could not be copied (out of memory)");
         return DB_ERR;
     }
+    if (!ps->prepared && pg_prepare_on(pd, ps) != 0)
+        return DB_ERR;
     db_count_stmt();
     ps->res = PQexecPrepared(pd->conn, ps->name, ps->nparams,
                              (const char *const *)ps->vals, ps->lens, ps->fmts, 0);
@@ -306,7 +328,8 @@ static const void *pg_col_blob(db_stmt *st, int col, size_t *len)
 static void pg_close(db *d)
 {
     pg_db *pd = (pg_db *)d;
-    pg_drop_cache(pd);
+    for (size_t i = 0; i < pd->ncache; i++)
+        pg_free_stmt(pd->cache[i]);
     free(pd->cache);
     PQfinish(pd->conn);
     free(pd);
@@ -315,13 +338,17 @@ static void pg_close(db *d)
 static const db_ops pg_ops = {
     pg_exec, pg_prepare, pg_bind_text, pg_bind_int, pg_bind_blob,
     pg_bind_null, pg_step, pg_changes, pg_reset, pg_col_null,
-    pg_col_text, pg_col_int, pg_col_blob, pg_errmsg, pg_close,
+    pg_col_text, pg_col_int, pg_col_blob, pg_errmsg, pg_close, pg_revive,
 };
 
-static void pg_notice(void *arg, const char *msg)
+/* NOTICEs ("relation exists, skipping") are noise. An error that arrives
+ * while no statement runs is the server ending the connection. */
+static void pg_notice(void *arg, const PGresult *res)
 {
-    (void)arg;
-    (void)msg;      /* NOTICEs ("relation exists, skipping") are noise */
+    pg_db *pd = arg;
+    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0))
+        pd->ending = true;
 }
 
 db *db_pg_open(const char *conninfo)
@@ -338,7 +365,7 @@ db *db_pg_open(const char *conninfo)
         free(pd);
         return NULL;
     }
-    PQsetNoticeProcessor(pd->conn, pg_notice, NULL);
+    PQsetNoticeReceiver(pd->conn, pg_notice, pd);
     if (pg_exec(&pd->base, "SET TIME ZONE 'UTC'") != 0) {
         pg_close(&pd->base);
         return NULL;

@@ -197,7 +197,7 @@ static void lite_close(db *d)
 static const db_ops lite_ops = {
     lite_exec, lite_prepare, lite_bind_text, lite_bind_int, lite_bind_blob,
     lite_bind_null, lite_step, lite_changes, lite_reset, lite_col_null,
-    lite_col_text, lite_col_int, lite_col_blob, lite_errmsg, lite_close,
+    lite_col_text, lite_col_int, lite_col_blob, lite_errmsg, lite_close, NULL,
 };
 
 db *db_sqlite_open(const char *path)

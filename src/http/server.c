@@ -152,7 +152,7 @@ static http_req *req_new(struct MHD_Connection *conn, const char *url, const cha
     else
         request_id(r->rid);
     client_address(r);
-    db_take_count();
+    db_work_begin();
     http_stats_request_begin();
     return r;
 }
