@@ -46,9 +46,9 @@ typedef struct http_req {
     char *data_text;                /* or the payload already serialised (owned) */
     json_t *error;                  /* string or field-error object (owned) */
     json_t *fail_data;              /* `data` on failure (send-message), owned */
-    char *raw;                      /* non-enveloped body (export), owned */
+    char *raw;                      /* non-enveloped body (metrics, OpenAPI), owned */
     size_t raw_len;
-    char *disposition;              /* Content-Disposition for raw bodies */
+    char *disposition;              /* Content-Disposition of a streamed body (export) */
     const char *content_type;       /* of a raw body (static); NULL = JSON */
     int retry_after;                /* seconds, for 429 */
     /* A streamed, non-enveloped body (export): fill(cls, buf, max) returns

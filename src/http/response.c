@@ -96,13 +96,12 @@ void resp_error_data(http_req *r, int status, const char *msg, json_t *data)
     r->fail_data = data;
 }
 
-void resp_raw(http_req *r, int status, char *body, size_t len, const char *disposition)
+void resp_raw(http_req *r, int status, char *body, size_t len)
 {
     resp_clear(r);
     r->status = status;
     r->raw = body;
     r->raw_len = len;
-    r->disposition = disposition ? strdup(disposition) : NULL;
     r->responded = true;
 }
 

@@ -24,8 +24,9 @@ void resp_errorf(http_req *r, int status, const char *fmt, ...) __attribute__((f
 void resp_fields(http_req *r, json_t *errors);
 /* An error that still carries data (send-message failures). */
 void resp_error_data(http_req *r, int status, const char *msg, json_t *data);
-/* A raw, non-enveloped JSON body (export); takes ownership of body. */
-void resp_raw(http_req *r, int status, char *body, size_t len, const char *disposition);
+/* A raw, non-enveloped body (metrics, the OpenAPI document); takes
+ * ownership of body. */
+void resp_raw(http_req *r, int status, char *body, size_t len);
 #define RESP_STREAM_END (-1L)
 #define RESP_STREAM_ERROR (-2L)
 

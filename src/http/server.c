@@ -384,8 +384,6 @@ static struct MHD_Response *build_response(http_req *r, int preflight)
                                 r->content_type ? r->content_type : "application/json");
     if (gz)
         MHD_add_response_header(resp, "Content-Encoding", "gzip");
-    if (r->disposition)
-        MHD_add_response_header(resp, "Content-Disposition", r->disposition);
     if (!preflight && conditional_get(r))
         etag_headers(r, resp);
     if (r->retry_after > 0) {

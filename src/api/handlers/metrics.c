@@ -328,6 +328,6 @@ void h_metrics(http_req *r)
         return;
     }
     size_t len = b.len;
-    resp_raw(r, 200, buf_steal(&b), len, NULL);
+    resp_raw(r, 200, buf_steal(&b), len);
     r->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

@@ -28,5 +28,5 @@ void h_openapi(http_req *r)
         resp_error(r, 500, "Internal server error");
         return;
     }
-    resp_raw(r, 200, text, strlen(text), NULL);
+    resp_raw(r, 200, text, strlen(text));
 }
