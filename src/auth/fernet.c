@@ -65,7 +65,7 @@ static char *fernet_b64_encode(const unsigned char *bin, size_t len)
 }
 
 /* Strictly decodes padded urlsafe base64 (no whitespace, nothing after the
- * padding) into a malloc'd buffer. Returns 0 or -1. */
+ * padding) into a malloc'd buffer. Returns 0, -1 or FERNET_NO_MEMORY. */
 static int fernet_b64_decode(const char *s, size_t slen,
                              unsigned char **out, size_t *outlen)
 {
@@ -73,7 +73,7 @@ static int fernet_b64_decode(const char *s, size_t slen,
     unsigned char *bin = malloc(cap);
 
     if (bin == NULL)
-        return -1;
+        return FERNET_NO_MEMORY;
     if (sodium_base642bin(bin, cap, s, slen, NULL, outlen, NULL, B64_URL) != 0) {
         free(bin);
         return -1;
@@ -226,13 +226,18 @@ int fernet_decrypt_at(const fernet_key *key, const char *token, uint64_t ttl,
     if (key == NULL || token == NULL || out == NULL || outlen == NULL)
         return -1;
     tlen = strnlen(token, FERNET_MAX_TOKEN + 1);
-    if (tlen > FERNET_MAX_TOKEN || fernet_b64_decode(token, tlen, &raw, &rawlen) != 0)
+    if (tlen > FERNET_MAX_TOKEN || (rc = fernet_b64_decode(token, tlen, &raw, &rawlen)) != 0) {
+        rc = rc ? rc : -1;
         goto out;
+    }
+    rc = -1;
     if (!fernet_authentic(key, raw, rawlen) ||
         !fernet_time_ok(fernet_get_be64(raw + 1), ttl, now))
         goto out;
     ctlen = rawlen - FERNET_HDR_LEN - FERNET_MAC_LEN;
     pt = malloc(ctlen + FERNET_BLOCK + 1);
+    if (pt == NULL)
+        rc = FERNET_NO_MEMORY;
     if (pt == NULL || fernet_cbc(key, raw + 1 + FERNET_TS_LEN, 0,
                                  raw + FERNET_HDR_LEN, ctlen, pt, &ptlen) != 0)
         goto out;

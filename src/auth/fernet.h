@@ -32,7 +32,9 @@ char *fernet_encrypt(const fernet_key *key, const unsigned char *msg, size_t len
  * a token older than ttl seconds (relative to now) fails. On success
  * returns 0 and sets *out (caller frees, NUL-terminated for convenience)
  * and *outlen; returns -1 on any failure (bad base64, version, HMAC,
- * padding, age). */
+ * padding, age), FERNET_NO_MEMORY when memory ran out before the token
+ * could be judged. */
+#define FERNET_NO_MEMORY (-2)
 int fernet_decrypt_at(const fernet_key *key, const char *token, uint64_t ttl,
                       uint64_t now, unsigned char **out, size_t *outlen);
 int fernet_decrypt(const fernet_key *key, const char *token,

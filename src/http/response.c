@@ -1,6 +1,7 @@
 /* response.c — envelope building; see response.h. */
 #include "http/response.h"
 #include "util/oom.h"
+#include "util/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,7 +63,9 @@ void resp_error(http_req *r, int status, const char *msg)
     resp_clear(r);
     r->status = status;
     r->error = json_string(msg);
-    if (!r->error)      /* not UTF-8: never echo such bytes */
+    /* Not UTF-8: never echo such bytes. Out of memory instead: left NULL,
+     * the answer is the static 503 (resp_render cannot make the envelope). */
+    if (!r->error && !utf8_valid(msg, strlen(msg)))
         r->error = json_string("Invalid request");
     r->responded = true;
 }

@@ -346,9 +346,7 @@ static struct MHD_Response *build_response(http_req *r, int preflight)
         len = r->raw_len;
         r->raw = NULL;
     } else if (resp_render(r, &body, &len) != 0) {
-        r->status = 500;
-        body = strdup("{\"ok\":false,\"data\":null,\"error\":\"Internal server error\"}");
-        len = body ? strlen(body) : 0;
+        return NULL;            /* out of memory: the static 503 */
     }
     if (!body)
         return NULL;

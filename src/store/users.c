@@ -70,8 +70,10 @@ st_rc user_by_email(const char *email, user_row *out)
         return ST_DB_ERROR;
     db_rc rc = db_step(st);
     st_rc res = rc == DB_ROW ? st_read_user(st, out) : rc == DB_DONE ? ST_NOT_FOUND : ST_DB_ERROR;
-    if (res == ST_OK)
-        out->password = dup_col(st, 8);
+    if (res == ST_OK && !(out->password = dup_col(st, 8))) {
+        user_row_free(out);         /* read as a wrong password otherwise */
+        res = ST_DB_ERROR;
+    }
     db_reset(st);
     return res;
 }

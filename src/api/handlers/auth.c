@@ -104,10 +104,17 @@ out:
     json_decref(errs);
 }
 
-/* Verifies the credentials; counts a failure against email and address. */
+/* Verifies the credentials; counts a failure against email and address.
+ * A user that could not be read (the database failed) is answered here
+ * (false, r answered): never "Invalid credentials", which would send the
+ * user to retype a good password and count it as a failure. */
 static bool login_ok(http_req *r, const char *email, const char *password, user_row *u)
 {
     st_rc st = user_by_email(email, u);
+    if (st != ST_OK && st != ST_NOT_FOUND) {
+        api_store_error(r, st, NULL);
+        return false;
+    }
     bool ok;
     if (st == ST_OK)
         ok = password_verify(u->password, password, strlen(password)) && u->is_active;
@@ -135,7 +142,8 @@ void h_login(http_req *r)
         throttled(r, "lf-a", r->client, cfg.login_fail_limit))
         goto out;
     if (!login_ok(r, email, password, &u)) {
-        resp_error(r, 401, "Invalid credentials");
+        if (!r->responded)
+            resp_error(r, 401, "Invalid credentials");
         goto out;
     }
     tok_claims rc;

@@ -214,10 +214,13 @@ char *chat_provider_key(http_req *r, llm_provider p, const message_row *user)
         resp_error_data(r, st == ST_NOT_FOUND ? 400 : 500, msg, user_data(user));
         return NULL;
     }
-    char *key = secrets_decrypt(in.api_key);
+    bool no_memory = false;
+    char *key = secrets_decrypt(in.api_key, &no_memory);
     integration_row_free(&in);
     if (!key)
-        resp_error_data(r, 500, "AI call failed: Failed to decrypt API key", user_data(user));
+        resp_error_data(r, 500, no_memory ? "AI call failed: server out of memory"
+                                          : "AI call failed: Failed to decrypt API key",
+                        user_data(user));
     return key;
 }
 

@@ -135,6 +135,12 @@ static test_job *read_integration_body(http_req *r, json_t *body, bool create)
     json_t *errs = json_object();
     char *provider = NULL;
     test_job *j = calloc(1, sizeof *j);
+    if (!errs || !j) {
+        resp_no_memory(r);
+        json_decref(errs);
+        free(j);
+        return NULL;
+    }
     const char *shape = create ? "IntegrationCreate" : "IntegrationUpdate";
     if (create && val_decl_str(body, shape, "provider", errs, &provider) > 0)
         llm_provider_parse(provider, &j->provider);
@@ -225,8 +231,16 @@ void h_integration_test(http_req *r)
         return;
     }
     test_job *j = calloc(1, sizeof *j);
-    char *key = secrets_decrypt(in.api_key);
-    if (!j || !key) {
+    bool no_memory = false;
+    char *key = secrets_decrypt(in.api_key, &no_memory);
+    if (!j || no_memory) {
+        resp_no_memory(r);      /* the key is not at fault: nothing recorded */
+        free(j);
+        secrets_wipe(key);
+        integration_row_free(&in);
+        return;
+    }
+    if (!key) {
         integration_test t = { "error", "Failed to decrypt API key", time_now_us() };
         integration_row upd;
         if (integration_update(in.id, r->user->user.id, NULL, NULL, NULL, &t, &upd) == ST_OK)

@@ -17,7 +17,6 @@
 #include "embed/index.h"
 #include "embed/vec.h"
 #include "http/response.h"
-#include "util/jsonx.h"
 #include "util/oom.h"
 #include "util/utf8.h"
 
@@ -143,18 +142,21 @@ json_t *search_result_json(const memory_row *m, double score)
                      "workspace_id", m->workspace_id, "created_at", json_ts(m->created_at));
 }
 
-/* Blank query: the newest memories, score 0 (D2). */
-static void recent_results(const char (*wids)[40], size_t nw, size_t k, json_t *results)
+/* Blank query: the newest memories, score 0 (D2). Returns 0, or -1 when
+ * the results could not be read or built. */
+static int recent_results(const char (*wids)[40], size_t nw, size_t k, json_t *results)
 {
-    for (size_t w = 0; w < nw && json_array_size(results) < k; w++) {
+    int rc = 0;
+    for (size_t w = 0; rc == 0 && w < nw && json_array_size(results) < k; w++) {
         memory_row *rows = NULL;
         size_t n = 0;
         if (memory_recent(wids[w], k, &rows, &n) != ST_OK)
-            continue;
-        for (size_t i = 0; i < n && json_array_size(results) < k; i++)
-            results = json_push(results, search_result_json(&rows[i], 0.0));
+            return -1;
+        for (size_t i = 0; rc == 0 && i < n && json_array_size(results) < k; i++)
+            rc = json_array_append_new(results, search_result_json(&rows[i], 0.0));
         memory_rows_free(rows, n);
     }
+    return rc;
 }
 
 int search_vector_hits(const char (*wids)[40], size_t nw, const float *q, size_t k,
@@ -182,7 +184,7 @@ static int vector_results(const char (*wids)[40], size_t nw, const float *q, siz
         memory_row m;
         if (memory_get(hits[i].id, &m) != ST_OK)
             continue;   /* deleted since the index was read */
-        results = json_push(results, search_result_json(&m, hits[i].score));
+        rc = json_array_append_new(results, search_result_json(&m, hits[i].score));
         memory_row_free(&m);
     }
     free(hits);
@@ -275,8 +277,10 @@ void h_memories_search(http_req *r)
     if (search_scope(r, wid, &j->wids, &j->nw) != 0)
         goto out;
     if (!*query) {
-        recent_results((const char (*)[40])j->wids, j->nw, j->k, results);
-        search_answer(r, results, 0);
+        if (recent_results((const char (*)[40])j->wids, j->nw, j->k, results) != 0)
+            resp_error(r, 500, "Search failed");
+        else
+            search_answer(r, results, 0);
         goto out;
     }
     if (mode && strcmp(mode, "keyword") == 0) {

@@ -10,7 +10,6 @@
 #include "api/handlers/search.h"
 
 #include "api/services/keyword.h"
-#include "util/jsonx.h"
 #include "util/oom.h"
 #include "util/ranking.h"
 #include "util/terms.h"
@@ -77,7 +76,7 @@ int search_keyword(const char (*wids)[40], size_t nw, const char *query, size_t 
         memory_row m;
         if (memory_get(hits[i].h.id, &m) != ST_OK)
             continue;   /* deleted since the postings were read */
-        results = json_push(results, search_result_json(&m, hits[i].h.score));
+        rc = json_array_append_new(results, search_result_json(&m, hits[i].h.score));
         memory_row_free(&m);
     }
     free(hits);
@@ -133,13 +132,14 @@ static int source_of(const memory_row *m, char *key, size_t keysz)
 }
 
 /* Appends the fused results in order, HYBRID_PER_SOURCE per source at
- * most, until k. */
-static void capped_results(const fused *f, size_t n, size_t k, json_t *results)
+ * most, until k. Returns 0, or -1 out of memory (results then short). */
+static int capped_results(const fused *f, size_t n, size_t k, json_t *results)
 {
     char (*seen)[300] = calloc(k + 1, sizeof *seen);
     size_t nseen = 0;
     unsigned *count = calloc(k + 1, sizeof *count);
-    for (size_t i = 0; seen && count && i < n && json_array_size(results) < k; i++) {
+    int rc = seen && count ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n && json_array_size(results) < k; i++) {
         memory_row m;
         char key[300];
         if (memory_get(f[i].id, &m) != ST_OK)
@@ -155,11 +155,12 @@ static void capped_results(const fused *f, size_t n, size_t k, json_t *results)
             memory_row_free(&m);
             continue;
         }
-        results = json_push(results, search_result_json(&m, f[i].score));
+        rc = json_array_append_new(results, search_result_json(&m, f[i].score));
         memory_row_free(&m);
     }
     free(seen);
     free(count);
+    return rc;
 }
 
 int search_hybrid(const char (*wids)[40], size_t nw, const char *query, const float *q,
@@ -184,7 +185,7 @@ int search_hybrid(const char (*wids)[40], size_t nw, const char *query, const fl
         f[i].score = rrf_score(f[i].rank, 2);
     if (rc == 0) {
         qsort(f, n, sizeof *f, fused_cmp);
-        capped_results(f, n, k, results);
+        rc = capped_results(f, n, k, results);
     }
     free(vh);
     free(kh);

@@ -73,7 +73,10 @@ void h_team_invite(http_req *r)
         resp_fields(r, json_incref(errs));
         goto out;
     }
-    email = strdup(json_string_value(e));
+    if (!(email = strdup(json_string_value(e)))) {
+        resp_no_memory(r);          /* a NULL email would find no user: 404 */
+        goto out;
+    }
     st_rc st = invitation_create(wid, r->user->user.id, email, role ? role : "researcher",
                                  &outcome, &inv);
     if (st != ST_OK)

@@ -23,11 +23,14 @@ char *secrets_encrypt(const char *plain)
     return key_ready ? fernet_encrypt(&key, (const unsigned char *)plain, strlen(plain)) : NULL;
 }
 
-char *secrets_decrypt(const char *token)
+char *secrets_decrypt(const char *token, bool *no_memory)
 {
     unsigned char *out = NULL;
     size_t len = 0;
-    if (!key_ready || !token || fernet_decrypt(&key, token, &out, &len) != 0)
+    int rc = key_ready && token ? fernet_decrypt(&key, token, &out, &len) : -1;
+    if (no_memory)
+        *no_memory = rc == FERNET_NO_MEMORY;
+    if (rc != 0)
         return NULL;
     if (memchr(out, '\0', len)) {       /* not a text key */
         sodium_memzero(out, len);
@@ -47,7 +50,7 @@ void secrets_wipe(char *plain)
 
 void secrets_mask(const char *token, char *out, size_t outsz)
 {
-    char *plain = secrets_decrypt(token);
+    char *plain = secrets_decrypt(token, NULL);
     size_t len = plain ? strlen(plain) : 0;
     size_t chars = plain && utf8_valid(plain, len) ? utf8_count(plain, len) : 0;
     if (chars < 6) {

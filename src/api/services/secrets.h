@@ -3,6 +3,7 @@
 #ifndef CHIMERA_API_SECRETS_H
 #define CHIMERA_API_SECRETS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Parses the Fernet key once at start-up. Returns 0 or -1. */
@@ -12,8 +13,9 @@ int secrets_init(const char *fernet_key_b64);
 char *secrets_encrypt(const char *plain);
 
 /* Returns the plain key (caller frees, wipe with secrets_wipe), NULL when
- * the token does not decrypt with our key. */
-char *secrets_decrypt(const char *token);
+ * the token does not decrypt with our key or, *no_memory then set (when
+ * not NULL), when memory ran out. */
+char *secrets_decrypt(const char *token, bool *no_memory);
 
 /* Zeroes and frees a plain secret. */
 void secrets_wipe(char *plain);
