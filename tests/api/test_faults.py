@@ -1,7 +1,9 @@
 """Fault injection, against the test build of `make faults`
 (-DCHIMERA_FAULTS, ASan + UBSan; src/util/fault.h). Each step of the API
 journeys — register, workspace, memory create/update/delete, file import,
-chat with the echo model and with a fake provider, export, account deletion —
+chat with the echo model and with a fake provider, export, account deletion;
+also sign-in, refresh, logout, the polled reads, search, closing and
+deleting a conversation, deleting a workspace —
 is sent once per N with `X-Chimera-Fault: KIND:N` (the Nth database step,
 COMMIT, outbound transfer, allocation or — on SQLite — disk write of that
 request fails) until a run in which the fault no longer fires, which must
@@ -157,6 +159,162 @@ def account_delete(j, arg, fault):
     return requests.delete(j.server.base + "/api/account", headers=headers, timeout=60)
 
 
+# ---- the frontend's other calls: sign-in, polling, closing, deleting
+
+def login(j, arg, fault):
+    return requests.post(j.server.base + "/api/auth/login", timeout=60,
+                         headers={"X-Chimera-Fault": fault},
+                         json={"email": j.user.email, "password": j.user.password})
+
+
+def fresh_login(j):
+    """A login of its own (token, refresh) for a step that spends it."""
+    d = ok_data(ca.login(j.api, j.user.email, j.user.password))
+    return d["token"], d["refresh"]
+
+
+def refresh(j, arg, fault):
+    return requests.post(j.server.base + "/api/auth/refresh", timeout=60,
+                         headers={"X-Chimera-Fault": fault}, json={"refresh": arg[1]})
+
+
+def logout(j, arg, fault):
+    return requests.post(j.server.base + "/api/auth/logout", timeout=60,
+                         headers={"X-Chimera-Fault": fault, "Authorization": "Bearer " + arg[0]})
+
+
+def profile_update(j, arg, fault):
+    return j.call("PUT", "/auth/profile/update", fault, json={"name": "Renamed " + fault})
+
+
+def getter(path):
+    """A polled GET of the journey's own things (path formatted with j)."""
+    def act(j, arg, fault):
+        return j.call("GET", path.format(j=j), fault)
+    return act
+
+
+def searcher(query, mode=None):
+    def act(j, arg, fault):
+        body = {"query": query, "workspaceId": j.wid, "top_k": 5}
+        if mode:
+            body["mode"] = mode
+        return j.call("POST", "/memories/search", fault, json=body)
+    return act
+
+
+def talked(j):
+    """A conversation with one exchange, for a step that ends it."""
+    cid = j.conv("model-echo")
+    ok_data(j.api.post("/conversations/%s/messages" % cid,
+                       {"content": "about to end", "getAiResponse": True},
+                       token=j.user.token), 201)
+    return cid
+
+
+def close(j, arg, fault):
+    return j.call("POST", "/conversations/%s/close" % arg, fault)
+
+
+def conversation_delete(j, arg, fault):
+    return j.call("DELETE", "/conversations/" + arg, fault)
+
+
+def full_workspace(j, user=None):
+    """A workspace with a memory and a conversation, the journey user's or user's."""
+    token = (user or j.user).token
+    wid = ca.create_workspace(j.api, user or j.user)["id"]
+    ok_data(j.api.post("/workspaces/%s/memories" % wid, {"title": "m", "content": "gone soon"},
+                       token=token), 201)
+    cid = ok_data(j.api.post("/workspaces/%s/conversations" % wid, {"modelId": "model-echo"},
+                             token=token), 201)["id"]
+    ok_data(j.api.post("/conversations/%s/messages" % cid, {"content": "hi",
+                                                           "getAiResponse": True},
+                       token=token), 201)
+    return wid
+
+
+def cleaner(j):
+    """A user of its own with a full workspace: the cleanup deletes every
+    workspace its caller owns."""
+    u = User(j.api)
+    full_workspace(j, u)
+    return u
+
+
+def cleanup(j, arg, fault):
+    headers = {"X-Chimera-Fault": fault, "Authorization": "Bearer " + arg.token}
+    return requests.post(j.server.base + "/api/settings/cleanup", headers=headers, timeout=60)
+
+
+def workspace_delete(j, arg, fault):
+    return j.call("DELETE", "/workspaces/" + arg, fault)
+
+
+def uninjected(j):
+    """The journey's memory not injected into the echo conversation."""
+    j.api.delete("/conversations/%s/inject-memory/%s" % (j.echo, j.mem), token=j.user.token)
+    return j.mem
+
+
+def inject(j, arg, fault):
+    return j.call("POST", "/conversations/%s/inject-memory" % j.echo, fault,
+                  json={"memoryId": arg})
+
+
+def injected(j):
+    r = j.api.post("/conversations/%s/inject-memory" % j.echo, {"memoryId": j.mem},
+                   token=j.user.token)
+    assert r.status_code in (201, 200, 400), r.text     # 400: already injected
+    return j.mem
+
+
+def inject_toggle(j, arg, fault):
+    return j.call("PUT", "/conversations/%s/inject-memory/%s/toggle" % (j.echo, arg), fault)
+
+
+def inject_remove(j, arg, fault):
+    return j.call("DELETE", "/conversations/%s/inject-memory/%s" % (j.echo, arg), fault)
+
+
+def integration_id(j):
+    return ok_data(j.api.get("/integrations", token=j.user.token))["integrations"][0]["id"]
+
+
+def integration_test(j, arg, fault):
+    return j.call("POST", "/integrations/%s/test" % arg, fault)
+
+
+def integration_update(j, arg, fault):
+    return j.call("PUT", "/integrations/" + arg, fault, json={"apiKey": "sk-" + "g" * 40})
+
+
+def invitee(j):
+    """A user invited into the journey's workspace: (user, invitation id)."""
+    u = User(j.api)
+    inv = ca.invite(j.api, j.user, j.wid, u)
+    return u, inv["id"]
+
+
+def invite(j, arg, fault):
+    return j.call("POST", "/workspaces/%s/team/invite" % j.wid, fault, json={"email": arg.email})
+
+
+def accept(j, arg, fault):
+    headers = {"X-Chimera-Fault": fault, "Authorization": "Bearer " + arg[0].token}
+    return requests.post(j.server.base + "/api/invitations/%s/accept" % arg[1], timeout=60,
+                         headers=headers)
+
+
+def sender(method, path, body=None):
+    """A request of the journey's own (path and string values formatted with j)."""
+    def act(j, arg, fault):
+        sent = {k: v.format(j=j) if isinstance(v, str) else v for k, v in body.items()} \
+            if body is not None else None
+        return j.call(method, path.format(j=j), fault, json=sent)
+    return act
+
+
 STEPS = [
     ("register", None, register),
     ("workspace", None, workspace),
@@ -168,7 +326,55 @@ STEPS = [
     ("chat_provider", None, chat_provider),
     ("export", exporter, export),
     ("account_delete", lambda j: User(j.api), account_delete),
+    ("login", None, login),
+    ("refresh", fresh_login, refresh),
+    ("logout", fresh_login, logout),
+    ("profile_update", None, profile_update),
+    ("workspace_list", None, getter("/workspaces")),
+    ("workspace_get", None, getter("/workspaces/{j.wid}")),
+    ("workspace_stats", None, getter("/workspaces/{j.wid}/stats")),
+    ("dashboard", None, getter("/workspaces/{j.wid}/dashboard")),
+    ("activity", None, getter("/workspaces/{j.wid}/activity")),
+    ("neural_load", None, getter("/workspaces/{j.wid}/neural-load")),
+    ("team", None, getter("/workspaces/{j.wid}/team")),
+    ("conversation_list", None, getter("/workspaces/{j.wid}/conversations")),
+    ("conversation_get", None, getter("/conversations/{j.echo}")),
+    ("memory_list", None, getter("/workspaces/{j.wid}/memories")),
+    ("memory_get", None, getter("/memories/{j.mem}")),
+    ("search", None, searcher("faults")),
+    ("search_hybrid", None, searcher("faults", "hybrid")),
+    ("search_keyword", None, searcher("faults", "keyword")),
+    ("search_recent", None, searcher("")),
+    ("settings", None, getter("/settings")),
+    ("integrations", None, getter("/integrations")),
+    ("close", talked, close),
+    ("conversation_delete", talked, conversation_delete),
+    ("workspace_delete", full_workspace, workspace_delete),
+    ("inject", uninjected, inject),
+    ("inject_toggle", injected, inject_toggle),
+    ("inject_remove", injected, inject_remove),
+    ("integration_test", integration_id, integration_test),
+    ("integration_update", integration_id, integration_update),
+    ("invite", lambda j: User(j.api), invite),
+    ("accept", invitee, accept),
+    ("reembed", None, sender("POST", "/memories/{j.mem}/re-embed")),
+    ("record_load", None, sender("POST", "/workspaces/{j.wid}/record-load")),
+    ("mcp_remember", None, sender("POST", "/mcp/remember",
+                                    {"text": "remembered under a fault", "workspace_id": "{j.wid}"})),
+    ("mcp_inject", None, sender("POST", "/mcp/inject", {"workspace_id": "{j.wid}"})),
+    ("mcp_list", None, getter("/mcp/listMemories?conversation_id={j.echo}")),
+    ("settings_profile", None, sender("PUT", "/settings/profile", {"name": "Faulty Name"})),
+    ("retention", None, sender("PUT", "/settings/memory-retention",
+                                 {"autoStore": True, "retentionPeriod": "indefinite-forever"})),
+    ("cleanup", cleaner, cleanup),
 ]
+# Steps that write: a COMMIT (and on SQLite a disk write) must be among
+# their faults. The export and the polled reads only read.
+WRITES = {"register", "workspace", "memory_create", "memory_update", "memory_delete",
+          "import_file", "chat_echo", "chat_provider", "account_delete", "login", "refresh",
+          "logout", "profile_update", "close", "conversation_delete", "workspace_delete",
+          "inject", "inject_toggle", "inject_remove", "integration_update", "invite", "accept",
+          "reembed", "record_load", "mcp_remember", "settings_profile", "retention"}
 
 
 # ---------------------------------------------------------------- the checks
@@ -279,10 +485,11 @@ def test_every_fault_answers_cleanly(journey, name, prepare, act, kind):
         pytest.skip("the PostgreSQL server writes its own files")
     db = journey.server.db()
     fired = drive(journey, db, name, prepare, act, kind)
-    # the faults were really there: every step reads the database, all but the
-    # export write to it, and the provider chat makes an outbound call
-    must = {"db_step": True, "db_commit": name != "export", "xfer": name == "chat_provider",
-            "alloc": True, "file_write": name != "export"}
+    # the faults were really there: every step reads the database, the
+    # writing steps write to it, and the provider chat and the integration
+    # test make an outbound call
+    must = {"db_step": True, "db_commit": name in WRITES, "xfer": name in ("chat_provider", "integration_test"),
+            "alloc": True, "file_write": name in WRITES}
     if must[kind]:
         assert fired > 0, "%s: no %s fault ever fired" % (name, kind)
     print("%s %s: %d faults injected" % (name, kind, fired))
