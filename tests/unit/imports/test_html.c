@@ -160,6 +160,7 @@ static void test_hostile(void **state)
     page(bad, sizeof bad - 1, NULL, NULL, NULL);
     page("", 0, NULL, "Imported", "");
     page("<", 1, NULL, "Imported", NULL);
+    page("   \n ", 5, NULL, "Imported", "");
     page("<html><body><main", 18, NULL, NULL, NULL);
     /* 100,000 nested elements: no recursion in our walks */
     for (int i = 0; i < 100000; i++)
@@ -198,6 +199,10 @@ static void test_file_text(void **state)
     free(out);
     out = imp_html_text("", 0, NULL, NULL);
     assert_string_equal(out, "");
+    free(out);
+    out = imp_html_text(" \n\t ", 4, NULL, &n);
+    assert_string_equal(out, "");
+    assert_int_equal(n, 0);
     free(out);
     /* over the input cap: refused */
     assert_null(imp_html_text("x", (size_t)IMP_HTML_MAX_INPUT + 1, NULL, &n));
