@@ -163,6 +163,8 @@ def test_long_pages_are_summarized(env):
     d = ok_data(import_r(api, user, wid, {"url": base + "/long", "summarize": False}), 201)
     assert d["was_summarized"] is False and d["memory"]["content"] == LONG_TEXT
     assert d["memory"]["metadata"]["was_summarized"] is False
+    d = ok_data(import_r(api, user, wid, {"url": base + "/long", "summarize": True}), 201)
+    assert d["was_summarized"] is True and d["memory"]["metadata"]["was_summarized"] is True
 
 
 def test_redirects_titles_charsets_and_text(env):
