@@ -319,3 +319,17 @@ def test_body_that_is_not_json(env):
     r = api.post("/workspaces/%s/memories/import-url" % wid, data=b"{url: nope",
                  headers={"Content-Type": "application/json"}, token=user.token)
     assert ca.error_of(r, 400).startswith("JSON parse error - ")
+
+
+def test_operator_may_allow_private_addresses(site):
+    """CHIMERA_IMPORT_ALLOW_PRIVATE=1 lifts the public-only rule (no allow-list
+    needed): a loopback page is imported."""
+    with Server({"CHIMERA_IMPORT_TIMEOUT": "2", "CHIMERA_IMPORT_ALLOW_PRIVATE": "1"},
+                name="import-private") as server:
+        api = Api(server)
+        user = User(api)
+        wid = ca.create_workspace(api, user)["id"]
+        url = "http://127.0.0.1:%d/article" % site.server_address[1]
+        d = ok_data(import_r(api, user, wid, {"url": url}), 201)
+        assert d["memory"]["title"] == "[Imported] The Memory Bank"
+        assert count(api, user, wid) == 1
