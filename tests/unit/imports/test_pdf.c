@@ -1,7 +1,7 @@
 /* test_pdf.c — unit tests for src/imports/pdf.c: page texts joined by
  * "\n" (two-page fixture), owner-password-only documents open, password
  * documents and damaged/truncated/empty files are errors with a reason,
- * the page cap and the text cap. */
+ * the page cap and the text cap, a page count past the pages there are. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -157,6 +157,25 @@ static void test_text_cap(void **state)
     free(content);
 }
 
+/* A page tree whose /Count claims one page more than it holds: the pages
+ * that exist are read, the missing one is empty, nothing fails. */
+static void test_count_past_the_kids(void **state)
+{
+    size_t len, n;
+    char *pdf, *out = NULL, err[200];
+    (void)state;
+    pdf = pages_with(2, "BT /F1 12 Tf 10 900 Td (Hello) Tj ET", &len);
+    char *c = strstr(pdf, "/Count 2");
+    assert_non_null(c);
+    c[7] = '3';
+    if (imp_pdf_text(pdf, len, &out, &n, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(out, "Hello\nHello\n");
+    assert_int_equal(n, 12);
+    free(out);
+    free(pdf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_page_cap),
         cmocka_unit_test(test_text_cap),
+        cmocka_unit_test(test_count_past_the_kids),
     };
     return cmocka_run_group_tests_name("imports/pdf", tests, NULL, NULL);
 }
