@@ -72,6 +72,11 @@ class Pages(BaseHTTPRequestHandler):
             return self.send(404, "<h1>no</h1>")
         if path == "/broken":
             return self.send(503, "<h1>down</h1>")
+        if path in ("/status/499", "/status/599"):     # no reason phrase of ours
+            return self.send(int(path[-3:]), "<h1>odd</h1>")
+        if path == "/long-charset":             # a charset name no one has: read as UTF-8
+            return self.send(200, "<html><title>Caf\u00e9</title><body><p>%s</p></body></html>"
+                                  % ARTICLE_TEXT, "text/html; charset=" + "x" * 80)
         if path == "/redirect":
             return self.send(302, "", extra=[("Location", "/article")])
         if path == "/to-private":
@@ -158,6 +163,8 @@ def test_long_pages_are_summarized(env):
     d = ok_data(import_r(api, user, wid, {"url": base + "/long", "summarize": False}), 201)
     assert d["was_summarized"] is False and d["memory"]["content"] == LONG_TEXT
     assert d["memory"]["metadata"]["was_summarized"] is False
+    d = ok_data(import_r(api, user, wid, {"url": base + "/long", "summarize": True}), 201)
+    assert d["was_summarized"] is True and d["memory"]["metadata"]["was_summarized"] is True
 
 
 def test_redirects_titles_charsets_and_text(env):
@@ -186,6 +193,9 @@ TYPED = [
     ("text/htmlx", "Request failed: not an HTML page (text/htmlx)"),
     ("application/json; charset=utf-8",
      "Request failed: not an HTML page (application/json; charset=utf-8)"),
+    ("application/vnd.abcde", "Request failed: not an HTML page (application/vnd.abcde)"),
+    ("text/plainx", "Request failed: not an HTML page (text/plainx)"),
+    ("text/xhtml", "Request failed: not an HTML page (text/xhtml)"),
 ]
 
 
@@ -214,6 +224,9 @@ def test_content_types_and_charsets(env, n):
     ({"url": "ftp://example.com/file"}, "Only HTTP/HTTPS supported"),
     ({"url": "file:///etc/passwd"}, "Only HTTP/HTTPS supported"),
     ({"url": "javascript:alert(1)"}, "Only HTTP/HTTPS supported"),
+    ({"url": "http://example.com/a b"}, "Only HTTP/HTTPS supported"),
+    ({"url": "http://example.com/a\nb"}, "Only HTTP/HTTPS supported"),
+    ({"url": "http://example.com/" + "a" * 4078}, "Only HTTP/HTTPS supported"),
     ({"url": "https://example.com", "mode": "advanced"},
      "Advanced scraping not available. Playwright not installed. Use Basic mode or upgrade "
      "server."),
@@ -235,6 +248,8 @@ def test_fetch_failures_store_nothing(env):
                       % base)[:96]),
         ("/broken", ("Request failed: 503 Server Error: Service Unavailable for url: %s/broken"
                      % base)[:96]),
+        ("/status/499", ("Request failed: 499 Client Error:  for url: %s/status/499" % base)[:96]),
+        ("/status/599", ("Request failed: 599 Server Error:  for url: %s/status/599" % base)[:96]),
         ("/slow", "Request timed out"),
         ("/endless", "Request failed: the page is larger than the import limit"),
         ("/to-private", ("Request failed: address 127.0.0.2 is not public (private, loopback, "
@@ -283,3 +298,38 @@ def test_private_addresses_are_refused_by_default(site):
             assert err.startswith("Request failed: address ") and "is not public" in err, err
         assert len(site.seen) == seen        # nothing reached the site
         assert count(api, user, wid) == 0
+
+
+def test_odd_charset_mode_and_scheme(env):
+    api, user, wid, base = env
+    # a charset parameter too long to be a name is ignored: the page is UTF-8
+    d = ok_data(import_r(api, user, wid, {"url": base + "/long-charset", "mode": "basic"}), 201)
+    assert d["memory"]["title"] == "[Imported] Caf\u00e9"
+    assert d["memory"]["content"] == ARTICLE_TEXT
+    # HTTPS (any case) to a plain-HTTP port: a transport failure, nothing stored
+    before = count(api, user, wid)
+    err = ca.error_of(import_r(api, user, wid, {"url": base.replace("http", "HTTPS", 1) + "/article"}),
+                      400)
+    assert err.startswith("Request failed: ") and len(err) <= len("Request failed: ") + 80, err
+    assert count(api, user, wid) == before
+
+
+def test_body_that_is_not_json(env):
+    api, user, wid, _ = env
+    r = api.post("/workspaces/%s/memories/import-url" % wid, data=b"{url: nope",
+                 headers={"Content-Type": "application/json"}, token=user.token)
+    assert ca.error_of(r, 400).startswith("JSON parse error - ")
+
+
+def test_operator_may_allow_private_addresses(site):
+    """CHIMERA_IMPORT_ALLOW_PRIVATE=1 lifts the public-only rule (no allow-list
+    needed): a loopback page is imported."""
+    with Server({"CHIMERA_IMPORT_TIMEOUT": "2", "CHIMERA_IMPORT_ALLOW_PRIVATE": "1"},
+                name="import-private") as server:
+        api = Api(server)
+        user = User(api)
+        wid = ca.create_workspace(api, user)["id"]
+        url = "http://127.0.0.1:%d/article" % site.server_address[1]
+        d = ok_data(import_r(api, user, wid, {"url": url}), 201)
+        assert d["memory"]["title"] == "[Imported] The Memory Bank"
+        assert count(api, user, wid) == 1

@@ -1,6 +1,7 @@
 /* test_gzip.c — unit tests for src/http/gzip.c: Accept-Encoding parsing
  * (tokens, case, q-values) and compress → zlib inflate round trips that
- * check the gzip wrapper, for random bytes and for 1 MiB of JSON. */
+ * check the gzip wrapper, for random bytes and for 1 MiB of JSON; the
+ * streaming compressor read in pieces of every size, and its source failing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -91,7 +92,7 @@ static void test_accepted(void **state)
         "GZIP", "Gzip", "gZiP, br", "gzip;q=0.5", "gzip; q=0.5", "gzip;q=1",
         "gzip;q=1.0", "gzip;q=0.001", "br;q=1.0, gzip;q=0.8, *;q=0.1", " gzip",
         "gzip ", "\tgzip\t", "deflate, gzip, br, zstd", "identity, gzip",
-        "gzip, deflate, br", "x-gzip, gzip", "gzip ;q=0.5",
+        "gzip, deflate, br", "x-gzip, gzip", "gzip ;q=0.5", "gzip;level",
     };
     (void)state;
     for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
@@ -202,6 +203,115 @@ static void test_round_trip_binary(void **state)
     round_trip(buf, sizeof buf, NULL);
 }
 
+/* ---- streaming --------------------------------------------------------- */
+
+typedef struct src {
+    const char *p;
+    size_t len, pos, step;  /* at most step bytes per fill */
+    int fail_at;            /* fill call that answers -2 (0: never) */
+    int calls;
+} src;
+
+static long src_fill(void *cls, char *buf, size_t max)
+{
+    src *s = cls;
+    size_t n = s->len - s->pos;
+    if (++s->calls == s->fail_at)
+        return -2;
+    if (n == 0)
+        return -1;
+    if (n > s->step)
+        n = s->step;
+    if (n > max)
+        n = max;
+    memcpy(buf, s->p + s->pos, n);
+    s->pos += n;
+    return (long)n;
+}
+
+/* Reads the whole stream in pieces of at most `piece` bytes (0: one empty
+ * read first); returns the gzip bytes. */
+static char *stream_all(src *s, size_t piece, size_t *zlen)
+{
+    gzip_stream *g = gzip_stream_new(src_fill, s);
+    size_t cap = s->len + s->len / 100 + 4096, n = 0;
+    char *z = malloc(cap);
+    long r;
+    assert_non_null(g);
+    assert_non_null(z);
+    assert_int_equal(gzip_stream_read(g, z, 0), 0);    /* nothing asked, not the end */
+    if (!piece)
+        piece = 1;
+    while ((r = gzip_stream_read(g, z + n, cap - n < piece ? cap - n : piece)) >= 0) {
+        assert_true((size_t)r <= piece);
+        n += (size_t)r;
+        assert_true(n < cap);
+    }
+    assert_int_equal(r, -1);
+    assert_int_equal(gzip_stream_read(g, z, 16), -1);  /* stays at the end */
+    gzip_stream_free(g);
+    *zlen = n;
+    return z;
+}
+
+static void test_stream(void **state)
+{
+    static const size_t pieces[] = { 1, 7, 4096, 1 << 20 };
+    size_t len = (1 << 18) + 11;
+    char *in = malloc(len);
+    (void)state;
+    assert_non_null(in);
+    for (size_t i = 0; i < len; i++)        /* half text, half noise */
+        in[i] = i % 2 ? (char)('a' + i % 7) : (char)(lcg_next() >> 9);
+    for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+        src s = { in, len, 0, 1000 + k * 40000, 0, 0 };
+        size_t zlen, blen;
+        char *z = stream_all(&s, pieces[k], &zlen), *back = gunzip(z, zlen, &blen);
+        if (!back)
+            fail_msg("streamed gzip (pieces of %zu) does not inflate", pieces[k]);
+        assert_int_equal(blen, len);
+        assert_memory_equal(back, in, len);
+        free(back);
+        free(z);
+    }
+    /* an empty body is still a valid gzip stream */
+    src e = { "", 0, 0, 1, 0, 0 };
+    size_t zlen, blen;
+    char *z = stream_all(&e, 5, &zlen), *back = gunzip(z, zlen, &blen);
+    assert_non_null(back);
+    assert_int_equal(blen, 0);
+    free(back);
+    free(z);
+    free(in);
+}
+
+/* A failing source (-2) fails the read; the caller drops the response. */
+static void test_stream_fill_error(void **state)
+{
+    char out[64];
+    src s = { "abcdef", 6, 0, 2, 3, 0 };
+    gzip_stream *g = gzip_stream_new(src_fill, &s);
+    long r;
+    int reads = 0;
+    (void)state;
+    assert_non_null(g);
+    while ((r = gzip_stream_read(g, out, sizeof out)) >= 0)
+        assert_true(++reads < 100);
+    assert_int_equal(r, -2);
+    assert_int_equal(s.calls, 3);
+    gzip_stream_free(g);
+}
+
+/* Nothing near the zlib 32-bit counters is compressed in one piece. */
+static void test_compress_too_large(void **state)
+{
+    char *z = NULL;
+    size_t n = 0;
+    (void)state;
+    assert_int_equal(gzip_compress("x", (size_t)UINT32_MAX / 2 + 1, &z, &n), -1);
+    assert_null(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +322,9 @@ int main(void)
         cmocka_unit_test(test_round_trip_random),
         cmocka_unit_test(test_round_trip_json),
         cmocka_unit_test(test_round_trip_binary),
+        cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_stream_fill_error),
+        cmocka_unit_test(test_compress_too_large),
     };
     return cmocka_run_group_tests_name("http/gzip", tests, NULL, NULL);
 }

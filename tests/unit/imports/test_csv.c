@@ -42,6 +42,9 @@ static void test_csv_python(void **state)
         { LIT("n\0ul,x"), LIT("n\0ul | x") },           /* NUL is data */
         { LIT("\"a\",\"\""), LIT("a | ") },
         { LIT("caf\xC3\xA9,\xE2\x82\xAC"), LIT("caf\xC3\xA9 | \xE2\x82\xAC") },
+        { LIT("a,\r\nb,\rc,\n"), LIT("a | \nb | \nc | ") },   /* line ends after a comma */
+        { LIT("a\r"), LIT("a") },                      /* a lone CR at the very end */
+        { LIT("\"x\"\r"), LIT("x") },
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -54,10 +57,19 @@ static void test_csv_python(void **state)
     }
 }
 
+static void test_csv_no_outlen(void **state)
+{
+    char *out = imp_csv_text("a,b", 3, NULL);
+    (void)state;
+    assert_string_equal(out, "a | b");
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_python),
+        cmocka_unit_test(test_csv_no_outlen),
     };
     return cmocka_run_group_tests_name("imports/csv", tests, NULL, NULL);
 }

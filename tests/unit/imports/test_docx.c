@@ -21,26 +21,41 @@
 #define W_NS "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 #define DOC(body) "<?xml version=\"1.0\"?><w:document xmlns:w=\"" W_NS "\"><w:body>" body \
                   "</w:body></w:document>"
+#define DOC_BEFORE_BODY(pre, body) "<?xml version=\"1.0\"?><w:document xmlns:w=\"" W_NS "\">" \
+                                   pre "<w:body>" body "</w:body></w:document>"
 #define P(x) "<w:p>" x "</w:p>"
 #define R(x) "<w:r><w:t xml:space=\"preserve\">" x "</w:t></w:r>"
 #define TC(x) "<w:tc>" x "</w:tc>"
 #define TCP(pr, x) "<w:tc><w:tcPr>" pr "</w:tcPr>" x "</w:tc>"
 
-/* A .docx in memory holding document.xml = xml (len bytes). */
-static char *make_docx(const char *xml, size_t xlen, size_t *len)
+/* A .docx in memory holding document.xml = xml, encrypted with AES-256
+ * when password is not NULL, after `extra` other (empty) entries. */
+static char *make_zip(const char *xml, size_t xlen, const char *password, int extra,
+                      size_t *len)
 {
     zip_error_t ze;
     zip_source_t *src, *f;
     zip_t *za;
     char *out;
+    zip_int64_t idx;
     zip_error_init(&ze);
     src = zip_source_buffer_create(NULL, 0, 0, &ze);
     assert_non_null(src);
     zip_source_keep(src);
     za = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
     assert_non_null(za);
+    for (int i = 0; i < extra; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "x/%d", i);
+        f = zip_source_buffer_create("", 0, 0, &ze);
+        assert_true(zip_file_add(za, name, f, ZIP_FL_ENC_UTF_8) >= 0);
+    }
     f = zip_source_buffer_create(xml, xlen, 0, &ze);
-    assert_true(zip_file_add(za, "word/document.xml", f, ZIP_FL_ENC_UTF_8) >= 0);
+    idx = zip_file_add(za, "word/document.xml", f, ZIP_FL_ENC_UTF_8);
+    assert_true(idx >= 0);
+    if (password)
+        assert_int_equal(zip_file_set_encryption(za, (zip_uint64_t)idx, ZIP_EM_AES_256,
+                                                 password), 0);
     assert_int_equal(zip_close(za), 0);
     assert_int_equal(zip_source_open(src), 0);
     assert_int_equal(zip_source_seek(src, 0, SEEK_END), 0);
@@ -52,6 +67,12 @@ static char *make_docx(const char *xml, size_t xlen, size_t *len)
     zip_source_free(src);
     zip_error_fini(&ze);
     return out;
+}
+
+/* A .docx in memory holding document.xml = xml (len bytes). */
+static char *make_docx(const char *xml, size_t xlen, size_t *len)
+{
+    return make_zip(xml, xlen, NULL, 0, len);
 }
 
 static void expect_text(const void *data, size_t len, const char *want)
@@ -141,6 +162,21 @@ static void test_document_rules(void **state)
         { DOC(""), "" },
         { DOC(P(R("caf&#233; &amp; &lt;tag&gt; \xE2\x82\xAC"))), "caf\xC3\xA9 & <tag> \xE2\x82\xAC" },
         { DOC(P("<w:r><w:t><![CDATA[<raw>]]></w:t></w:r>")), "<raw>" },
+        /* pretty-printed XML: whitespace between elements is not text */
+        { DOC("\n  " P("\n    <w:r>\n      <w:t>a</w:t>\n    </w:r>\n    <w:hyperlink>\n"
+                      "      " R("b") "\n    </w:hyperlink>\n  ") "\n  <w:tbl>\n    <w:tr>\n"
+              "      " TC("\n        " P(R("c")) "\n      ") "\n    </w:tr>\n  </w:tbl>\n"),
+          "ab\nc" },
+        /* comments and processing instructions inside w:t are not text */
+        { DOC(P("<w:r><w:t>a<!-- note -->b<?pi data?>c</w:t></w:r>")), "abc" },
+        /* a run named w:r in another namespace, or in none, is not a run */
+        { DOC(P(R("in") "<o:r xmlns:o=\"urn:other\"><w:t>foreign</w:t></o:r>"
+                "<r xmlns=\"\"><w:t>none</w:t></r>")), "in" },
+        /* w:document children other than w:body are skipped */
+        { DOC_BEFORE_BODY("<w:background w:color=\"FFFFFF\"><w:p>" R("bg") "</w:p></w:background>",
+                          P(R("body"))), "body" },
+        /* no namespace at all: not a Word document body */
+        { "<document><body><p><r><t>x</t></r></p></body></document>", "" },
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -267,6 +303,113 @@ static void test_big_tables(void **state)
     free(xml);
 }
 
+/* 40 cells in a row, each a vertical merge of the one above: every cell
+ * of the row before is found again at its grid offset. */
+static void test_wide_rows(void **state)
+{
+    buf b = BUF_INIT(0), want = BUF_INIT(0);
+    size_t len;
+    (void)state;
+    assert_int_equal(buf_puts(&b, "<w:document xmlns:w=\"" W_NS "\"><w:body><w:tbl><w:tr>"), 0);
+    for (int i = 0; i < 40; i++) {
+        assert_int_equal(buf_printf(&b, TCP("<w:vMerge w:val=\"restart\"/>", P(R("c%d"))), i), 0);
+        assert_int_equal(buf_printf(&want, "%sc%d", i ? " | " : "", i), 0);
+    }
+    assert_int_equal(buf_puts(&b, "</w:tr><w:tr>"), 0);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(buf_puts(&b, TCP("<w:vMerge/>", "")), 0);
+    assert_int_equal(buf_puts(&b, "</w:tr></w:tbl></w:body></w:document>"), 0);
+    char *line = buf_steal(&want);
+    assert_int_equal(buf_printf(&want, "%s\n%s", line, line), 0);
+    free(line);
+    char *xml = buf_steal(&b), *w = buf_steal(&want);
+    char *z = make_docx(xml, strlen(xml), &len);
+    expect_text(z, len, w);
+    free(z);
+    free(w);
+    free(xml);
+}
+
+static void test_bad_parts(void **state)
+{
+    static const char ok[] = DOC(P(R("secret text")));
+    size_t len;
+    char *z, *out, err[200];
+    size_t n;
+    (void)state;
+    /* an encrypted document.xml cannot be opened (we have no password) */
+    z = make_zip(ok, sizeof ok - 1, "pw", 0, &len);
+    expect_error(z, len, "cannot open word/document.xml in the archive");
+    free(z);
+    /* deflate data damaged in the middle: an inflate error, not text */
+    buf big = BUF_INIT(0);
+    assert_int_equal(buf_puts(&big, "<w:document xmlns:w=\"" W_NS "\"><w:body>"), 0);
+    for (int i = 0; i < 5000; i++)
+        assert_int_equal(buf_printf(&big, P(R("paragraph %d of many")), i * 7919 % 10007), 0);
+    assert_int_equal(buf_puts(&big, "</w:body></w:document>"), 0);
+    char *xml = buf_steal(&big);
+    z = make_docx(xml, strlen(xml), &len);
+    assert_true(len > 4000);
+    for (size_t i = 1000; i < 1064; i++)
+        z[i] = (char)(z[i] ^ 0x5A);
+    expect_error(z, len, "corrupt archive (cannot inflate word/document.xml)");
+    free(z);
+    free(xml);
+    /* an empty document.xml is not XML */
+    z = make_docx("", 0, &len);
+    expect_error(z, len, "word/document.xml");
+    free(z);
+    /* more archive entries than any Word document has */
+    z = make_zip(ok, sizeof ok - 1, NULL, 10000, &len);
+    expect_error(z, len, "too many entries in the archive");
+    free(z);
+    z = make_zip(ok, sizeof ok - 1, NULL, 9999, &len);
+    expect_text(z, len, "secret text");
+    /* no error buffer: still a clean failure or success */
+    out = (char *)1;
+    assert_int_equal(imp_docx_text("PK", 2, &out, &n, NULL, 0), -1);
+    assert_null(out);
+    assert_int_equal(imp_docx_text(z, len, &out, &n, NULL, 0), 0);
+    assert_string_equal(out, "secret text");
+    free(out);
+    free(z);
+    /* past 2 GiB is refused before the bytes are looked at */
+    out = (char *)1;
+    assert_int_equal(imp_docx_text(ok, (size_t)INT32_MAX + 1, &out, &n, err, sizeof err), -1);
+    assert_null(out);
+    assert_string_equal(err, "file too large");
+}
+
+static void test_xml_error_reasons(void **state)
+{
+    char name[300], *xml, *z, *out = NULL, err[200];
+    size_t len, n;
+    int w;
+    (void)state;
+    /* a long element name: the reason is cut to the buffer, still one line */
+    memset(name, 'q', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    xml = malloc(1000);
+    assert_non_null(xml);
+    w = snprintf(xml, 1000, "<w:document xmlns:w=\"" W_NS "\"><w:body><%s></w:body></w:document>",
+                 name);
+    z = make_docx(xml, (size_t)w, &len);
+    assert_int_equal(imp_docx_text(z, len, &out, &n, err, sizeof err), -1);
+    assert_int_equal(strncmp(err, "invalid XML in word/document.xml (line 1: ", 42), 0);
+    assert_int_equal(strlen(err), sizeof err - 1);
+    assert_null(strchr(err, '\n'));
+    free(z);
+    /* the first error is the reason given, not a later one */
+    w = snprintf(xml, 1000, "<w:document xmlns:w=\"" W_NS "\"><w:body><q:p>"
+                 "<w:r></w:body></w:document>");
+    z = make_docx(xml, (size_t)w, &len);
+    assert_int_equal(imp_docx_text(z, len, &out, &n, err, sizeof err), -1);
+    if (!strstr(err, "invalid XML in word/document.xml (line 1: Namespace prefix q"))
+        fail_msg("reason [%s]", err);
+    free(z);
+    free(xml);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +418,9 @@ int main(void)
         cmocka_unit_test(test_bad_archives),
         cmocka_unit_test(test_hostile_xml),
         cmocka_unit_test(test_big_tables),
+        cmocka_unit_test(test_wide_rows),
+        cmocka_unit_test(test_bad_parts),
+        cmocka_unit_test(test_xml_error_reasons),
     };
     return cmocka_run_group_tests_name("imports/docx", tests, NULL, NULL);
 }

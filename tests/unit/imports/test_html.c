@@ -66,6 +66,13 @@ static void test_page_rules(void **state)
         { "<div id='content'>by id</div><p>body</p>", NULL, "by id" },
         { "<div id='Content'>case</div><p>body</p>", NULL, "case body" },
         { "<div class='entry'>entry</div><div class='post'>post</div>", NULL, "entry" },
+        /* a token of the same length is not the class */
+        { "<div class='contenT'>same length</div><div class='pots'>x</div><p>body</p>", NULL,
+          "same length x body" },
+        /* every selector matches (the walk stops there): the first long one wins */
+        { "<div class='entry'>e</div><div class='post'>p</div><div id='content'>i</div>"
+          "<div class='content'>c</div><article>" SHORT_B "</article><main>" LONG_A "</main>"
+          "<p>after all</p>", NULL, LONG_A },
         /* dropped elements take their matches with them */
         { "<header><main>in header</main></header><p>" SHORT_B "</p>", NULL, SHORT_B },
         { "<nav>n</nav><aside>a</aside><footer>f</footer><script>s()</script>"
@@ -153,6 +160,7 @@ static void test_hostile(void **state)
     page(bad, sizeof bad - 1, NULL, NULL, NULL);
     page("", 0, NULL, "Imported", "");
     page("<", 1, NULL, "Imported", NULL);
+    page("   \n ", 5, NULL, "Imported", "");
     page("<html><body><main", 18, NULL, NULL, NULL);
     /* 100,000 nested elements: no recursion in our walks */
     for (int i = 0; i < 100000; i++)
@@ -189,6 +197,15 @@ static void test_file_text(void **state)
     out = imp_html_text("plain words", 11, NULL, &n);
     assert_string_equal(out, "plain words");
     free(out);
+    out = imp_html_text("", 0, NULL, NULL);
+    assert_string_equal(out, "");
+    free(out);
+    out = imp_html_text(" \n\t ", 4, NULL, &n);
+    assert_string_equal(out, "");
+    assert_int_equal(n, 0);
+    free(out);
+    /* over the input cap: refused */
+    assert_null(imp_html_text("x", (size_t)IMP_HTML_MAX_INPUT + 1, NULL, &n));
 }
 
 int main(void)

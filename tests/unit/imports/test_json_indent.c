@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <math.h>
 
 #include "imports/json_indent.h"
 
@@ -115,6 +116,47 @@ static void test_repr_double(void **state)
     }
 }
 
+/* The output cap holds at every byte: each cap below the full length
+ * fails cleanly (-1, no output), the full length succeeds. */
+static void test_max_every_byte(void **state)
+{
+    static const char *const docs[] = {
+        "{\"a\":[1,{\"b\":[]},{}],\"k\\u00e9\\ud83d\\ude00\":\"x\\n\\\"y\\u0001\",\"n\":{\"t\":[true,null,1.5]}}",
+        "[\"\\u20ac\",[[]],{\"\":{}}]",
+    };
+    (void)state;
+    for (size_t d = 0; d < sizeof docs / sizeof *docs; d++) {
+        for (int k = 0; k < 2; k++) {
+            int ind = k ? 2 : IMP_JSON_ONELINE;
+            char *full = NULL, *out;
+            size_t fn = 0, n;
+            assert_int_equal(imp_json_indent(docs[d], strlen(docs[d]), ind, 0, &full, &fn), 0);
+            for (size_t max = 1; max < fn; max++) {
+                out = (char *)1;
+                assert_int_equal(imp_json_indent(docs[d], strlen(docs[d]), ind, max, &out, &n), -1);
+                assert_null(out);
+            }
+            assert_int_equal(imp_json_indent(docs[d], strlen(docs[d]), ind, fn, &out, NULL), 0);
+            assert_string_equal(out, full);
+            free(out);
+            free(full);
+        }
+    }
+}
+
+/* What Python's json.dumps writes for the non-finite floats. */
+static void test_repr_nonfinite(void **state)
+{
+    char out[40];
+    (void)state;
+    imp_json_repr_double(NAN, out, sizeof out);
+    assert_string_equal(out, "NaN");
+    imp_json_repr_double(INFINITY, out, sizeof out);
+    assert_string_equal(out, "Infinity");
+    imp_json_repr_double(-INFINITY, out, sizeof out);
+    assert_string_equal(out, "-Infinity");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +166,8 @@ int main(void)
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_max),
         cmocka_unit_test(test_repr_double),
+        cmocka_unit_test(test_max_every_byte),
+        cmocka_unit_test(test_repr_nonfinite),
     };
     return cmocka_run_group_tests_name("imports/json_indent", tests, NULL, NULL);
 }

@@ -142,6 +142,24 @@ static void test_exact_boundary(void **state)
     free(c);
 }
 
+/* Long only by its blank lines: every paragraph fits, the note counts the
+ * whole input; all blank: nothing kept. */
+static void test_mostly_blank(void **state)
+{
+    char *sp = rep(" ", 3000), *s = malloc(3010), *out;
+    (void)state;
+    assert_non_null(s);
+    snprintf(s, 3010, "a\n%s\nb", sp);
+    out = summarize(s);
+    assert_string_equal(out, "a\n\nb\n\n[Content truncated from 3004 to 4 characters]");
+    free(out);
+    out = imp_summarize(sp, strlen(sp), NULL);
+    assert_string_equal(out, "\n\n[Content truncated from 3000 to 0 characters]");
+    free(out);
+    free(s);
+    free(sp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +169,7 @@ int main(void)
         cmocka_unit_test(test_paragraphs),
         cmocka_unit_test(test_little_room_left),
         cmocka_unit_test(test_exact_boundary),
+        cmocka_unit_test(test_mostly_blank),
     };
     return cmocka_run_group_tests_name("imports/summary", tests, NULL, NULL);
 }
