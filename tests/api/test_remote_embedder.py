@@ -253,6 +253,13 @@ def test_a_slow_embedding_service_holds_no_worker(env, fake):
     ({"CHIMERA_EMBED_URL": "ftp://x/v1"}, "CHIMERA_EMBED_URL must be an http:// or https:// URL"),
     ({"CHIMERA_EMBED_MODEL": "my-model"}, 'the vector length of model "my-model" is not known'),
     ({"CHIMERA_EMBEDDER": "word2vec"}, 'CHIMERA_EMBEDDER must be hash, remote or minilm'),
+    ({"CHIMERA_EMBED_MODEL": "m" * 88},
+     "CHIMERA_EMBED_MODEL must name the model (at most 87 characters)"),
+    ({"CHIMERA_EMBED_API_KEY": "sk-\x01bad"},
+     "CHIMERA_EMBED_API_KEY contains characters a header cannot carry"),
+    # a known model's name with more after it is another model
+    ({"CHIMERA_EMBED_MODEL": "nomic-embed-text-v2"},
+     'the vector length of model "nomic-embed-text-v2" is not known'),
 ])
 def test_bad_settings_stop_the_start(tmp_path, env_extra, message):
     import os
@@ -263,7 +270,7 @@ def test_bad_settings_stop_the_start(tmp_path, env_extra, message):
                 "CHIMERA_EMBED_MODEL": "custom", "CHIMERA_EMBED_DIMENSIONS": "8",
                 "CHIMERA_DATA_DIR": str(tmp_path), "CHIMERA_PORT": str(ca.free_port()),
                 "DATABASE_URL": "sqlite:///" + str(tmp_path / "x.db")})
-    if "CHIMERA_EMBED_MODEL" in env_extra:
+    if "is not known" in message:       # a model without a length of its own
         env.pop("CHIMERA_EMBED_DIMENSIONS")
     env.update(env_extra)
     p = subprocess.run([ca.BIN, "serve"], env=env, capture_output=True, text=True, timeout=20)
@@ -385,3 +392,56 @@ def test_embed_command_rows_without_index_in_order_and_zero_vector(env, fake):
     first, second = [json.loads(line) for line in p.stdout.splitlines()]
     assert first == [0] * DIM
     assert all(abs(v - 0.25) < 1e-6 for v in second), second
+
+
+@pytest.mark.parametrize("model,dim", [("nomic-embed-text:latest", 768), ("all-minilm", 384),
+                                       ("mxbai-embed-large:335m", 1024)])
+def test_embed_command_knows_the_length_of_known_models(env, fake, model, dim):
+    """Without CHIMERA_EMBED_DIMENSIONS a known model (an Ollama tag after
+    ":" included) has its own length, and no "dimensions" is sent."""
+    fake.config(mode="ok", dim=dim)
+    env_ = embed_env(fake, CHIMERA_EMBED_MODEL=model)
+    env_.pop("CHIMERA_EMBED_DIMENSIONS")
+    p = subprocess.run([ca.BIN, "embed", "known length"], env=env_, capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    import json
+    vec = json.loads(p.stdout)
+    assert len(vec) == dim
+    assert abs(sum(v * v for v in vec) - 1) < 1e-4
+    (call,) = embed_calls(fake)
+    assert call["body"] == {"model": model, "input": ["known length"],
+                            "encoding_format": "float"}, call["body"]
+    # a service that answers another length is refused
+    fake.config(mode="ok", dim=dim // 2)
+    p = subprocess.run([ca.BIN, "embed", "known length"], env=env_, capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 1
+    assert ("embedding failed: embedding service returned %d numbers, expected %d"
+            % (dim // 2, dim)) in p.stderr, p.stderr
+
+
+def test_reply_past_the_cap_is_too_large(env, fake):
+    """An answer longer than CHIMERA_OUTBOUND_MAX_BODY is cut off: the memory
+    is kept without a vector, the reason being the size (not an unreachable
+    service)."""
+    fake.config(mode="endless")
+    with Server({"CHIMERA_EMBEDDER": "remote", "CHIMERA_EMBED_URL": fake.base + "/v1",
+                 "CHIMERA_EMBED_MODEL": MODEL, "CHIMERA_EMBED_DIMENSIONS": str(DIM),
+                 "CHIMERA_EMBED_TIMEOUT": "20", "CHIMERA_OUTBOUND_MAX_BODY": "200000"},
+                name="capped-emb") as server:
+        api = Api(server)
+        user = User(api)
+        wid = ca.create_workspace(api, user)["id"]
+        m = create(api, user, wid, "Big", "an answer too long")
+        assert m["embedding"] is None
+        assert m["metadata"]["embeddingError"] == "embedding service reply too large", m
+
+
+def test_embed_command_https_url_is_accepted(env, fake):
+    """https:// is a valid root; nothing listens with TLS on the fake's port,
+    so the call fails as unreachable, not as a bad setting."""
+    p = run_embed(fake, ["some text"], CHIMERA_EMBED_URL=fake.base.replace("http://", "https://"))
+    assert p.returncode == 1
+    assert "chimerad: embedding failed: embedding service unreachable: " in p.stderr, p.stderr
+    assert embed_calls(fake) == []
