@@ -512,3 +512,56 @@ def test_answer_that_is_no_event_stream(api, chat, keyed, fake, provider):
     pieces, last, done = check_events(events)
     assert last == "done" and "".join(pieces) == "", events
     assert done["assistantMessage"]["content"] == ""
+
+
+# ------------------------------------------------------------------ streams that break off
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])
+def test_provider_connection_lost_mid_stream(api, chat, keyed, fake, provider):
+    """The provider's connection breaks inside the body after two words: the
+    two deltas, then the error event; no assistant message is stored."""
+    model_id, _ = MODEL_FOR[provider]
+    cid = create_conversation(api, keyed, keyed.wid, model_id=model_id)["id"]
+    fake.config(mode="stream_drop")
+    s, events, _ = stream_all(api, keyed, cid, "one two three four")
+    assert s.status == 200
+    pieces, last, err = check_events(events)
+    assert last == "error" and "".join(pieces) == "fake reply: ", events
+    assert isinstance(err, str) and err.startswith("AI response failed: "), err
+    assert err != "AI response failed: unknown error", err
+    assert assistant_messages(api, keyed, cid) == []
+    (call,) = fake.chat_calls()
+    assert call["stream"]["sent"] == 2, call["stream"]
+
+
+def test_provider_connection_refused_before_the_stream(api, chat, keyed, fake):
+    """The provider closes the connection without answering: the stream
+    carries only the error event."""
+    model_id, _ = MODEL_FOR["deepseek"]
+    cid = create_conversation(api, keyed, keyed.wid, model_id=model_id)["id"]
+    fake.config(mode="drop")
+    s, events, _ = stream_all(api, keyed, cid, "anyone?")
+    assert s.status == 200
+    pieces, last, err = check_events(events)
+    assert (pieces, last) == ([], "error"), events
+    assert err.startswith("AI response failed: ") and err != "AI response failed: unknown error"
+    assert assistant_messages(api, keyed, cid) == []
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])
+def test_stream_without_its_end_events_keeps_the_text(api, chat, keyed, fake, provider):
+    """Every word arrives and the body ends properly, but without the
+    provider's end events ([DONE], message_stop, a finish reason): the text
+    that came is the reply, stored and answered with "done"."""
+    model_id, upstream = MODEL_FOR[provider]
+    cid = create_conversation(api, keyed, keyed.wid, model_id=model_id)["id"]
+    fake.config(mode="stream_no_end")
+    text = "no end marker"
+    s, events, _ = stream_all(api, keyed, cid, text)
+    pieces, last, done = check_events(events)
+    reply = "fake reply: " + text
+    assert last == "done" and "".join(pieces) == reply, events
+    a = check_message(done["assistantMessage"], cid)
+    assert a["content"] == reply and "partial" not in a["metadata"], a
+    assert a["metadata"]["provider"] == provider
+    assert assistant_messages(api, keyed, cid) == [a]
