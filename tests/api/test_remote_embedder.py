@@ -190,6 +190,29 @@ def test_relevance_list_embeds_the_search_text(env, fake):
     assert [c["body"]["input"] for c in embed_calls(fake)] == [["tea party"]]
 
 
+def test_relevance_list_without_vectors_is_in_creation_order(env, fake):
+    """Memories stored while the service failed have no vector, and a search
+    text the service cannot embed scores nothing: they are still listed (all
+    that match the search), after the scored ones, oldest first."""
+    _, api, user, _ = env
+    wid = ca.create_workspace(api, user)["id"]
+    fake.config(mode="error500")
+    old = create(api, user, wid, "Heron one", "heron wading")
+    new = create(api, user, wid, "Heron two", "heron fishing")
+    assert old["embedding"] is None and new["embedding"] is None
+    fake.config(mode="ok")
+    scored = create(api, user, wid, "Heron three", "heron nesting heron")
+
+    def listing(search):
+        d = ok_data(api.get("/workspaces/%s/memories" % wid, token=user.token,
+                            params={"search": search, "sortBy": "relevance"}))
+        return [m["id"] for m in d["memories"]]
+
+    assert listing("heron") == [scored["id"], old["id"], new["id"]]
+    fake.config(mode="error500")        # the search text has no vector either
+    assert listing("Heron") == [old["id"], new["id"], scored["id"]]
+
+
 def test_batch_remember_sends_batches_in_order(env, fake):
     _, api, user, wid = env
     items = [{"text": "item number %d" % i, "title": "T%d" % i} for i in range(5)]
