@@ -458,6 +458,16 @@ static void test_google_parse(void **state)
                  "{\"error\":{\"message\":\"Quota exceeded for quota metric\"}}", limited, 1);
     expect_error(LLM_GOOGLE, 400, "{\"error\":{\"status\":\"RATE_LIMIT_EXCEEDED\","
                  "\"message\":\"RATE_LIMIT_EXCEEDED\"}}", limited, 1);
+    expect_error(LLM_GOOGLE, 400,
+                 "{\"error\":{\"message\":\"Resource exhausted (check your quota).\"}}",
+                 limited, 1);
+    expect_error(LLM_GOOGLE, 200, "{", "Invalid JSON in provider response", 0);
+    /* "Limits" and "Rated" are other words than "limit" and "rate" */
+    expect_error(LLM_GOOGLE, 400,
+                 "{\"error\":{\"message\":\"Limits of this model: the prompt is too long\"}}",
+                 "Limits of this model: the prompt is too long", 0);
+    expect_error(LLM_GOOGLE, 400, "{\"error\":{\"message\":\"Rated content blocked\"}}",
+                 "Rated content blocked", 0);
     /* "generateContent" mentions no "rate" */
     expect_error(LLM_GOOGLE, 404,
                  "{\"error\":{\"message\":\"models/x is not supported for generateContent\"}}",
