@@ -565,3 +565,60 @@ def test_stream_without_its_end_events_keeps_the_text(api, chat, keyed, fake, pr
     assert a["content"] == reply and "partial" not in a["metadata"], a
     assert a["metadata"]["provider"] == provider
     assert assistant_messages(api, keyed, cid) == [a]
+
+
+def outbound_ok(api, target):
+    """chimera_outbound_requests_total{target=…, outcome="ok"} of this node."""
+    r = api.get("/metrics")
+    assert r.status_code == 200, r.text
+    for line in r.text.splitlines():
+        if line.startswith("chimera_outbound_requests_total{") and \
+                'target="%s"' % target in line and 'outcome="ok"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_client_gone_after_the_provider_finished_keeps_the_whole_reply(chat, fake):
+    """A client that stops reading (the reply is larger than the sockets
+    hold) and hangs up after the provider's stream has ended: the whole reply
+    is stored once, not marked partial, with the provider's token count."""
+    s = chat.start_server(name="stream-unread", CHIMERA_OUTBOUND_MAX_BODY=str(64 << 20))
+    a = ca.Api(s)
+    u = ca.User(a)
+    create_integration(a, u, "openai")
+    cid = create_conversation(a, u, workspace(a, u), MODEL_FOR["openai"][0])["id"]
+    reply = " ".join("w%d" % i + "x" * 50000 for i in range(200))     # ~10 MB
+    fake.config(reply=reply)
+    data = json.dumps({"content": "a long one"}).encode()
+    before = outbound_ok(a, "openai")      # the integration's key test counted already
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)    # before connect
+    sock.settimeout(20)
+    sock.connect(("127.0.0.1", a.port))
+    sock.sendall(("POST /api/conversations/%s/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                  "Accept: text/event-stream\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                  % (cid, u.token, len(data))).encode() + data)
+    assert sock.recv(12).startswith(b"HTTP/1.1 200"), "no stream"
+    deadline = time.time() + 120                    # only against a hang
+    while outbound_ok(a, "openai") < before + 1:
+        assert time.time() < deadline, "the provider's stream did not end"
+        time.sleep(0.1)
+    time.sleep(0.5)         # the transfer's end reaches the stream
+    assert assistant_messages(a, u, cid) == []      # still unsent: nothing stored yet
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    sock.close()                                    # unread bytes: a reset
+    deadline = time.time() + 30
+    while not (stored := assistant_messages(a, u, cid)):
+        assert time.time() < deadline, "nothing stored after the client went away"
+        time.sleep(0.1)
+    assert len(stored) == 1
+    m = stored[0]
+    assert m["content"] == reply
+    assert "partial" not in m["metadata"], m["metadata"]
+    assert m["metadata"]["provider"] == "openai" and m["metadata"]["tokens"] > 200
+    (call,) = fake.chat_calls()
+    assert call["stream"]["sent"] == call["stream"]["total"] == 200
+    time.sleep(0.5)
+    assert len(assistant_messages(a, u, cid)) == 1      # stored once
+    s.stop()
