@@ -622,3 +622,20 @@ def test_client_gone_after_the_provider_finished_keeps_the_whole_reply(chat, fak
     time.sleep(0.5)
     assert len(assistant_messages(a, u, cid)) == 1      # stored once
     s.stop()
+
+
+def test_shortest_keepalive_period(chat, fake):
+    """CHIMERA_STREAM_KEEPALIVE_MS at its lowest (10): comments fill a silence
+    of the provider, each frame whole, and the reply still arrives whole."""
+    s = chat.start_server(name="stream-keepalive-10", CHIMERA_STREAM_KEEPALIVE_MS=10)
+    a = ca.Api(s)
+    u = ca.User(a)
+    create_integration(a, u, "anthropic")
+    cid = create_conversation(a, u, workspace(a, u), MODEL_FOR["anthropic"][0])["id"]
+    fake.config(stream_pause_ms=500)
+    st, events, comments = stream_all(a, u, cid, "quiet first")
+    pieces, last, done = check_events(events)
+    assert last == "done" and "".join(pieces) == "fake reply: quiet first", events
+    assert len(comments) >= 5, comments
+    assert all(c == ": keep-alive" for _, c in comments), comments
+    s.stop()
