@@ -272,6 +272,38 @@ static void test_anthropic_request(void **state)
     net_request_free(&r);
 }
 
+/* A history turn without a role is the user's, and without a system text
+ * neither body carries one. */
+static void test_requests_without_role_or_system(void **state)
+{
+    (void)state;
+    static const llm_message hist[] = { { NULL, "roleless" }, { "assistant", "a" } };
+    net_request r;
+    assert_int_equal(llm_chat_request(LLM_ANTHROPIC, "k-1", "m", NULL, hist, 2, "u", &r), 0);
+    json_t *b = body_json(&r);
+    assert_null(json_object_get(b, "system"));
+    json_t *msgs = json_object_get(b, "messages");
+    assert_int_equal(json_array_size(msgs), 3);
+    expect_msg(msgs, 0, "user", "roleless");
+    expect_msg(msgs, 2, "user", "u");
+    json_decref(b);
+    net_request_free(&r);
+    assert_int_equal(llm_chat_request(LLM_GOOGLE, "k-1", "gemini-2.0-flash", NULL, hist, 2, "u",
+                                      &r), 0);
+    b = body_json(&r);
+    assert_null(json_object_get(b, "systemInstruction"));
+    json_t *c = json_object_get(b, "contents");
+    assert_int_equal(json_array_size(c), 3);
+    json_t *first = json_array_get(c, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "role")), "user");
+    assert_string_equal(json_string_value(json_object_get(
+        json_array_get(json_object_get(first, "parts"), 0), "text")), "roleless");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(c, 1), "role")),
+                        "model");
+    json_decref(b);
+    net_request_free(&r);
+}
+
 static void test_google_request(void **state)
 {
     net_request r;
@@ -620,6 +652,7 @@ int main(void)
         cmocka_unit_test_setup(test_openai_requests, reset_bases),
         cmocka_unit_test_setup_teardown(test_custom_base_urls, reset_bases, reset_bases),
         cmocka_unit_test_setup(test_anthropic_request, reset_bases),
+        cmocka_unit_test_setup(test_requests_without_role_or_system, reset_bases),
         cmocka_unit_test_setup(test_google_request, reset_bases),
         cmocka_unit_test_setup(test_request_edge_cases, reset_bases),
         cmocka_unit_test(test_openai_parse),
