@@ -179,12 +179,13 @@ out:
 static int remote_parse(const embedder *e, const net_result *res, size_t n, float *out,
                         char *err, size_t errsz)
 {
+    /* too_large first: a reply cut at the cap is a failed transfer too */
     if (res->timed_out)
         snprintf(err, errsz, "embedding service timed out");
-    else if (res->transport_failed)
-        snprintf(err, errsz, "embedding service unreachable: %.150s", res->error);
     else if (res->too_large)
         snprintf(err, errsz, "embedding service reply too large");
+    else if (res->transport_failed)
+        snprintf(err, errsz, "embedding service unreachable: %.150s", res->error);
     else
         return read_answer(e, res->status, res->body, res->len, n, out, err, errsz);
     return -1;

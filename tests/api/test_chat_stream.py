@@ -512,3 +512,130 @@ def test_answer_that_is_no_event_stream(api, chat, keyed, fake, provider):
     pieces, last, done = check_events(events)
     assert last == "done" and "".join(pieces) == "", events
     assert done["assistantMessage"]["content"] == ""
+
+
+# ------------------------------------------------------------------ streams that break off
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])
+def test_provider_connection_lost_mid_stream(api, chat, keyed, fake, provider):
+    """The provider's connection breaks inside the body after two words: the
+    two deltas, then the error event; no assistant message is stored."""
+    model_id, _ = MODEL_FOR[provider]
+    cid = create_conversation(api, keyed, keyed.wid, model_id=model_id)["id"]
+    fake.config(mode="stream_drop")
+    s, events, _ = stream_all(api, keyed, cid, "one two three four")
+    assert s.status == 200
+    pieces, last, err = check_events(events)
+    assert last == "error" and "".join(pieces) == "fake reply: ", events
+    assert isinstance(err, str) and err.startswith("AI response failed: "), err
+    assert err != "AI response failed: unknown error", err
+    assert assistant_messages(api, keyed, cid) == []
+    (call,) = fake.chat_calls()
+    assert call["stream"]["sent"] == 2, call["stream"]
+
+
+def test_provider_connection_refused_before_the_stream(api, chat, keyed, fake):
+    """The provider closes the connection without answering: the stream
+    carries only the error event."""
+    model_id, _ = MODEL_FOR["deepseek"]
+    cid = create_conversation(api, keyed, keyed.wid, model_id=model_id)["id"]
+    fake.config(mode="drop")
+    s, events, _ = stream_all(api, keyed, cid, "anyone?")
+    assert s.status == 200
+    pieces, last, err = check_events(events)
+    assert (pieces, last) == ([], "error"), events
+    assert err.startswith("AI response failed: ") and err != "AI response failed: unknown error"
+    assert assistant_messages(api, keyed, cid) == []
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])
+def test_stream_without_its_end_events_keeps_the_text(api, chat, keyed, fake, provider):
+    """Every word arrives and the body ends properly, but without the
+    provider's end events ([DONE], message_stop, a finish reason): the text
+    that came is the reply, stored and answered with "done"."""
+    model_id, upstream = MODEL_FOR[provider]
+    cid = create_conversation(api, keyed, keyed.wid, model_id=model_id)["id"]
+    fake.config(mode="stream_no_end")
+    text = "no end marker"
+    s, events, _ = stream_all(api, keyed, cid, text)
+    pieces, last, done = check_events(events)
+    reply = "fake reply: " + text
+    assert last == "done" and "".join(pieces) == reply, events
+    a = check_message(done["assistantMessage"], cid)
+    assert a["content"] == reply and "partial" not in a["metadata"], a
+    assert a["metadata"]["provider"] == provider
+    assert assistant_messages(api, keyed, cid) == [a]
+
+
+def outbound_ok(api, target):
+    """chimera_outbound_requests_total{target=…, outcome="ok"} of this node."""
+    r = api.get("/metrics")
+    assert r.status_code == 200, r.text
+    for line in r.text.splitlines():
+        if line.startswith("chimera_outbound_requests_total{") and \
+                'target="%s"' % target in line and 'outcome="ok"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_client_gone_after_the_provider_finished_keeps_the_whole_reply(chat, fake):
+    """A client that stops reading (the reply is larger than the sockets
+    hold) and hangs up after the provider's stream has ended: the whole reply
+    is stored once, not marked partial, with the provider's token count."""
+    s = chat.start_server(name="stream-unread", CHIMERA_OUTBOUND_MAX_BODY=str(64 << 20))
+    a = ca.Api(s)
+    u = ca.User(a)
+    create_integration(a, u, "openai")
+    cid = create_conversation(a, u, workspace(a, u), MODEL_FOR["openai"][0])["id"]
+    reply = " ".join("w%d" % i + "x" * 50000 for i in range(200))     # ~10 MB
+    fake.config(reply=reply)
+    data = json.dumps({"content": "a long one"}).encode()
+    before = outbound_ok(a, "openai")      # the integration's key test counted already
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)    # before connect
+    sock.settimeout(20)
+    sock.connect(("127.0.0.1", a.port))
+    sock.sendall(("POST /api/conversations/%s/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                  "Accept: text/event-stream\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                  % (cid, u.token, len(data))).encode() + data)
+    assert sock.recv(12).startswith(b"HTTP/1.1 200"), "no stream"
+    deadline = time.time() + 120                    # only against a hang
+    while outbound_ok(a, "openai") < before + 1:
+        assert time.time() < deadline, "the provider's stream did not end"
+        time.sleep(0.1)
+    time.sleep(0.5)         # the transfer's end reaches the stream
+    assert assistant_messages(a, u, cid) == []      # still unsent: nothing stored yet
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    sock.close()                                    # unread bytes: a reset
+    deadline = time.time() + 30
+    while not (stored := assistant_messages(a, u, cid)):
+        assert time.time() < deadline, "nothing stored after the client went away"
+        time.sleep(0.1)
+    assert len(stored) == 1
+    m = stored[0]
+    assert m["content"] == reply
+    assert "partial" not in m["metadata"], m["metadata"]
+    assert m["metadata"]["provider"] == "openai" and m["metadata"]["tokens"] > 200
+    (call,) = fake.chat_calls()
+    assert call["stream"]["sent"] == call["stream"]["total"] == 200
+    time.sleep(0.5)
+    assert len(assistant_messages(a, u, cid)) == 1      # stored once
+    s.stop()
+
+
+def test_shortest_keepalive_period(chat, fake):
+    """CHIMERA_STREAM_KEEPALIVE_MS at its lowest (10): comments fill a silence
+    of the provider, each frame whole, and the reply still arrives whole."""
+    s = chat.start_server(name="stream-keepalive-10", CHIMERA_STREAM_KEEPALIVE_MS=10)
+    a = ca.Api(s)
+    u = ca.User(a)
+    create_integration(a, u, "anthropic")
+    cid = create_conversation(a, u, workspace(a, u), MODEL_FOR["anthropic"][0])["id"]
+    fake.config(stream_pause_ms=500)
+    st, events, comments = stream_all(a, u, cid, "quiet first")
+    pieces, last, done = check_events(events)
+    assert last == "done" and "".join(pieces) == "fake reply: quiet first", events
+    assert len(comments) >= 5, comments
+    assert all(c == ": keep-alive" for _, c in comments), comments
+    s.stop()

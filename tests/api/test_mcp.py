@@ -480,3 +480,71 @@ def test_index_status_scope_and_counts(api, users):
     # workspace deleted: gone from the status
     ca.delete_workspace(api, u, w2)
     assert w2 not in {w["workspace_id"] for w in index_status(api, u)["workspaces"]}
+
+
+# ------------------------------------------------------------------ bodies of the wrong shape
+
+MCP_POSTS = ["/mcp/remember", "/mcp/batch-remember", "/mcp/search", "/mcp/inject"]
+
+
+@pytest.mark.parametrize("path", MCP_POSTS)
+@pytest.mark.parametrize("raw,got", [(b'{"text": ', None), (b'["text", "x"]', "list"),
+                                     (b'"just text"', "str")])
+def test_bodies_that_are_no_json_object(api, users, path, raw, got):
+    """Malformed JSON or JSON that is no object: 400 before anything is read
+    or stored."""
+    owner = users[0]
+    wid = workspace(api, owner)
+    r = api.post(path, token=owner.token, data=raw, headers={"Content-Type": "application/json"})
+    err = error_of(r, 400)
+    if got:
+        assert err == {"non_field_errors": [
+            "Invalid data. Expected a dictionary, but got %s." % got]}, err
+    else:
+        assert err.startswith("JSON parse error - "), err
+    assert memory_count(api, owner, wid) == 0
+
+
+@pytest.mark.parametrize("bad", [5, True, ["workspace-000000000000"], {"id": "x"}])
+def test_workspace_id_of_the_wrong_type_is_refused(api, bad):
+    """A workspace_id that is no string is a field error, never taken as
+    absent (that would store to, or read, the caller's default workspace)."""
+    u = fresh_user(api)
+    wid = workspace(api, u)
+    m = create_memory(api, u, wid, "Kept apart", "a memory of the default workspace")
+    want = {"workspace_id": ["Not a valid string."]}
+    for path, body in (("/mcp/remember", {"text": "where to?"}),
+                       ("/mcp/batch-remember", {"memories": [{"text": "where to?"}]}),
+                       ("/mcp/search", {"query": "default workspace"}),
+                       ("/mcp/inject", {})):
+        r = api.post(path, dict(body, workspace_id=bad), token=u.token)
+        assert error_of(r, 400) == want, (path, r.text)
+    assert memory_count(api, u, wid) == 1
+    assert [x["id"] for x in search(api, u, "default workspace", wid)["results"]] == [m["id"]]
+
+
+def test_empty_or_null_workspace_id_is_the_default(api):
+    """workspace_id "" or null is absent: the caller's most recently updated
+    workspace (remember, batch-remember, inject), every workspace (search)."""
+    u = fresh_user(api)
+    w1 = workspace(api, u)
+    time.sleep(0.002)
+    w2 = workspace(api, u)
+    for absent in ("", None):
+        d = remember(api, u, {"text": "empty id %r" % absent, "workspace_id": absent})
+        assert d["workspace_id"] == w2
+        b = ok_data(api.post("/mcp/batch-remember",
+                             {"memories": [{"text": "batch %r" % absent}], "workspace_id": absent},
+                             token=u.token), 201)
+        assert b["created"] == 1
+        assert get_memory(api, u, b["memories"][0]["id"])["workspaceId"] == w2
+        d = ok_data(api.post("/mcp/inject", {"workspace_id": absent}, token=u.token))
+        assert d["memory_count"] == len(d["memories"]) > 0
+    assert memory_count(api, u, w2) == 4 and memory_count(api, u, w1) == 0
+    other = create_memory(api, u, w1, "Elsewhere", "the first workspace holds this")
+    for absent in ("", None):
+        a = ok_data(api.post("/mcp/search", {"query": "first workspace", "workspace_id": absent,
+                                             "top_k": 10}, token=u.token))
+        b = ok_data(api.post("/memories/search", {"query": "first workspace", "top_k": 10},
+                             token=u.token))
+        assert a == b and other["id"] in [x["id"] for x in a["results"]], a

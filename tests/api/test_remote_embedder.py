@@ -190,6 +190,29 @@ def test_relevance_list_embeds_the_search_text(env, fake):
     assert [c["body"]["input"] for c in embed_calls(fake)] == [["tea party"]]
 
 
+def test_relevance_list_without_vectors_is_in_creation_order(env, fake):
+    """Memories stored while the service failed have no vector, and a search
+    text the service cannot embed scores nothing: they are still listed (all
+    that match the search), after the scored ones, oldest first."""
+    _, api, user, _ = env
+    wid = ca.create_workspace(api, user)["id"]
+    fake.config(mode="error500")
+    old = create(api, user, wid, "Heron one", "heron wading")
+    new = create(api, user, wid, "Heron two", "heron fishing")
+    assert old["embedding"] is None and new["embedding"] is None
+    fake.config(mode="ok")
+    scored = create(api, user, wid, "Heron three", "heron nesting heron")
+
+    def listing(search):
+        d = ok_data(api.get("/workspaces/%s/memories" % wid, token=user.token,
+                            params={"search": search, "sortBy": "relevance"}))
+        return [m["id"] for m in d["memories"]]
+
+    assert listing("heron") == [scored["id"], old["id"], new["id"]]
+    fake.config(mode="error500")        # the search text has no vector either
+    assert listing("Heron") == [old["id"], new["id"], scored["id"]]
+
+
 def test_batch_remember_sends_batches_in_order(env, fake):
     _, api, user, wid = env
     items = [{"text": "item number %d" % i, "title": "T%d" % i} for i in range(5)]
@@ -253,6 +276,13 @@ def test_a_slow_embedding_service_holds_no_worker(env, fake):
     ({"CHIMERA_EMBED_URL": "ftp://x/v1"}, "CHIMERA_EMBED_URL must be an http:// or https:// URL"),
     ({"CHIMERA_EMBED_MODEL": "my-model"}, 'the vector length of model "my-model" is not known'),
     ({"CHIMERA_EMBEDDER": "word2vec"}, 'CHIMERA_EMBEDDER must be hash, remote or minilm'),
+    ({"CHIMERA_EMBED_MODEL": "m" * 88},
+     "CHIMERA_EMBED_MODEL must name the model (at most 87 characters)"),
+    ({"CHIMERA_EMBED_API_KEY": "sk-\x01bad"},
+     "CHIMERA_EMBED_API_KEY contains characters a header cannot carry"),
+    # a known model's name with more after it is another model
+    ({"CHIMERA_EMBED_MODEL": "nomic-embed-text-v2"},
+     'the vector length of model "nomic-embed-text-v2" is not known'),
 ])
 def test_bad_settings_stop_the_start(tmp_path, env_extra, message):
     import os
@@ -263,7 +293,7 @@ def test_bad_settings_stop_the_start(tmp_path, env_extra, message):
                 "CHIMERA_EMBED_MODEL": "custom", "CHIMERA_EMBED_DIMENSIONS": "8",
                 "CHIMERA_DATA_DIR": str(tmp_path), "CHIMERA_PORT": str(ca.free_port()),
                 "DATABASE_URL": "sqlite:///" + str(tmp_path / "x.db")})
-    if "CHIMERA_EMBED_MODEL" in env_extra:
+    if "is not known" in message:       # a model without a length of its own
         env.pop("CHIMERA_EMBED_DIMENSIONS")
     env.update(env_extra)
     p = subprocess.run([ca.BIN, "serve"], env=env, capture_output=True, text=True, timeout=20)
@@ -385,3 +415,56 @@ def test_embed_command_rows_without_index_in_order_and_zero_vector(env, fake):
     first, second = [json.loads(line) for line in p.stdout.splitlines()]
     assert first == [0] * DIM
     assert all(abs(v - 0.25) < 1e-6 for v in second), second
+
+
+@pytest.mark.parametrize("model,dim", [("nomic-embed-text:latest", 768), ("all-minilm", 384),
+                                       ("mxbai-embed-large:335m", 1024)])
+def test_embed_command_knows_the_length_of_known_models(env, fake, model, dim):
+    """Without CHIMERA_EMBED_DIMENSIONS a known model (an Ollama tag after
+    ":" included) has its own length, and no "dimensions" is sent."""
+    fake.config(mode="ok", dim=dim)
+    env_ = embed_env(fake, CHIMERA_EMBED_MODEL=model)
+    env_.pop("CHIMERA_EMBED_DIMENSIONS")
+    p = subprocess.run([ca.BIN, "embed", "known length"], env=env_, capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    import json
+    vec = json.loads(p.stdout)
+    assert len(vec) == dim
+    assert abs(sum(v * v for v in vec) - 1) < 1e-4
+    (call,) = embed_calls(fake)
+    assert call["body"] == {"model": model, "input": ["known length"],
+                            "encoding_format": "float"}, call["body"]
+    # a service that answers another length is refused
+    fake.config(mode="ok", dim=dim // 2)
+    p = subprocess.run([ca.BIN, "embed", "known length"], env=env_, capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 1
+    assert ("embedding failed: embedding service returned %d numbers, expected %d"
+            % (dim // 2, dim)) in p.stderr, p.stderr
+
+
+def test_reply_past_the_cap_is_too_large(env, fake):
+    """An answer longer than CHIMERA_OUTBOUND_MAX_BODY is cut off: the memory
+    is kept without a vector, the reason being the size (not an unreachable
+    service)."""
+    fake.config(mode="endless")
+    with Server({"CHIMERA_EMBEDDER": "remote", "CHIMERA_EMBED_URL": fake.base + "/v1",
+                 "CHIMERA_EMBED_MODEL": MODEL, "CHIMERA_EMBED_DIMENSIONS": str(DIM),
+                 "CHIMERA_EMBED_TIMEOUT": "20", "CHIMERA_OUTBOUND_MAX_BODY": "200000"},
+                name="capped-emb") as server:
+        api = Api(server)
+        user = User(api)
+        wid = ca.create_workspace(api, user)["id"]
+        m = create(api, user, wid, "Big", "an answer too long")
+        assert m["embedding"] is None
+        assert m["metadata"]["embeddingError"] == "embedding service reply too large", m
+
+
+def test_embed_command_https_url_is_accepted(env, fake):
+    """https:// is a valid root; nothing listens with TLS on the fake's port,
+    so the call fails as unreachable, not as a bad setting."""
+    p = run_embed(fake, ["some text"], CHIMERA_EMBED_URL=fake.base.replace("http://", "https://"))
+    assert p.returncode == 1
+    assert "chimerad: embedding failed: embedding service unreachable: " in p.stderr, p.stderr
+    assert embed_calls(fake) == []

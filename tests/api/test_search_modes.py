@@ -231,6 +231,42 @@ def test_hybrid_caps_results_per_source_document(api, pool):
                 if x in same]) == 5
 
 
+def test_keyword_across_workspaces_keeps_the_best_top_k(api):
+    """Without workspaceId every workspace gives its best top_k; the answer
+    is the best top_k of them all, by score, whichever workspace holds them."""
+    u = ca.User(api, name="Keyword Many")
+    w1, w2 = workspace(api, u), workspace(api, u)
+    strong = create_memory(api, u, w2, "Ocelot", "ocelot ocelot ocelot sightings")
+    weak = [create_memory(api, u, w, "Notes %d" % i,
+                          "ocelot seen once among many other unrelated words number %d" % i)
+            for i, w in enumerate((w1, w1, w1, w2, w2))]
+    for mode in ("keyword", "hybrid"):
+        got = ids(api, u, "ocelot", None, 2, mode)
+        assert len(got) == 2 and got[0] == strong["id"], (mode, got)
+    allk = ids(api, u, "ocelot", None, 10, "keyword")
+    assert set(allk) == {strong["id"]} | {m["id"] for m in weak}
+    assert ids(api, u, "ocelot", None, 3, "keyword") == allk[:3]
+
+
+def test_hybrid_sources_without_a_usable_key_are_not_capped(api, pool):
+    """A memory is its own source when its source_url is empty, or it is a
+    "file" without original_filename, or it names a file but is no "file":
+    such memories are never capped together."""
+    u = pool(4)[1]
+    wid = workspace(api, u)
+    shapes = [{"source_url": "", "source_type": "webpage"},
+              {"source_type": "file"},
+              {"source_type": "webpage", "original_filename": "k.pdf"},
+              {"source_url": 5, "source_type": 7, "original_filename": ["x"]}]
+    made = {i: [create_memory(api, u, wid, "Marmot part %d" % j,
+                              "marmot burrow survey section %d" % j, metadata=md)["id"]
+                for j in range(3)]
+            for i, md in enumerate(shapes)}
+    res = ids(api, u, "marmot burrow survey", wid, top_k=20, mode="hybrid")
+    for i, group in made.items():
+        assert set(group) <= set(res), (shapes[i], res)
+
+
 def test_keyword_across_accessible_workspaces_only(api, pool):
     a, b = pool(4)[2], pool(4)[3]
     wa, wb = workspace(api, a), workspace(api, b)

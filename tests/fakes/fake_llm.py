@@ -42,7 +42,10 @@ provider's format, chunked: the reply split into words (each with the space
 after it), one event per word, "stream_delay_ms" apart, after a silence of
 "stream_pause_ms". OpenAI-style streams end with a usage chunk when
 stream_options.include_usage is set, then "data: [DONE]". Mode
-stream_error sends two words, then the provider's error event. The call's
+stream_error sends two words, then the provider's error event; stream_drop
+sends two words, then closes the connection inside the chunked body;
+stream_no_end sends every word and ends the body properly but without the
+provider's end events (no finish reason, message_stop or [DONE]). The call's
 record gains "stream": {"sent": words sent, "total": words, "hung_up":
 true when the client closed the connection before the end}.
 
@@ -308,7 +311,8 @@ class Handler(BaseHTTPRequestHandler):
             del recorded[:-MAX_RECORDED]
             cfg = dict(state)
         body = body if isinstance(body, dict) else {}
-        if cfg["mode"] in ("ok", "slow", "stream_error") and wants_stream(kind, body, url.query):
+        if cfg["mode"] in ("ok", "slow", "stream_error", "stream_drop", "stream_no_end") and \
+                wants_stream(kind, body, url.query):
             return self.stream(kind, model, body, cfg, call)
         self.answer(kind, model, body, cfg)
 
@@ -374,6 +378,10 @@ class Handler(BaseHTTPRequestHandler):
         if cfg["mode"] == "stream_error":
             words_, tail = words_[:2], [STREAM_ERRORS["gemini" if kind.startswith("gemini")
                                                       else kind]]
+        elif cfg["mode"] == "stream_drop":
+            words_, tail = words_[:2], []
+        elif cfg["mode"] == "stream_no_end":
+            tail = []
         info = {"sent": 0, "total": len(words_), "hung_up": False}
         with lock:
             call["stream"] = info
@@ -404,6 +412,9 @@ class Handler(BaseHTTPRequestHandler):
                     info["sent"] += 1
             for name, data in tail:
                 event(name, data)
+            if cfg["mode"] == "stream_drop":
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except OSError:

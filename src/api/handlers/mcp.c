@@ -37,12 +37,33 @@ void h_models_legacy(http_req *r)
                                 (json_int_t)json_object_size(models)));
 }
 
+/* A workspace_id that is there but no string (a number, a list …) is
+ * refused (400 {"workspace_id": […]}) rather than taken as absent, which
+ * would write to, or read, another workspace than the caller named; null
+ * and "" are absent. -1 when answered. */
+static int mcp_wid_type(http_req *r, const json_t *body)
+{
+    const json_t *v = json_object_get(body, "workspace_id");
+    if (!v || json_is_null(v) || json_is_string(v))
+        return 0;
+    json_t *errs = json_object();
+    if (!errs) {
+        resp_no_memory(r);
+        return -1;
+    }
+    val_error(errs, "workspace_id", "Not a valid string.");
+    resp_fields(r, errs);
+    return -1;
+}
+
 /* The workspace a remember/inject call targets: workspace_id (checked) or
  * the caller's most recently updated one. */
 static int mcp_workspace(http_req *r, json_t *body, bool write, char wid[40])
 {
     json_t *v = json_object_get(body, "workspace_id");
     ws_role role;
+    if (mcp_wid_type(r, body) != 0)
+        return -1;
     if (json_is_string(v) && json_string_length(v)) {
         snprintf(wid, 40, "%s", json_string_value(v));
         return api_ws_allowed(r, wid, write ? RR_WRITER : RR_MEMBER, &role);
@@ -250,10 +271,14 @@ void h_mcp_search(http_req *r)
         json_decref(body);
         return;
     }
+    if (mcp_wid_type(r, body) != 0) {
+        json_decref(body);
+        return;
+    }
     json_t *mapped = json_pack("{s:O}", "query", q);
     json_t *wid = json_object_get(body, "workspace_id"), *k = json_object_get(body, "top_k");
     json_t *mode = json_object_get(body, "mode");
-    if (json_is_string(wid))
+    if (json_is_string(wid) && json_string_length(wid))
         mapped = json_put(mapped, "workspaceId", json_incref(wid));
     if (k)
         mapped = json_put(mapped, "top_k", json_incref(k));

@@ -272,6 +272,38 @@ static void test_anthropic_request(void **state)
     net_request_free(&r);
 }
 
+/* A history turn without a role is the user's, and without a system text
+ * neither body carries one. */
+static void test_requests_without_role_or_system(void **state)
+{
+    (void)state;
+    static const llm_message hist[] = { { NULL, "roleless" }, { "assistant", "a" } };
+    net_request r;
+    assert_int_equal(llm_chat_request(LLM_ANTHROPIC, "k-1", "m", NULL, hist, 2, "u", &r), 0);
+    json_t *b = body_json(&r);
+    assert_null(json_object_get(b, "system"));
+    json_t *msgs = json_object_get(b, "messages");
+    assert_int_equal(json_array_size(msgs), 3);
+    expect_msg(msgs, 0, "user", "roleless");
+    expect_msg(msgs, 2, "user", "u");
+    json_decref(b);
+    net_request_free(&r);
+    assert_int_equal(llm_chat_request(LLM_GOOGLE, "k-1", "gemini-2.0-flash", NULL, hist, 2, "u",
+                                      &r), 0);
+    b = body_json(&r);
+    assert_null(json_object_get(b, "systemInstruction"));
+    json_t *c = json_object_get(b, "contents");
+    assert_int_equal(json_array_size(c), 3);
+    json_t *first = json_array_get(c, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "role")), "user");
+    assert_string_equal(json_string_value(json_object_get(
+        json_array_get(json_object_get(first, "parts"), 0), "text")), "roleless");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(c, 1), "role")),
+                        "model");
+    json_decref(b);
+    net_request_free(&r);
+}
+
 static void test_google_request(void **state)
 {
     net_request r;
@@ -458,6 +490,16 @@ static void test_google_parse(void **state)
                  "{\"error\":{\"message\":\"Quota exceeded for quota metric\"}}", limited, 1);
     expect_error(LLM_GOOGLE, 400, "{\"error\":{\"status\":\"RATE_LIMIT_EXCEEDED\","
                  "\"message\":\"RATE_LIMIT_EXCEEDED\"}}", limited, 1);
+    expect_error(LLM_GOOGLE, 400,
+                 "{\"error\":{\"message\":\"Resource exhausted (check your quota).\"}}",
+                 limited, 1);
+    expect_error(LLM_GOOGLE, 200, "{", "Invalid JSON in provider response", 0);
+    /* "Limits" and "Rated" are other words than "limit" and "rate" */
+    expect_error(LLM_GOOGLE, 400,
+                 "{\"error\":{\"message\":\"Limits of this model: the prompt is too long\"}}",
+                 "Limits of this model: the prompt is too long", 0);
+    expect_error(LLM_GOOGLE, 400, "{\"error\":{\"message\":\"Rated content blocked\"}}",
+                 "Rated content blocked", 0);
     /* "generateContent" mentions no "rate" */
     expect_error(LLM_GOOGLE, 404,
                  "{\"error\":{\"message\":\"models/x is not supported for generateContent\"}}",
@@ -610,6 +652,7 @@ int main(void)
         cmocka_unit_test_setup(test_openai_requests, reset_bases),
         cmocka_unit_test_setup_teardown(test_custom_base_urls, reset_bases, reset_bases),
         cmocka_unit_test_setup(test_anthropic_request, reset_bases),
+        cmocka_unit_test_setup(test_requests_without_role_or_system, reset_bases),
         cmocka_unit_test_setup(test_google_request, reset_bases),
         cmocka_unit_test_setup(test_request_edge_cases, reset_bases),
         cmocka_unit_test(test_openai_parse),

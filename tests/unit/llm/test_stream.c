@@ -166,6 +166,71 @@ static void test_errors(void **state)
     free(big);
 }
 
+/* Error events of other shapes: the error a string, a message that is
+ * empty or missing (a generic text), a later error not replacing the first. */
+static void test_error_shapes(void **state)
+{
+    (void)state;
+    expect_error(LLM_OPENAI, "data: {\"error\":\"quota exceeded\"}\n\n", "quota exceeded", 0);
+    expect_error(LLM_GOOGLE, "data: {\"error\":{\"message\":\"\"}}\n\n", "Stream error", 0);
+    expect_error(LLM_ANTHROPIC, "event: error\ndata: {\"type\":\"error\",\"error\":{}}\n\n",
+                 "Stream error", 0);
+    /* the feed stops at the first error: a second stream's error is not taken */
+    llm_stream s;
+    pieces p = { BUF_INIT(0), 0, 0 };
+    assert_int_equal(decode(LLM_OPENAI, "data: {\"error\":\"first\"}\n\n", 0, &s, &p), -1);
+    assert_int_equal(llm_stream_feed(&s, "data: {\"error\":\"second\"}\n\n", 30, on_piece, &p),
+                     -1);
+    assert_string_equal(s.error, "first");
+    llm_stream_free(&s);
+    buf_free(&p.joined);
+}
+
+/* Events of odd shapes: Anthropic events without "type" go by their SSE
+ * event name; an empty model keeps the requested one; a six-byte payload
+ * that is not [DONE] is parsed (an event must be an object); Anthropic has
+ * no [DONE]. */
+static void test_odd_events(void **state)
+{
+    (void)state;
+    llm_stream s;
+    pieces p = { BUF_INIT(0), 0, 0 };
+    assert_int_equal(decode(LLM_ANTHROPIC,
+                            "event: message_start\ndata: {\"message\":{\"model\":\"\","
+                            "\"usage\":{\"input_tokens\":2}}}\n\n"
+                            "event: content_block_delta\ndata: {\"delta\":{\"text\":\"ok\"}}\n\n"
+                            "event: message_stop\ndata: {}\n\n",
+                            0, &s, &p), 0);
+    assert_string_equal(p.joined.p, "ok|");
+    assert_true(s.finished);
+    llm_reply rep;
+    llm_stream_reply(&s, NULL, &rep);
+    assert_string_equal(rep.text, "");
+    assert_string_equal(rep.model, "requested-model");
+    assert_int_equal(rep.tokens, 2);
+    llm_reply_free(&rep);
+    llm_stream_free(&s);
+    buf_free(&p.joined);
+
+    expect_error(LLM_ANTHROPIC, "data: [DONE]\n\n", "Invalid JSON in provider stream", 0);
+    expect_error(LLM_OPENAI, "data: [DONE\n\n", "Invalid JSON in provider stream", 0);
+    /* six bytes, not [DONE], not an object */
+    expect_error(LLM_OPENAI, "data: \"abcd\"\n\n", "Invalid JSON in provider stream", 0);
+}
+
+/* Gemini: a piece callback that refuses stops at that part. */
+static void test_google_piece_refused(void **state)
+{
+    (void)state;
+    llm_stream s;
+    pieces p = { BUF_INIT(0), 0, 2 };
+    assert_int_equal(decode(LLM_GOOGLE, GOOGLE, 0, &s, &p), 9);
+    assert_string_equal(p.joined.p, "One| two|");
+    assert_false(s.finished);
+    llm_stream_free(&s);
+    buf_free(&p.joined);
+}
+
 static void test_piece_stops_feed(void **state)
 {
     (void)state;
@@ -240,6 +305,9 @@ int main(void)
         cmocka_unit_test(test_anthropic),
         cmocka_unit_test(test_google),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_error_shapes),
+        cmocka_unit_test(test_odd_events),
+        cmocka_unit_test(test_google_piece_refused),
         cmocka_unit_test(test_piece_stops_feed),
         cmocka_unit_test(test_stream_requests),
     };
