@@ -917,6 +917,136 @@ static void test_long_id(void **state)
     fdb_free(&d);
 }
 
+/* Loaders that fail, forget the state, or report a memory counter that a
+ * write outside the server changed (extra on deltas only). */
+static int extra_count;
+
+static int failing_load(void *ctx, idx_builder *b, int64_t since)
+{
+    (void)ctx;
+    (void)b;
+    (void)since;
+    return -1;
+}
+
+static int stateless_load(void *ctx, idx_builder *b, int64_t since)
+{
+    (void)ctx;
+    (void)b;
+    (void)since;
+    return 0;
+}
+
+static int miscounting_load(void *ctx, idx_builder *b, int64_t since)
+{
+    fdb *d = ctx;
+    idx_set_state(b, d->gen, (int64_t)fdb_live(d) + extra_count, d->floor);
+    for (size_t i = d->n; i-- > 0;)
+        if (d->m[i].live && (since < 0 || d->m[i].seq > since) &&
+            idx_add(b, d->m[i].id, d->m[i].vec) != 0)
+            return -1;
+    since < 0 ? loads_full++ : loads_delta++;
+    return 0;
+}
+
+static void test_loader_answers(void **state)
+{
+    (void)state;
+    enum { DIM = 8 };
+    fdb d;
+    fdb_init(&d, DIM);
+    float v[DIM];
+    for (int i = 0; i < 5; i++) {
+        unit(v, DIM);
+        fdb_create(&d, v, 0);
+    }
+    assert_null(idx_acquire("ws-loader", d.gen, "fake", DIM, failing_load, &d));
+    assert_null(idx_acquire("ws-loader", d.gen, "fake", DIM, stateless_load, &d));
+    /* the counter disagrees with a full load: the rows are trusted */
+    extra_count = 2;
+    unsigned f0 = loads_full, d0 = loads_delta;
+    idx_snapshot *s = idx_acquire("ws-loader", d.gen, "fake", DIM, miscounting_load, &d);
+    assert_non_null(s);
+    assert_int_equal(idx_count(s), 5);
+    idx_release(s);
+    /* a delta that does not add up: loaded in full instead */
+    unit(v, DIM);
+    fdb_create(&d, v, 0);
+    s = idx_acquire("ws-loader", d.gen, "fake", DIM, miscounting_load, &d);
+    assert_non_null(s);
+    assert_int_equal(loads_delta, d0 + 1);
+    assert_int_equal(loads_full, f0 + 2);
+    assert_int_equal(idx_count(s), 6);
+    assert_int_equal(idx_generation(s), d.gen);
+    idx_release(s);
+    /* a delta on a snapshot that fails: no snapshot, the cached one stays */
+    unit(v, DIM);
+    fdb_create(&d, v, 0);
+    assert_null(idx_acquire("ws-loader", d.gen, "fake", DIM, failing_load, &d));
+    s = idx_acquire("ws-loader", d.gen - 1, "fake", DIM, failing_load, &d);
+    assert_non_null(s);
+    assert_int_equal(idx_count(s), 6);
+    idx_release(s);
+    extra_count = 0;
+    idx_drop("ws-loader");
+    fdb_free(&d);
+}
+
+/* A workspace of memories without vectors only: a delete is a delta. */
+static void test_only_pending(void **state)
+{
+    (void)state;
+    fdb d;
+    fdb_init(&d, 8);
+    fdb_create(&d, NULL, 0);
+    fdb_create(&d, NULL, 0);
+    idx_snapshot *s = fdb_index(&d, "ws-none");
+    assert_int_equal(idx_pending(s), 2);
+    idx_release(s);
+    unsigned f0 = loads_full;
+    fdb_delete(&d, &d.m[0]);
+    s = fdb_index(&d, "ws-none");
+    assert_int_equal(loads_full, f0);
+    assert_int_equal(idx_pending(s), 1);
+    assert_int_equal(idx_count(s), 0);
+    idx_release(s);
+    idx_drop("ws-none");
+    fdb_free(&d);
+}
+
+static void fill(fdb *d, size_t n);
+
+/* More snapshots than one eviction batch leave when the budget shrinks. */
+static void test_budget_many(void **state)
+{
+    (void)state;
+    fdb d;
+    fdb_init(&d, 8);
+    fill(&d, 3);
+    char wid[32];
+    idx_drop(NULL);
+    for (int i = 0; i < 150; i++) {
+        snprintf(wid, sizeof wid, "ws-many-%d", i);
+        idx_release(fdb_index(&d, wid));
+    }
+    size_t ws, vecs, bytes;
+    idx_totals(&ws, &vecs, &bytes);
+    assert_int_equal(ws, 150);
+    idx_set_budget(0);
+    idx_totals(&ws, &vecs, &bytes);
+    assert_int_equal(ws, 0);
+    assert_int_equal(bytes, 0);
+    idx_set_budget((size_t)1 << 30);
+    for (int i = 0; i < 150; i++) {
+        snprintf(wid, sizeof wid, "ws-many-%d", i);
+        idx_release(fdb_index(&d, wid));
+    }
+    idx_drop(NULL);
+    idx_totals(&ws, &vecs, &bytes);
+    assert_int_equal(ws, 0);
+    fdb_free(&d);
+}
+
 /* ---- the budget ------------------------------------------------------------ */
 
 static void fill(fdb *d, size_t n)
@@ -1129,6 +1259,9 @@ int main(void)
         cmocka_unit_test(test_fetch_answers),
         cmocka_unit_test(test_pending_delta),
         cmocka_unit_test(test_long_id),
+        cmocka_unit_test(test_loader_answers),
+        cmocka_unit_test(test_only_pending),
+        cmocka_unit_test(test_budget_many),
         cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_eviction_order),
         cmocka_unit_test(test_eviction_in_use),
