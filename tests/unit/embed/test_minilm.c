@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "embed/bert.h"
 #include "embed/embedder.h"
 #include "embed/minilm.h"
 #include "embed/select.h"
@@ -612,6 +613,80 @@ static void test_max_len_settings(void **state)
     emb_free(e);
 }
 
+/* The encoder's own checks: a model shape that cannot be, a file that is
+ * not a BERT, sequences empty, too long or naming ids past the vocabulary. */
+static void test_bert_direct(void **state)
+{
+    char dir[128], path[256], err[256] = "";
+    json_error_t je;
+    (void)state;
+    fresh("bert", dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    json_t *j = json_load_file(path, 0, &je);
+    assert_non_null(j);
+    bert_config c = {
+        .layers = (size_t)json_integer_value(json_object_get(j, "num_hidden_layers")),
+        .hidden = (size_t)json_integer_value(json_object_get(j, "hidden_size")),
+        .heads = (size_t)json_integer_value(json_object_get(j, "num_attention_heads")),
+        .inter = (size_t)json_integer_value(json_object_get(j, "intermediate_size")),
+        .vocab = (size_t)json_integer_value(json_object_get(j, "vocab_size")),
+        .max_pos = (size_t)json_integer_value(json_object_get(j, "max_position_embeddings")),
+        .type_vocab = 2,
+        .eps = 1e-12f,
+    };
+    json_decref(j);
+    assert_true(c.hidden > 0 && c.vocab > 2 && c.max_pos > 2);
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    bert_config bad = c;
+    bad.heads = 0;
+    assert_null(bert_load(path, &bad, err, sizeof err));
+    assert_non_null(strstr(err, "bad model shape"));
+    bad = c;
+    bad.type_vocab = 0;
+    assert_null(bert_load(path, &bad, err, sizeof err));
+    assert_non_null(strstr(err, "bad model shape"));
+    bert_model *m = bert_load(path, &c, err, sizeof err);
+    if (!m)
+        fail_msg("bert_load: %s", err);
+    float *out = calloc(c.hidden, sizeof *out);
+    int32_t *ids = calloc(c.max_pos + 1, sizeof *ids);
+    assert_true(out && ids);
+    const int32_t *rows[1] = {ids};
+    size_t len = 0;
+    assert_int_equal(bert_encode(m, rows, &len, 0, out, err, sizeof err), 0);
+    assert_int_equal(bert_encode(m, rows, &len, 1, out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "sequence of 0 tokens"));
+    len = c.max_pos + 1;
+    assert_int_equal(bert_encode(m, rows, &len, 1, out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "tokens (1 to"));
+    len = 3;
+    ids[0] = 1;
+    ids[1] = (int32_t)c.vocab;
+    ids[2] = 2;
+    assert_int_equal(bert_encode(m, rows, &len, 1, out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "outside the vocabulary"));
+    ids[1] = -1;
+    assert_int_equal(bert_encode(m, rows, &len, 1, out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "token id -1 outside the vocabulary"));
+    ids[1] = 3;
+    assert_int_equal(bert_encode(m, rows, &len, 1, out, err, sizeof err), 0);
+    double norm = 0;
+    for (size_t i = 0; i < c.hidden; i++)
+        norm += (double)out[i] * out[i];
+    assert_true(fabs(norm - 1.0) < 1e-4);
+    free(out);
+    free(ids);
+    bert_free(m);
+    /* a safetensors file with no BERT in it */
+    write_bytes(dir, "model.safetensors",
+                "\x40\x00\x00\x00\x00\x00\x00\x00"
+                "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}          "
+                "\x00\x00\x80\x3f", 8 + 64 + 4);
+    assert_null(bert_load(path, &c, err, sizeof err));
+    assert_non_null(strstr(err, "no embeddings.word_embeddings.weight"));
+    expect_error(dir, "is it a BERT model?");
+}
+
 static void test_select(void **state)
 {
     char err[256] = "", dir[128];
@@ -646,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_no_folder),
         cmocka_unit_test(test_settings_that_load),
         cmocka_unit_test(test_max_len_settings),
+        cmocka_unit_test(test_bert_direct),
         cmocka_unit_test(test_select),
     };
     return cmocka_run_group_tests_name("embed/minilm", tests, setup, teardown);
