@@ -210,7 +210,15 @@ static void test_hostile_texts(void **state)
     assert_int_equal(e->embed(e, texts, 2, two, err, sizeof err), -1);
     assert_true(err[0] != '\0');
     assert_int_equal(e->embed(e, texts, 0, NULL, err, sizeof err), 0);
+    texts[1] = "y";
+    err[0] = '\0';
+    assert_int_equal(e->embed(e, NULL, 2, two, err, sizeof err), -1);
+    assert_string_equal(err, "no texts or no output");
+    err[0] = '\0';
+    assert_int_equal(e->embed(e, texts, 2, NULL, err, sizeof err), -1);
+    assert_string_equal(err, "no texts or no output");
     emb_free(e);
+    emb_free(NULL);
 }
 
 /* 5 MB texts stop being read at max_len tokens: words, one word, bytes. */
