@@ -99,6 +99,28 @@ static void test_spots(void **state)
     assert_int_equal(bc_strip_accents(0x0301, out), 0);
 }
 
+/* BERT's CJK blocks (its _is_chinese_char), each at both ends and just
+ * outside (0x2A700..0x2CEAF are three blocks back to back). */
+static void test_cjk_edges(void **state)
+{
+    static const uint32_t RANGES[][2] = {
+        {0x4E00, 0x9FFF}, {0x3400, 0x4DBF}, {0x20000, 0x2A6DF}, {0x2A700, 0x2B73F},
+        {0x2B740, 0x2B81F}, {0x2B820, 0x2CEAF}, {0xF900, 0xFAFF}, {0x2F800, 0x2FA1F},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof RANGES / sizeof RANGES[0]; i++) {
+        assert_true(bc_is_cjk(RANGES[i][0]));
+        assert_true(bc_is_cjk(RANGES[i][1]));
+        assert_true(bc_is_cjk((RANGES[i][0] + RANGES[i][1]) / 2));
+    }
+    static const uint32_t OUTSIDE[] = {0x4DFF, 0xA000, 0x33FF, 0x4DC0, 0x1FFFF, 0x2A6E0,
+                                       0x2A6FF, 0x2CEB0, 0xF8FF, 0xFB00, 0x2F7FF, 0x2FA20,
+                                       0x3000, 0x41, 0x30000};
+    for (size_t i = 0; i < sizeof OUTSIDE / sizeof OUTSIDE[0]; i++)
+        if (bc_is_cjk(OUTSIDE[i]))
+            fail_msg("U+%04X is not CJK", OUTSIDE[i]);
+}
+
 static void test_utf8(void **state)
 {
     (void)state;
@@ -129,6 +151,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_python),
         cmocka_unit_test(test_spots),
+        cmocka_unit_test(test_cjk_edges),
         cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests_name("embed/bert_chars", tests, NULL, NULL);

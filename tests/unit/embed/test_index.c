@@ -688,6 +688,365 @@ static void test_cache(void **state)
     fdb_free(&d);
 }
 
+/* Gives m another id (the hash is rebuilt). */
+static void fdb_rename(fdb *d, fmem *m, const char *id)
+{
+    snprintf(m->id, sizeof m->id, "%s", id);
+    memset(d->h, 0, d->hcap * sizeof *d->h);
+    for (size_t i = 0; i < d->n; i++)
+        hash_put(d, i);
+}
+
+/* k = 0, k past the rows, an empty workspace, queries that are not finite
+ * (every row is a candidate), names too long, another dimension. */
+static void test_search_edges(void **state)
+{
+    (void)state;
+    enum { DIM = 8 };
+    fdb d, e, d16;
+    fdb_init(&d, DIM);
+    fdb_init(&e, DIM);
+    fdb_init(&d16, 16);
+    float v[16], q[DIM];
+    idx_hit out[8];
+    size_t n = 99;
+    idx_snapshot *empty = fdb_index(&e, "ws-edge-empty");
+    unit(q, DIM);
+    assert_int_equal(idx_search(empty, q, 5, fdb_fetch, &e, 0, out, &n), 0);
+    assert_int_equal(n, 0);
+    idx_release(empty);
+    for (int i = 0; i < 3; i++) {
+        unit(v, DIM);
+        fdb_create(&d, v, 0);
+    }
+    idx_snapshot *s = fdb_index(&d, "ws-edge");
+    n = 99;
+    assert_int_equal(idx_search(s, q, 0, fdb_fetch, &d, 0, out, &n), 0);
+    assert_int_equal(n, 0);
+    check_search(&d, s, q, 8);                      /* k past the 3 rows */
+    assert_int_equal(idx_search(s, q, 8, fdb_fetch, &d, 0, out, &n), 0);
+    assert_int_equal(n, 3);
+    q[3] = INFINITY;
+    check_search(&d, s, q, 2);
+    q[3] = NAN;
+    check_search(&d, s, q, 2);
+    idx_release(s);
+    char longname[100];
+    memset(longname, 'w', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_null(idx_acquire(longname, d.gen, "fake", DIM, fdb_load, &d));
+    assert_null(idx_acquire("ws-edge", d.gen, longname, DIM, fdb_load, &d));
+    /* the embedder's dimension changed: the workspace is loaded anew */
+    for (int i = 0; i < 4; i++) {
+        unit(v, 16);
+        fdb_create(&d16, v, 0);
+    }
+    unsigned f0 = loads_full;
+    s = idx_acquire("ws-edge", d16.gen, "fake", 16, fdb_load, &d16);
+    assert_non_null(s);
+    assert_int_equal(loads_full, f0 + 1);
+    assert_int_equal(idx_count(s), 4);
+    idx_release(s);
+    idx_drop("ws-edge");
+    idx_drop("ws-edge-empty");
+    fdb_free(&d);
+    fdb_free(&e);
+    fdb_free(&d16);
+}
+
+/* A fetcher that also reports what was not asked for: no id, an unknown
+ * id, a candidate twice (the second time with another vector). */
+static int odd_fetch(void *ctx, const char *const *ids, size_t n, idx_fetch *f)
+{
+    fdb *d = ctx;
+    float junk[64];
+    for (size_t i = 0; i < d->dim; i++)
+        junk[i] = 1.0f;
+    idx_fetched(f, NULL, junk, 1, 1);
+    idx_fetched(f, "memory-unknown", junk, 1, 1);
+    if (fdb_fetch(ctx, ids, n, f) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        idx_fetched(f, ids[i], junk, 1, 1);
+    return 0;
+}
+
+static int failing_fetch(void *ctx, const char *const *ids, size_t n, idx_fetch *f)
+{
+    (void)ctx;
+    (void)ids;
+    (void)n;
+    (void)f;
+    return -1;
+}
+
+static void test_fetch_answers(void **state)
+{
+    (void)state;
+    enum { DIM = 16 };
+    fdb d;
+    fdb_init(&d, DIM);
+    float v[DIM], q[DIM];
+    for (int i = 0; i < 50; i++) {
+        unit(v, DIM);
+        fdb_create(&d, v, 0);
+    }
+    idx_snapshot *s = fdb_index(&d, "ws-fetch");
+    idx_hit want[5], got[5];
+    size_t nw, ng;
+    fmem *m = &d.m[7];
+    memcpy(q, m->vec, sizeof q);
+    assert_int_equal(idx_search(s, q, 5, fdb_fetch, &d, 0, want, &nw), 0);
+    assert_int_equal(idx_search(s, q, 5, odd_fetch, &d, 0, got, &ng), 0);
+    assert_int_equal(ng, nw);
+    for (size_t i = 0; i < nw; i++) {
+        assert_string_equal(got[i].id, want[i].id);
+        assert_memory_equal(&got[i].score, &want[i].score, sizeof(float));
+    }
+    assert_string_equal(got[0].id, m->id);
+    assert_int_equal(idx_search(s, q, 5, failing_fetch, &d, 0, got, &ng), -1);
+    assert_int_equal(ng, 0);
+    /* the best match lost its vector: stale, or left out when lenient */
+    fdb_set_vec(&d, m, NULL);
+    assert_int_equal(idx_search(s, q, 5, fdb_fetch, &d, 0, got, &ng), IDX_STALE);
+    assert_int_equal(idx_search(s, q, 5, fdb_fetch, &d, IDX_LENIENT, got, &ng), 0);
+    /* lenient: the other candidates in order (the row past the old top 5
+     * may not have been a candidate) */
+    idx_snapshot *fresh = fdb_index(&d, "ws-fetch");
+    assert_int_equal(idx_search(fresh, q, 5, fdb_fetch, &d, 0, want, &nw), 0);
+    assert_int_equal(nw, 5);
+    assert_true(ng >= 4 && ng <= 5);
+    for (size_t i = 0; i < ng; i++) {
+        assert_string_not_equal(got[i].id, m->id);
+        assert_string_equal(got[i].id, want[i].id);
+    }
+    idx_release(fresh);
+    idx_release(s);
+    idx_drop("ws-fetch");
+    fdb_free(&d);
+}
+
+/* Memories without a vector deleted or given one: the delta keeps the
+ * pending count. */
+static void test_pending_delta(void **state)
+{
+    (void)state;
+    enum { DIM = 8 };
+    fdb d;
+    fdb_init(&d, DIM);
+    float v[DIM];
+    fmem *none[4];
+    for (int i = 0; i < 20; i++) {
+        unit(v, DIM);
+        fdb_create(&d, v, 0);
+    }
+    for (int i = 0; i < 4; i++)
+        none[i] = fdb_create(&d, NULL, 0);
+    idx_snapshot *s = fdb_index(&d, "ws-pend");
+    assert_int_equal(idx_pending(s), 4);
+    idx_release(s);
+    unsigned f0 = loads_full, d0 = loads_delta;
+    none[0] = &d.m[20];                     /* fdb_create may have moved the rows */
+    none[3] = &d.m[23];
+    fdb_delete(&d, none[0]);                /* not the last of the pending set */
+    s = fdb_index(&d, "ws-pend");
+    check_like_full(&d, s);
+    assert_int_equal(idx_pending(s), 3);
+    idx_release(s);
+    unit(v, DIM);
+    fdb_set_vec(&d, none[3], v);            /* gains a vector */
+    s = fdb_index(&d, "ws-pend");
+    check_like_full(&d, s);
+    assert_int_equal(idx_pending(s), 2);
+    assert_int_equal(idx_count(s), 21);
+    idx_release(s);
+    fdb_delete(&d, &d.m[21]);
+    fdb_delete(&d, &d.m[22]);
+    s = fdb_index(&d, "ws-pend");
+    check_like_full(&d, s);
+    assert_int_equal(idx_pending(s), 0);
+    idx_release(s);
+    assert_int_equal(loads_full, f0);
+    assert_int_equal(loads_delta, d0 + 3);
+    idx_drop("ws-pend");
+    fdb_free(&d);
+}
+
+/* An id too long for the index: counted as pending, never an answer; a
+ * delta that names it does not add up, so the workspace is loaded in full. */
+static void test_long_id(void **state)
+{
+    (void)state;
+    enum { DIM = 8 };
+    fdb d;
+    fdb_init(&d, DIM);
+    float v[DIM];
+    for (int i = 0; i < 10; i++) {
+        unit(v, DIM);
+        fdb_create(&d, v, 0);
+    }
+    unit(v, DIM);
+    fdb_create(&d, v, 0);
+    fdb_rename(&d, &d.m[10], "memory-with-an-id-of-thirty-five");
+    idx_snapshot *s = fdb_index(&d, "ws-long");
+    assert_int_equal(idx_count(s), 10);
+    assert_int_equal(idx_pending(s), 1);
+    idx_hit out[11];
+    size_t n;
+    assert_int_equal(idx_search(s, v, 11, fdb_fetch, &d, 0, out, &n), 0);
+    assert_int_equal(n, 10);
+    for (size_t i = 0; i < n; i++)
+        assert_string_not_equal(out[i].id, d.m[10].id);
+    idx_release(s);
+    unsigned f0 = loads_full, d0 = loads_delta;
+    fdb_set_vec(&d, &d.m[10], NULL);
+    s = fdb_index(&d, "ws-long");
+    assert_int_equal(loads_delta, d0 + 1);
+    assert_int_equal(loads_full, f0 + 1);
+    assert_int_equal(idx_count(s), 10);
+    assert_int_equal(idx_pending(s), 1);
+    assert_int_equal(idx_generation(s), d.gen);
+    idx_release(s);
+    fdb_delete(&d, &d.m[10]);
+    s = fdb_index(&d, "ws-long");
+    assert_int_equal(loads_full, f0 + 2);
+    assert_int_equal(idx_count(s), 10);
+    assert_int_equal(idx_pending(s), 0);
+    idx_release(s);
+    idx_drop("ws-long");
+    fdb_free(&d);
+}
+
+/* Loaders that fail, forget the state, or report a memory counter that a
+ * write outside the server changed (extra on deltas only). */
+static int extra_count;
+
+static int failing_load(void *ctx, idx_builder *b, int64_t since)
+{
+    (void)ctx;
+    (void)b;
+    (void)since;
+    return -1;
+}
+
+static int stateless_load(void *ctx, idx_builder *b, int64_t since)
+{
+    (void)ctx;
+    (void)b;
+    (void)since;
+    return 0;
+}
+
+static int miscounting_load(void *ctx, idx_builder *b, int64_t since)
+{
+    fdb *d = ctx;
+    idx_set_state(b, d->gen, (int64_t)fdb_live(d) + extra_count, d->floor);
+    for (size_t i = d->n; i-- > 0;)
+        if (d->m[i].live && (since < 0 || d->m[i].seq > since) &&
+            idx_add(b, d->m[i].id, d->m[i].vec) != 0)
+            return -1;
+    since < 0 ? loads_full++ : loads_delta++;
+    return 0;
+}
+
+static void test_loader_answers(void **state)
+{
+    (void)state;
+    enum { DIM = 8 };
+    fdb d;
+    fdb_init(&d, DIM);
+    float v[DIM];
+    for (int i = 0; i < 5; i++) {
+        unit(v, DIM);
+        fdb_create(&d, v, 0);
+    }
+    assert_null(idx_acquire("ws-loader", d.gen, "fake", DIM, failing_load, &d));
+    assert_null(idx_acquire("ws-loader", d.gen, "fake", DIM, stateless_load, &d));
+    /* the counter disagrees with a full load: the rows are trusted */
+    extra_count = 2;
+    unsigned f0 = loads_full, d0 = loads_delta;
+    idx_snapshot *s = idx_acquire("ws-loader", d.gen, "fake", DIM, miscounting_load, &d);
+    assert_non_null(s);
+    assert_int_equal(idx_count(s), 5);
+    idx_release(s);
+    /* a delta that does not add up: loaded in full instead */
+    unit(v, DIM);
+    fdb_create(&d, v, 0);
+    s = idx_acquire("ws-loader", d.gen, "fake", DIM, miscounting_load, &d);
+    assert_non_null(s);
+    assert_int_equal(loads_delta, d0 + 1);
+    assert_int_equal(loads_full, f0 + 2);
+    assert_int_equal(idx_count(s), 6);
+    assert_int_equal(idx_generation(s), d.gen);
+    idx_release(s);
+    /* a delta on a snapshot that fails: no snapshot, the cached one stays */
+    unit(v, DIM);
+    fdb_create(&d, v, 0);
+    assert_null(idx_acquire("ws-loader", d.gen, "fake", DIM, failing_load, &d));
+    s = idx_acquire("ws-loader", d.gen - 1, "fake", DIM, failing_load, &d);
+    assert_non_null(s);
+    assert_int_equal(idx_count(s), 6);
+    idx_release(s);
+    extra_count = 0;
+    idx_drop("ws-loader");
+    fdb_free(&d);
+}
+
+/* A workspace of memories without vectors only: a delete is a delta. */
+static void test_only_pending(void **state)
+{
+    (void)state;
+    fdb d;
+    fdb_init(&d, 8);
+    fdb_create(&d, NULL, 0);
+    fdb_create(&d, NULL, 0);
+    idx_snapshot *s = fdb_index(&d, "ws-none");
+    assert_int_equal(idx_pending(s), 2);
+    idx_release(s);
+    unsigned f0 = loads_full;
+    fdb_delete(&d, &d.m[0]);
+    s = fdb_index(&d, "ws-none");
+    assert_int_equal(loads_full, f0);
+    assert_int_equal(idx_pending(s), 1);
+    assert_int_equal(idx_count(s), 0);
+    idx_release(s);
+    idx_drop("ws-none");
+    fdb_free(&d);
+}
+
+static void fill(fdb *d, size_t n);
+
+/* More snapshots than one eviction batch leave when the budget shrinks. */
+static void test_budget_many(void **state)
+{
+    (void)state;
+    fdb d;
+    fdb_init(&d, 8);
+    fill(&d, 3);
+    char wid[32];
+    idx_drop(NULL);
+    for (int i = 0; i < 150; i++) {
+        snprintf(wid, sizeof wid, "ws-many-%d", i);
+        idx_release(fdb_index(&d, wid));
+    }
+    size_t ws, vecs, bytes;
+    idx_totals(&ws, &vecs, &bytes);
+    assert_int_equal(ws, 150);
+    idx_set_budget(0);
+    idx_totals(&ws, &vecs, &bytes);
+    assert_int_equal(ws, 0);
+    assert_int_equal(bytes, 0);
+    idx_set_budget((size_t)1 << 30);
+    for (int i = 0; i < 150; i++) {
+        snprintf(wid, sizeof wid, "ws-many-%d", i);
+        idx_release(fdb_index(&d, wid));
+    }
+    idx_drop(NULL);
+    idx_totals(&ws, &vecs, &bytes);
+    assert_int_equal(ws, 0);
+    fdb_free(&d);
+}
+
 /* ---- the budget ------------------------------------------------------------ */
 
 static void fill(fdb *d, size_t n)
@@ -896,6 +1255,13 @@ int main(void)
         cmocka_unit_test(test_tombstone_floor),
         cmocka_unit_test(test_stale_candidate),
         cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_search_edges),
+        cmocka_unit_test(test_fetch_answers),
+        cmocka_unit_test(test_pending_delta),
+        cmocka_unit_test(test_long_id),
+        cmocka_unit_test(test_loader_answers),
+        cmocka_unit_test(test_only_pending),
+        cmocka_unit_test(test_budget_many),
         cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_eviction_order),
         cmocka_unit_test(test_eviction_in_use),

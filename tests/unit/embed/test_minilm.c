@@ -16,10 +16,13 @@
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include <jansson.h>
 
 #include "config.h"
+#include "embed/bert.h"
 #include "embed/embedder.h"
 #include "embed/minilm.h"
 #include "embed/select.h"
@@ -207,7 +210,15 @@ static void test_hostile_texts(void **state)
     assert_int_equal(e->embed(e, texts, 2, two, err, sizeof err), -1);
     assert_true(err[0] != '\0');
     assert_int_equal(e->embed(e, texts, 0, NULL, err, sizeof err), 0);
+    texts[1] = "y";
+    err[0] = '\0';
+    assert_int_equal(e->embed(e, NULL, 2, two, err, sizeof err), -1);
+    assert_string_equal(err, "no texts or no output");
+    err[0] = '\0';
+    assert_int_equal(e->embed(e, texts, 2, NULL, err, sizeof err), -1);
+    assert_string_equal(err, "no texts or no output");
     emb_free(e);
+    emb_free(NULL);
 }
 
 /* 5 MB texts stop being read at max_len tokens: words, one word, bytes. */
@@ -329,6 +340,19 @@ static void patch_config(const char *dir, const char *key, const char *value)
     assert_non_null(j);
     assert_non_null(v);
     json_object_set_new(j, key, v);
+    assert_int_equal(json_dump_file(j, p, 0), 0);
+    json_decref(j);
+}
+
+/* Removes config.json's key. */
+static void unset_config(const char *dir, const char *key)
+{
+    char p[256];
+    json_error_t je;
+    snprintf(p, sizeof p, "%s/config.json", dir);
+    json_t *j = json_load_file(p, 0, &je);
+    assert_non_null(j);
+    assert_int_equal(json_object_del(j, key), 0);
     assert_int_equal(json_dump_file(j, p, 0), 0);
     json_decref(j);
 }
@@ -455,6 +479,28 @@ static const struct bad_case {
     { NULL, NULL, "1_Pooling/config.json",
       "{\"pooling_mode_mean_tokens\": true, \"pooling_mode_max_tokens\": \"no\"}",
       "pooling_mode_max_tokens must be true or false" },
+    { "vocab_size", NULL, NULL, NULL, "config.json: vocab_size is missing" },
+    { "num_attention_heads", "[4]", NULL, NULL, "num_attention_heads must be an integer" },
+    { NULL, NULL, "tokenizer_config.json", "{\"pad_token\": \"[P\\u0000AD]\"}",
+      "tokenizer_config.json: not JSON" },     /* a NUL inside a token: refused by the parser */
+    { NULL, NULL, "tokenizer_config.json", "{\"pad_token\": 0}", "pad_token must be a short string" },
+    { NULL, NULL, "tokenizer_config.json", "{\"mask_token\": [\"[MASK]\"]}",
+      "mask_token must be a short string" },
+    { NULL, NULL, "tokenizer_config.json", "{\"sep_token\": {\"content\": null, \"x\": 1},"
+      " \"cls_token\": false}", "cls_token must be a short string" },
+    { NULL, NULL, "sentence_bert_config.json", "[]", "sentence_bert_config.json is not an object" },
+    { NULL, NULL, "sentence_bert_config.json", "{\"max_seq_length\": \"64\"}",
+      "max_seq_length must be an integer from 2" },
+    { NULL, NULL, "modules.json", "[1]", "every module needs a type and a relative path" },
+    { NULL, NULL, "modules.json", "[{\"path\": \"1_Pooling\", \"type\": 5}]",
+      "every module needs a type and a relative path" },
+    { NULL, NULL, "modules.json", "[{\"path\": \"3_Missing\","
+      " \"type\": \"sentence_transformers.models.Pooling\"}]", "3_Missing/config.json is missing" },
+    { NULL, NULL, "1_Pooling/config.json", "{}", "only mean pooling" },
+    { NULL, NULL, "1_Pooling/config.json",
+      "{\"pooling_mode_mean_tokens\": true, \"pooling_mode_cls_token\": true}",
+      "only mean pooling" },
+    { NULL, NULL, "1_Pooling/config.json", "[true]", "1_Pooling/config.json is not an object" },
 };
 
 static void test_more_bad_folders(void **state)
@@ -464,7 +510,9 @@ static void test_more_bad_folders(void **state)
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
         snprintf(name, sizeof name, "c%zu", i);
         fresh(name, dir, sizeof dir);
-        if (BAD[i].key) {
+        if (BAD[i].key && !BAD[i].value) {
+            unset_config(dir, BAD[i].key);
+        } else if (BAD[i].key) {
             patch_config(dir, BAD[i].key, BAD[i].value);
         } else {
             if (strcmp(BAD[i].file, "1_Pooling/config.json") == 0)
@@ -484,6 +532,33 @@ static void test_more_bad_folders(void **state)
     write_file(dir, "config.json", huge);
     free(huge);
     expect_error(dir, "config.json is unreadable or larger than 1 MiB");
+    /* a folder where the file should be: unreadable */
+    fresh("dirfile", dir, sizeof dir);
+    remove_file(dir, "tokenizer_config.json");
+    char p[256];
+    snprintf(p, sizeof p, "%s/tokenizer_config.json", dir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    expect_error(dir, "tokenizer_config.json is unreadable or larger than 1 MiB");
+}
+
+/* No folder named, an empty name, a name too long for a path. */
+static void test_no_folder(void **state)
+{
+    char err[256] = "";
+    (void)state;
+    assert_null(emb_minilm_new(NULL, err, sizeof err));
+    assert_string_equal(err, "no model folder");
+    err[0] = '\0';
+    assert_null(emb_minilm_new("", err, sizeof err));
+    assert_string_equal(err, "no model folder");
+    char *long_dir = malloc(PATH_MAX);
+    assert_non_null(long_dir);
+    memset(long_dir, 'a', PATH_MAX - 1);
+    long_dir[PATH_MAX - 1] = '\0';
+    err[0] = '\0';
+    assert_null(emb_minilm_new(long_dir, err, sizeof err));
+    assert_string_equal(err, "no model folder");
+    free(long_dir);
 }
 
 /* Settings that load: a token written as {"content": …}, a tiny
@@ -500,6 +575,23 @@ static void test_settings_that_load(void **state)
     write_file(dir, "sentence_bert_config.json", "{\"do_lower_case\": true}");
     embedder *e = load(dir);
     assert_non_null(e);
+    emb_free(e);
+    /* optional settings absent or null; model_max_length not a usable number is ignored */
+    fresh("ok2", dir, sizeof dir);
+    unset_config(dir, "model_type");
+    unset_config(dir, "layer_norm_eps");
+    patch_config(dir, "type_vocab_size", "null");
+    write_file(dir, "tokenizer_config.json",
+               "{\"do_lower_case\": null, \"strip_accents\": true, \"pad_token\": null,"
+               " \"model_max_length\": \"40\"}");
+    write_file(dir, "sentence_bert_config.json", "{\"do_lower_case\": false}");
+    e = load(dir);
+    assert_int_equal(emb_minilm_max_len(e), 128);
+    emb_free(e);
+    write_file(dir, "tokenizer_config.json", "{\"model_max_length\": 1}");
+    remove_file(dir, "sentence_bert_config.json");
+    e = load(dir);
+    assert_int_equal(emb_minilm_max_len(e), 128);
     emb_free(e);
 }
 
@@ -527,6 +619,80 @@ static void test_max_len_settings(void **state)
     e = load(dir);
     assert_int_equal(emb_minilm_max_len(e), 24);
     emb_free(e);
+}
+
+/* The encoder's own checks: a model shape that cannot be, a file that is
+ * not a BERT, sequences empty, too long or naming ids past the vocabulary. */
+static void test_bert_direct(void **state)
+{
+    char dir[128], path[256], err[256] = "";
+    json_error_t je;
+    (void)state;
+    fresh("bert", dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    json_t *j = json_load_file(path, 0, &je);
+    assert_non_null(j);
+    bert_config c = {
+        .layers = (size_t)json_integer_value(json_object_get(j, "num_hidden_layers")),
+        .hidden = (size_t)json_integer_value(json_object_get(j, "hidden_size")),
+        .heads = (size_t)json_integer_value(json_object_get(j, "num_attention_heads")),
+        .inter = (size_t)json_integer_value(json_object_get(j, "intermediate_size")),
+        .vocab = (size_t)json_integer_value(json_object_get(j, "vocab_size")),
+        .max_pos = (size_t)json_integer_value(json_object_get(j, "max_position_embeddings")),
+        .type_vocab = 2,
+        .eps = 1e-12f,
+    };
+    json_decref(j);
+    assert_true(c.hidden > 0 && c.vocab > 2 && c.max_pos > 2);
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    bert_config bad = c;
+    bad.heads = 0;
+    assert_null(bert_load(path, &bad, err, sizeof err));
+    assert_non_null(strstr(err, "bad model shape"));
+    bad = c;
+    bad.type_vocab = 0;
+    assert_null(bert_load(path, &bad, err, sizeof err));
+    assert_non_null(strstr(err, "bad model shape"));
+    bert_model *m = bert_load(path, &c, err, sizeof err);
+    if (!m)
+        fail_msg("bert_load: %s", err);
+    float *out = calloc(c.hidden, sizeof *out);
+    int32_t *ids = calloc(c.max_pos + 1, sizeof *ids);
+    assert_true(out && ids);
+    const int32_t *rows[1] = {ids};
+    size_t len = 0;
+    assert_int_equal(bert_encode(m, rows, &len, 0, out, err, sizeof err), 0);
+    assert_int_equal(bert_encode(m, rows, &len, 1, out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "sequence of 0 tokens"));
+    len = c.max_pos + 1;
+    assert_int_equal(bert_encode(m, rows, &len, 1, out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "tokens (1 to"));
+    len = 3;
+    ids[0] = 1;
+    ids[1] = (int32_t)c.vocab;
+    ids[2] = 2;
+    assert_int_equal(bert_encode(m, rows, &len, 1, out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "outside the vocabulary"));
+    ids[1] = -1;
+    assert_int_equal(bert_encode(m, rows, &len, 1, out, err, sizeof err), -1);
+    assert_non_null(strstr(err, "token id -1 outside the vocabulary"));
+    ids[1] = 3;
+    assert_int_equal(bert_encode(m, rows, &len, 1, out, err, sizeof err), 0);
+    double norm = 0;
+    for (size_t i = 0; i < c.hidden; i++)
+        norm += (double)out[i] * out[i];
+    assert_true(fabs(norm - 1.0) < 1e-4);
+    free(out);
+    free(ids);
+    bert_free(m);
+    /* a safetensors file with no BERT in it */
+    write_bytes(dir, "model.safetensors",
+                "\x40\x00\x00\x00\x00\x00\x00\x00"
+                "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}          "
+                "\x00\x00\x80\x3f", 8 + 64 + 4);
+    assert_null(bert_load(path, &c, err, sizeof err));
+    assert_non_null(strstr(err, "no embeddings.word_embeddings.weight"));
+    expect_error(dir, "is it a BERT model?");
 }
 
 static void test_select(void **state)
@@ -560,8 +726,10 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_bad_folders),
         cmocka_unit_test(test_more_bad_folders),
+        cmocka_unit_test(test_no_folder),
         cmocka_unit_test(test_settings_that_load),
         cmocka_unit_test(test_max_len_settings),
+        cmocka_unit_test(test_bert_direct),
         cmocka_unit_test(test_select),
     };
     return cmocka_run_group_tests_name("embed/minilm", tests, setup, teardown);

@@ -207,6 +207,84 @@ static void test_lies(void **state)
     assert_null(sft_open("/tmp", err, sizeof err));
 }
 
+/* Headers of the wrong shape that test_lies leaves out, and the helpers'
+ * answers at their edges. */
+static void test_odd_headers(void **state)
+{
+    char err[256] = "";
+    (void)state;
+    expect_bad("{\"a\":{\"dtype\":7,\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "dtype");
+    expect_bad("{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", 4, "dtype");
+    expect_bad("{\"a\":{\"dtype\":\"F32\",\"shape\":4,\"data_offsets\":[0,4]}}", 4,
+               "bad shape");
+    expect_bad("{\"a\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", 4,
+               "bad shape");
+    expect_bad("{\"a\":{\"dtype\":\"F32\",\"shape\":[\"1\"],\"data_offsets\":[0,4]}}", 4,
+               "bad shape");
+    expect_bad("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":\"0-4\"}}", 4,
+               "outside");
+    expect_bad("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4,8]}}", 8,
+               "outside");
+    expect_bad("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,-4]}}", 4,
+               "outside");
+    /* a dimension of 0 next to a huge one: no overflow, an empty tensor */
+    expect_bad("{\"a\":{\"dtype\":\"F32\",\"shape\":[0,4611686018427387904],"
+               "\"data_offsets\":[0,4]}}", 4, "shape");
+
+    /* an empty tensor sharing its offset with the next one is a fine layout */
+    size_t n = image("{\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                     "\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]},"
+                     "\"__metadata__\":{\"format\":\"pt\"}}", "\0\0\x80\x3f", 4);
+    sft_file *f = sft_open_mem(IMG, n, err, sizeof err);
+    assert_non_null(f);
+    assert_int_equal(sft_count(f), 2);
+    assert_string_equal(sft_at(f, 0)->name, "a");
+    assert_string_equal(sft_dtype_name(sft_at(f, 0)->dtype), "U8");
+    assert_string_equal(sft_dtype_name(sft_at(f, 1)->dtype), "F32");
+    assert_string_equal(sft_dtype_name((sft_dtype)1000), "?");
+    assert_null(sft_at(f, 2));
+    char longname[400];
+    memset(longname, 'b', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_null(sft_find(f, longname));
+    /* a shape asked for that differs, written out cut to the message's room */
+    uint64_t want[8] = {18446744073709551615ull, 18446744073709551615ull,
+                        18446744073709551615ull, 18446744073709551615ull,
+                        18446744073709551615ull, 18446744073709551615ull,
+                        18446744073709551615ull, 18446744073709551615ull};
+    assert_null(sft_f32(f, "b", 8, want, err, sizeof err));
+    assert_non_null(strstr(err, "tensor b has shape [1], expected [18446744073709551615, "));
+    assert_null(sft_f32(f, "a", 1, want, err, sizeof err));
+    assert_non_null(strstr(err, "tensor a is U8, not F32, F16 or BF16"));
+    sft_close(f);
+
+    /* more tensors than a header may name */
+    size_t cap = (size_t)(SFT_MAX_TENSORS + 1) * 64 + 16, at = 1;
+    char *big = malloc(cap + 8);
+    assert_non_null(big);
+    big[8] = '{';
+    for (int i = 0; i <= SFT_MAX_TENSORS; i++)
+        at += (size_t)snprintf(big + 8 + at, cap - at,
+                               "%s\"t%d\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}",
+                               i ? "," : "", i);
+    big[8 + at++] = '}';
+    for (int i = 0; i < 8; i++)
+        big[i] = (char)((uint64_t)at >> (8 * i));
+    assert_null(sft_open_mem(big, 8 + at, err, sizeof err));
+    assert_non_null(strstr(err, "more than 100000 tensors"));
+    free(big);
+
+    /* a file too short to hold the length */
+    char path[] = "/tmp/test_sft.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "\x02\0\0", 3), 3);
+    close(fd);
+    assert_null(sft_open(path, err, sizeof err));
+    assert_non_null(strstr(err, "not a regular file of at least 8 bytes"));
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_unaligned),
         cmocka_unit_test(test_half_all),
         cmocka_unit_test(test_lies),
+        cmocka_unit_test(test_odd_headers),
     };
     return cmocka_run_group_tests_name("embed/safetensors", tests, NULL, NULL);
 }
