@@ -226,10 +226,10 @@ int fernet_decrypt_at(const fernet_key *key, const char *token, uint64_t ttl,
     if (key == NULL || token == NULL || out == NULL || outlen == NULL)
         return -1;
     tlen = strnlen(token, FERNET_MAX_TOKEN + 1);
-    if (tlen > FERNET_MAX_TOKEN || (rc = fernet_b64_decode(token, tlen, &raw, &rawlen)) != 0) {
-        rc = rc ? rc : -1;
+    if (tlen > FERNET_MAX_TOKEN)
         goto out;
-    }
+    if ((rc = fernet_b64_decode(token, tlen, &raw, &rawlen)) != 0)
+        goto out;                       /* -1 or FERNET_NO_MEMORY */
     rc = -1;
     if (!fernet_authentic(key, raw, rawlen) ||
         !fernet_time_ok(fernet_get_be64(raw + 1), ttl, now))
